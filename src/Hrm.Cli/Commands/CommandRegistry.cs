@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Hrm.Cli.Commands;
+
+/// <summary>Every top-level `hrm` command. Each command (group) lives in its own file and exposes Build().</summary>
+public static class CommandRegistry
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return DataCommands.Build();
+    }
+}

@@ -1,0 +1,15 @@
+using System.CommandLine;
+using Hrm.Cli.Commands;
+
+namespace Hrm.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("hrm: Hierarchical Reasoning Model in C# (build puzzle datasets, train, evaluate, solve).");
+        foreach (var command in CommandRegistry.All())
+            root.Subcommands.Add(command);
+        return CliRunner.Run(root, args);
+    }
+}

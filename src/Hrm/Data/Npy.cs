@@ -1,0 +1,248 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Hrm.Data;
+
+/// <summary>Element types that numpy writes and we read or write.</summary>
+public enum NpyType { Bool, Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64, UInt64, Float16, Float32, Float64 }
+
+/// <summary>
+/// An n-dimensional array read from or written to numpy's .npy format (versions 1.0, 2.0 and 3.0,
+/// C order, little- or big-endian). Values are kept as doubles-free typed views: use the typed accessors.
+/// </summary>
+public sealed class NpyArray
+{
+    public NpyType Type { get; }
+    public long[] Shape { get; }
+    /// <summary>Raw little-endian element bytes in C order.</summary>
+    internal byte[] Bytes { get; }
+
+    internal NpyArray(NpyType type, long[] shape, byte[] bytes) { Type = type; Shape = shape; Bytes = bytes; }
+
+    public long Count => Shape.Aggregate(1L, (a, b) => a * b);
+
+    /// <summary>All elements as int64 (integer and bool types only).</summary>
+    public long[] ToInt64()
+    {
+        var n = checked((int)Count);
+        var r = new long[n];
+        var s = Bytes.AsSpan();
+        for (int i = 0; i < n; i++)
+            r[i] = Type switch
+            {
+                NpyType.Bool => s[i] != 0 ? 1 : 0,
+                NpyType.Int8 => (sbyte)s[i],
+                NpyType.UInt8 => s[i],
+                NpyType.Int16 => BinaryPrimitives.ReadInt16LittleEndian(s[(2 * i)..]),
+                NpyType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(s[(2 * i)..]),
+                NpyType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(s[(4 * i)..]),
+                NpyType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(s[(4 * i)..]),
+                NpyType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(s[(8 * i)..]),
+                NpyType.UInt64 => checked((long)BinaryPrimitives.ReadUInt64LittleEndian(s[(8 * i)..])),
+                _ => throw new HrmException($"expected an integer array, found {Type}"),
+            };
+        return r;
+    }
+
+    /// <summary>All elements as int32 (integer types; values out of int32 range are an error).</summary>
+    public int[] ToInt32()
+    {
+        var l = ToInt64();
+        var r = new int[l.Length];
+        for (int i = 0; i < l.Length; i++)
+        {
+            if (l[i] < int.MinValue || l[i] > int.MaxValue) throw new HrmException($"value {l[i]} at index {i} does not fit in int32");
+            r[i] = (int)l[i];
+        }
+        return r;
+    }
+
+    /// <summary>All elements as float32 (float and integer types).</summary>
+    public float[] ToFloat32()
+    {
+        var n = checked((int)Count);
+        var r = new float[n];
+        var s = Bytes.AsSpan();
+        switch (Type)
+        {
+            case NpyType.Float32: for (int i = 0; i < n; i++) r[i] = BinaryPrimitives.ReadSingleLittleEndian(s[(4 * i)..]); break;
+            case NpyType.Float64: for (int i = 0; i < n; i++) r[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(s[(8 * i)..]); break;
+            case NpyType.Float16: for (int i = 0; i < n; i++) r[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(s[(2 * i)..]); break;
+            default: var l = ToInt64(); for (int i = 0; i < n; i++) r[i] = l[i]; break;
+        }
+        return r;
+    }
+
+    public static NpyArray FromInt32(int[] data, long[] shape, NpyType type = NpyType.Int32)
+    {
+        CheckCount(data.Length, shape);
+        int size = Npy.ElementSize(type);
+        var bytes = new byte[data.Length * size];
+        for (int i = 0; i < data.Length; i++)
+        {
+            long v = data[i];
+            switch (type)
+            {
+                case NpyType.Int8: if (v < sbyte.MinValue || v > sbyte.MaxValue) throw Range(v, type); bytes[i] = (byte)(sbyte)v; break;
+                case NpyType.UInt8: if (v < 0 || v > byte.MaxValue) throw Range(v, type); bytes[i] = (byte)v; break;
+                case NpyType.Int16: if (v < short.MinValue || v > short.MaxValue) throw Range(v, type); BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(2 * i), (short)v); break;
+                case NpyType.Int32: BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * i), (int)v); break;
+                case NpyType.Int64: BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(8 * i), v); break;
+                default: throw new ArgumentException($"cannot write int data as {type}");
+            }
+        }
+        return new NpyArray(type, shape, bytes);
+    }
+
+    public static NpyArray FromFloat32(float[] data, long[] shape)
+    {
+        CheckCount(data.Length, shape);
+        var bytes = new byte[data.Length * 4];
+        for (int i = 0; i < data.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), data[i]);
+        return new NpyArray(NpyType.Float32, shape, bytes);
+    }
+
+    static void CheckCount(int n, long[] shape)
+    {
+        if (shape.Aggregate(1L, (a, b) => a * b) != n) throw new ArgumentException($"shape [{string.Join(", ", shape)}] does not hold {n} elements");
+    }
+
+    static ArgumentException Range(long v, NpyType t) => new($"value {v} does not fit in {t}");
+}
+
+/// <summary>Reads and writes numpy .npy files.</summary>
+public static class Npy
+{
+    static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
+
+    public static int ElementSize(NpyType t) => t switch
+    {
+        NpyType.Bool or NpyType.Int8 or NpyType.UInt8 => 1,
+        NpyType.Int16 or NpyType.UInt16 or NpyType.Float16 => 2,
+        NpyType.Int32 or NpyType.UInt32 or NpyType.Float32 => 4,
+        _ => 8,
+    };
+
+    static string Descr(NpyType t) => t switch
+    {
+        NpyType.Bool => "|b1", NpyType.Int8 => "|i1", NpyType.UInt8 => "|u1",
+        NpyType.Int16 => "<i2", NpyType.UInt16 => "<u2", NpyType.Int32 => "<i4", NpyType.UInt32 => "<u4",
+        NpyType.Int64 => "<i8", NpyType.UInt64 => "<u8", NpyType.Float16 => "<f2", NpyType.Float32 => "<f4",
+        _ => "<f8",
+    };
+
+    static NpyType ParseDescr(string d, string path)
+    {
+        if (d.Length < 3) throw new HrmException($"{path}: unsupported dtype '{d}'");
+        char kind = d[1];
+        int size = int.TryParse(d[2..], out var s) ? s : -1;
+        return (kind, size) switch
+        {
+            ('b', 1) => NpyType.Bool, ('i', 1) => NpyType.Int8, ('u', 1) => NpyType.UInt8,
+            ('i', 2) => NpyType.Int16, ('u', 2) => NpyType.UInt16, ('i', 4) => NpyType.Int32, ('u', 4) => NpyType.UInt32,
+            ('i', 8) => NpyType.Int64, ('u', 8) => NpyType.UInt64, ('f', 2) => NpyType.Float16, ('f', 4) => NpyType.Float32,
+            ('f', 8) => NpyType.Float64,
+            _ => throw new HrmException($"{path}: unsupported dtype '{d}'"),
+        };
+    }
+
+    public static NpyArray Read(string path)
+    {
+        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        using var stream = File.OpenRead(path);
+        return Read(stream, path);
+    }
+
+    public static NpyArray Read(Stream stream, string name)
+    {
+        var head = new byte[8];
+        if (stream.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.AsSpan(0, 6).SequenceEqual(Magic))
+            throw new HrmException($"{name}: not a .npy file (bad magic)");
+        int major = head[6];
+        int headerLen;
+        if (major == 1)
+        {
+            var b = new byte[2];
+            if (stream.ReadAtLeast(b, 2, false) < 2) throw new HrmException($"{name}: truncated .npy header");
+            headerLen = BinaryPrimitives.ReadUInt16LittleEndian(b);
+        }
+        else if (major is 2 or 3)
+        {
+            var b = new byte[4];
+            if (stream.ReadAtLeast(b, 4, false) < 4) throw new HrmException($"{name}: truncated .npy header");
+            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(b));
+        }
+        else throw new HrmException($"{name}: unsupported .npy version {major}.{head[7]}");
+        if (headerLen <= 0 || headerLen > 1 << 20) throw new HrmException($"{name}: implausible .npy header length {headerLen}");
+        var hb = new byte[headerLen];
+        if (stream.ReadAtLeast(hb, headerLen, false) < headerLen) throw new HrmException($"{name}: truncated .npy header");
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb);
+
+        var descr = Regex.Match(header, @"'descr'\s*:\s*'([^']*)'");
+        var order = Regex.Match(header, @"'fortran_order'\s*:\s*(True|False)");
+        var shapeM = Regex.Match(header, @"'shape'\s*:\s*\(([^)]*)\)");
+        if (!descr.Success || !order.Success || !shapeM.Success) throw new HrmException($"{name}: malformed .npy header: {header.Trim()}");
+        var d = descr.Groups[1].Value;
+        var type = ParseDescr(d, name);
+        bool bigEndian = d[0] == '>';
+        var shape = shapeM.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => long.TryParse(s.TrimEnd('L'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v
+                : throw new HrmException($"{name}: malformed shape in .npy header")).ToArray();
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        int size = ElementSize(type);
+        long nbytes = count * size;
+        if (nbytes > int.MaxValue) throw new HrmException($"{name}: array too large ({nbytes} bytes)");
+        var data = new byte[nbytes];
+        if (stream.ReadAtLeast(data, (int)nbytes, false) < nbytes)
+            throw new HrmException($"{name}: truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}");
+        if (bigEndian && size > 1)
+            for (long i = 0; i < count; i++) Array.Reverse(data, (int)(i * size), size);
+        if (order.Groups[1].Value == "True" && shape.Length > 1)
+            data = FortranToC(data, shape, size);
+        return new NpyArray(type, shape, data);
+    }
+
+    static byte[] FortranToC(byte[] src, long[] shape, int size)
+    {
+        int n = shape.Length;
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        var dst = new byte[src.Length];
+        var idx = new long[n];
+        for (long c = 0; c < count; c++)
+        {
+            long rem = c;
+            for (int k = n - 1; k >= 0; k--) { idx[k] = rem % shape[k]; rem /= shape[k]; }
+            long f = 0, stride = 1;
+            for (int k = 0; k < n; k++) { f += idx[k] * stride; stride *= shape[k]; }
+            Buffer.BlockCopy(src, (int)(f * size), dst, (int)(c * size), size);
+        }
+        return dst;
+    }
+
+    /// <summary>Writes a version 1.0 .npy file (atomically: temporary file, then rename).</summary>
+    public static void Write(string path, NpyArray array)
+    {
+        var shape = array.Shape.Length == 1 ? $"({array.Shape[0]},)" : $"({string.Join(", ", array.Shape)})";
+        var header = $"{{'descr': '{Descr(array.Type)}', 'fortran_order': False, 'shape': {shape}, }}";
+        int total = 10 + header.Length + 1;
+        int pad = (64 - total % 64) % 64;
+        header = header + new string(' ', pad) + "\n";
+        var tmp = path + ".tmp";
+        using (var f = File.Create(tmp))
+        {
+            f.Write(Magic);
+            f.WriteByte(1); f.WriteByte(0);
+            var len = new byte[2];
+            BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length);
+            f.Write(len);
+            f.Write(Encoding.Latin1.GetBytes(header));
+            f.Write(array.Bytes);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static void WriteInt32(string path, int[] data, long[] shape, NpyType type = NpyType.Int32) => Write(path, NpyArray.FromInt32(data, shape, type));
+    public static void WriteFloat32(string path, float[] data, long[] shape) => Write(path, NpyArray.FromFloat32(data, shape));
+}
