@@ -1,0 +1,106 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hrm.Model;
+
+/// <summary>A batch of puzzles: inputs [B, S] and labels [B, S] (int64, -100 = ignored), puzzle identifiers [B] (int64).</summary>
+public sealed record PuzzleBatch(Tensor Inputs, Tensor Labels, Tensor PuzzleIds) : IDisposable
+{
+    public long Size => Inputs.shape[0];
+    public void Dispose() { Inputs.Dispose(); Labels.Dispose(); PuzzleIds.Dispose(); }
+}
+
+/// <summary>
+/// The ACT state carried between calls: the inner carry, per-row segment counters and halted flags, and the rows each
+/// batch slot is currently working on. A slot keeps its puzzle until it halts; then the next call resets it.
+/// </summary>
+public sealed class ActCarry : IDisposable
+{
+    public InnerCarry Inner { get; }
+    public Tensor Steps { get; }    // [B] int32
+    public Tensor Halted { get; }   // [B] bool
+    public PuzzleBatch Data { get; }
+
+    public ActCarry(InnerCarry inner, Tensor steps, Tensor halted, PuzzleBatch data)
+    {
+        Inner = inner; Steps = steps; Halted = halted; Data = data;
+    }
+
+    IEnumerable<Tensor> Tensors() => [Inner.ZH, Inner.ZL, Steps, Halted, Data.Inputs, Data.Labels, Data.PuzzleIds];
+
+    /// <summary>Keeps the carry alive past the current dispose scope (it lives across steps).</summary>
+    public ActCarry MoveToOuter() { foreach (var t in Tensors()) t.MoveToOuterDisposeScope(); return this; }
+    public ActCarry Detach() { foreach (var t in Tensors()) t.DetachFromDisposeScope(); return this; }
+    public void Dispose() { foreach (var t in Tensors()) t.Dispose(); }
+}
+
+/// <summary>What one ACT call returns besides the new carry.</summary>
+public sealed record ActOutput(Tensor Logits, Tensor QHalt, Tensor QContinue, Tensor? TargetQContinue);
+
+/// <summary>
+/// The ACT wrapper (the reference's HierarchicalReasoningModel_ACTV1): deep supervision over segments with Q-learned
+/// halting. One call = one segment. Named "model" in reference checkpoints, with the inner model under "inner".
+/// </summary>
+public sealed class ActModel : nn.Module
+{
+    public readonly HrmInner inner;
+    public HrmConfig Config => inner.Config;
+
+    public ActModel(HrmConfig config, Generator? generator = null) : base(nameof(ActModel))
+    {
+        inner = new HrmInner(config, generator);
+        register_module("inner", inner);
+    }
+
+    /// <summary>All rows start halted, so the first call resets every row to H_init/L_init with the batch's data.</summary>
+    public ActCarry InitialCarry(PuzzleBatch batch)
+    {
+        long b = batch.Size;
+        var device = batch.Inputs.device;
+        return new ActCarry(inner.EmptyCarry(b), zeros(b, int32, device), ones(b, @bool, device),
+            new PuzzleBatch(zeros_like(batch.Inputs), zeros_like(batch.Labels), zeros_like(batch.PuzzleIds)));
+    }
+
+    /// <summary>
+    /// One segment. In training (module.train()) with halt_max_steps &gt; 1, rows also halt when q_halt &gt; q_continue
+    /// (subject to exploration), and the Q-continue target is bootstrapped from one more no-gradient forward.
+    /// In evaluation every row runs exactly halt_max_steps segments.
+    /// </summary>
+    public (ActCarry Carry, ActOutput Output) forward(ActCarry carry, PuzzleBatch batch, Generator? generator = null)
+    {
+        // Halted rows restart on the new batch's rows at the same index; the others keep their puzzle and state.
+        var innerCarry = inner.ResetCarry(carry.Halted, carry.Inner);
+        var steps = where(carry.Halted, zeros_like(carry.Steps), carry.Steps);
+        var h2 = carry.Halted.view(-1, 1);
+        var data = new PuzzleBatch(
+            where(h2, batch.Inputs, carry.Data.Inputs),
+            where(h2, batch.Labels, carry.Data.Labels),
+            where(carry.Halted, batch.PuzzleIds, carry.Data.PuzzleIds));
+
+        var seg = inner.forward(innerCarry, data.Inputs, data.PuzzleIds);
+
+        Tensor halted, target;
+        using (no_grad())
+        {
+            steps = steps + 1;
+            var isLastStep = steps >= Config.HaltMaxSteps;
+            halted = isLastStep;
+            target = null!;
+            if (training && Config.HaltMaxSteps > 1)
+            {
+                halted = halted | (seg.QHalt > seg.QContinue);
+
+                // Exploration: some rows must run at least a random number of segments in {2..halt_max_steps}.
+                var explore = rand(seg.QHalt.shape, generator: generator, device: seg.QHalt.device) < Config.HaltExplorationProb;
+                var minHalt = explore * randint(2, Config.HaltMaxSteps + 1, steps.shape, generator: generator, dtype: int32, device: steps.device);
+                halted = halted & (steps >= minHalt);
+
+                // Bootstrapped target from the post-segment state, with this step's (not yet updated) weights.
+                var next = inner.forward(seg.Carry, data.Inputs, data.PuzzleIds);
+                target = sigmoid(where(isLastStep, next.QHalt, maximum(next.QHalt, next.QContinue)));
+            }
+        }
+        var newCarry = new ActCarry(seg.Carry, steps.to(int32), halted, data);
+        return (newCarry, new ActOutput(seg.Logits, seg.QHalt, seg.QContinue, target));
+    }
+}

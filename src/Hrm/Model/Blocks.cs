@@ -1,0 +1,49 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hrm.Model;
+
+/// <summary>
+/// A post-norm transformer block: h = rmsnorm(h + attn(h)); h = rmsnorm(h + mlp(h)). Post-norm (not pre-norm) is the
+/// reference's choice: the recurrent state is re-normalised after every block, which keeps it bounded across cycles.
+/// </summary>
+public sealed class HrmBlock : nn.Module
+{
+    public readonly Attention self_attn;
+    public readonly SwiGlu mlp;
+    readonly double eps;
+
+    public HrmBlock(HrmConfig c, Generator? generator) : base(nameof(HrmBlock))
+    {
+        self_attn = new Attention(c.HiddenSize, c.NumHeads, generator);
+        mlp = new SwiGlu(c.HiddenSize, c.SwiGluIntermediate, generator);
+        eps = c.RmsNormEps;
+        register_module("self_attn", self_attn);
+        register_module("mlp", mlp);
+    }
+
+    public Tensor forward(Tensor h, RotaryEmbedding? rotary)
+    {
+        h = RmsNorm.Apply(h + self_attn.forward(h, rotary), eps);
+        return RmsNorm.Apply(h + mlp.forward(h), eps);
+    }
+}
+
+/// <summary>A reasoning module (H or L): add the input injection, then run the blocks in order.</summary>
+public sealed class ReasoningModule : nn.Module
+{
+    public readonly TorchSharp.Modules.ModuleList<HrmBlock> layers;
+
+    public ReasoningModule(HrmConfig c, int numLayers, Generator? generator) : base(nameof(ReasoningModule))
+    {
+        layers = nn.ModuleList(Enumerable.Range(0, numLayers).Select(_ => new HrmBlock(c, generator)).ToArray());
+        register_module("layers", layers);
+    }
+
+    public Tensor forward(Tensor h, Tensor injection, RotaryEmbedding? rotary)
+    {
+        h = h + injection;
+        foreach (var layer in layers) h = layer.forward(h, rotary);
+        return h;
+    }
+}

@@ -1,0 +1,156 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace Hrm.Model;
+
+// The transformer building blocks of HRM, in the reference's order (models/layers.py): casted linear and embedding,
+// rotary embedding, attention, SwiGLU, RMSNorm. Parameter names follow the reference so state dicts map one to one.
+
+/// <summary>Linear layer with float32 weights cast to the input's dtype on use (there is no autocast in TorchSharp).</summary>
+public sealed class CastedLinear : nn.Module
+{
+    public readonly Parameter weight;   // [out, in]
+    public readonly Parameter? bias;    // [out]
+
+    public CastedLinear(int inFeatures, int outFeatures, bool bias, Generator? generator) : base(nameof(CastedLinear))
+    {
+        // Truncated LeCun normal: std = 1/sqrt(fan_in).
+        weight = new Parameter(Init.TruncNormal_(empty(outFeatures, inFeatures), 1.0 / Math.Sqrt(inFeatures), generator));
+        register_parameter("weight", weight);
+        if (bias)
+        {
+            this.bias = new Parameter(zeros(outFeatures));
+            register_parameter("bias", this.bias);
+        }
+    }
+
+    public Tensor forward(Tensor input) =>
+        F.linear(input, weight.to(input.dtype), bias?.to(input.dtype));
+}
+
+/// <summary>Embedding table with float32 weights cast to the forward dtype on use.</summary>
+public sealed class CastedEmbedding : nn.Module
+{
+    public readonly Parameter embedding_weight;   // [num, dim]
+    readonly ScalarType castTo;
+
+    public CastedEmbedding(int num, int dim, double initStd, ScalarType castTo, Generator? generator) : base(nameof(CastedEmbedding))
+    {
+        this.castTo = castTo;
+        embedding_weight = new Parameter(Init.TruncNormal_(empty(num, dim), initStd, generator));
+        register_parameter("embedding_weight", embedding_weight);
+    }
+
+    public Tensor forward(Tensor ids) => embedding_weight.to(castTo).index_select(0, ids.flatten()).view([.. ids.shape, -1]);
+}
+
+/// <summary>
+/// Rotary position tables (float32) for "rotate half" RoPE: inv_freq[i] = theta^(-2i/d), angles t*inv_freq for every
+/// position (puzzle-embedding tokens first), duplicated to head_dim as cat(freqs, freqs).
+/// </summary>
+public sealed class RotaryEmbedding : nn.Module
+{
+    // Field names matter: TorchSharp registers Tensor fields as buffers by name; these are registered non-persistent below.
+    readonly Tensor cos_cached;   // [S, head_dim] float32
+    readonly Tensor sin_cached;
+
+    public RotaryEmbedding(int dim, int maxPositions, double theta) : base(nameof(RotaryEmbedding))
+    {
+        using var scope = NewDisposeScope();
+        var invFreq = 1.0f / pow(tensor((float)theta), arange(0, dim, 2, dtype: float32) / dim);
+        var t = arange(maxPositions, dtype: float32);
+        var freqs = outer(t, invFreq);
+        var emb = cat([freqs, freqs], -1);
+        cos_cached = emb.cos().MoveToOuterDisposeScope();
+        sin_cached = emb.sin().MoveToOuterDisposeScope();
+        // Not persistent: the reference rebuilds them from the config, and they are not in its state dict.
+        register_buffer("cos_cached", cos_cached, persistent: false);
+        register_buffer("sin_cached", sin_cached, persistent: false);
+    }
+
+    static Tensor RotateHalf(Tensor x)
+    {
+        long half = x.shape[^1] / 2;
+        return cat([-x[TensorIndex.Ellipsis, TensorIndex.Slice(half)], x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)]], -1);
+    }
+
+    /// <summary>Rotates x [B, S, heads, head_dim] in float32 and casts back.</summary>
+    public Tensor Apply(Tensor x)
+    {
+        var dtype = x.dtype;
+        var xf = x.to(float32);
+        var cos = cos_cached.unsqueeze(-2);   // [S, 1, head_dim]
+        var sin = sin_cached.unsqueeze(-2);
+        return (xf * cos + RotateHalf(xf) * sin).to(dtype);
+    }
+}
+
+/// <summary>Non-causal multi-head self-attention with one fused QKV projection, RoPE and no biases.</summary>
+public sealed class Attention : nn.Module
+{
+    public readonly CastedLinear qkv_proj;   // hidden -> 3*hidden, output [q | k | v], head-major
+    public readonly CastedLinear o_proj;     // hidden -> hidden
+    readonly int numHeads, headDim;
+
+    public Attention(int hidden, int numHeads, Generator? generator) : base(nameof(Attention))
+    {
+        this.numHeads = numHeads;
+        headDim = hidden / numHeads;
+        qkv_proj = new CastedLinear(hidden, 3 * hidden, bias: false, generator);
+        o_proj = new CastedLinear(hidden, hidden, bias: false, generator);
+        register_module("qkv_proj", qkv_proj);
+        register_module("o_proj", o_proj);
+    }
+
+    public Tensor forward(Tensor h, RotaryEmbedding? rotary)
+    {
+        long b = h.shape[0], s = h.shape[1];
+        var qkv = qkv_proj.forward(h).view(b, s, 3 * numHeads, headDim);            // [B, S, 3*heads, head_dim]
+        var q = qkv[.., .., ..numHeads];
+        var k = qkv[.., .., numHeads..(2 * numHeads)];
+        var v = qkv[.., .., (2 * numHeads)..];
+        if (rotary is not null)
+        {
+            q = rotary.Apply(q);
+            k = rotary.Apply(k);
+        }
+        // [B, heads, S, head_dim]; default scale 1/sqrt(head_dim) is the reference's.
+        var o = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
+        return o_proj.forward(o.transpose(1, 2).reshape(b, s, numHeads * headDim));   // [B, S, hidden]
+    }
+}
+
+/// <summary>SwiGLU MLP: down(silu(gate) * up) with one fused gate/up projection (gate first).</summary>
+public sealed class SwiGlu : nn.Module
+{
+    public readonly CastedLinear gate_up_proj;   // hidden -> 2*inter
+    public readonly CastedLinear down_proj;      // inter -> hidden
+
+    public SwiGlu(int hidden, int intermediate, Generator? generator) : base(nameof(SwiGlu))
+    {
+        gate_up_proj = new CastedLinear(hidden, 2 * intermediate, bias: false, generator);
+        down_proj = new CastedLinear(intermediate, hidden, bias: false, generator);
+        register_module("gate_up_proj", gate_up_proj);
+        register_module("down_proj", down_proj);
+    }
+
+    public Tensor forward(Tensor x)
+    {
+        var gu = gate_up_proj.forward(x).chunk(2, -1);
+        return down_proj.forward(F.silu(gu[0]) * gu[1]);
+    }
+}
+
+public static class RmsNorm
+{
+    /// <summary>RMSNorm without a learnable weight, computed in float32 and cast back (the reference's rms_norm).</summary>
+    public static Tensor Apply(Tensor h, double eps)
+    {
+        var dtype = h.dtype;
+        var hf = h.to(float32);
+        var variance = hf.square().mean([-1], keepdim: true);
+        return (hf * rsqrt(variance + eps)).to(dtype);
+    }
+}

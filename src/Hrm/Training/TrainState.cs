@@ -1,0 +1,91 @@
+using Hrm.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hrm.Training;
+
+/// <summary>Optimiser and schedule hyper-parameters (the reference's PretrainConfig fields of the same names).</summary>
+public sealed record OptimizerSettings
+{
+    public double Lr { get; init; } = 1e-4;
+    public double LrMinRatio { get; init; } = 1.0;
+    public long LrWarmupSteps { get; init; } = 2000;
+    public double WeightDecay { get; init; } = 0.1;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.95;
+    public double PuzzleEmbLr { get; init; } = 1e-2;
+    public double PuzzleEmbWeightDecay { get; init; } = 0.1;
+}
+
+/// <summary>
+/// The state of a training run and its step (the reference's TrainState + train_batch): the ACT model, Adam-atan2 on
+/// every parameter, sign-SGD on the puzzle table, the step counter driving the schedule, and the ACT carry that lives
+/// across all batches. Each call of <see cref="TrainBatch"/> is one segment and one optimiser step.
+/// </summary>
+public sealed class TrainState : IDisposable
+{
+    public ActModel Model { get; }
+    public AdamAtan2 Adam { get; }
+    public SignSgd? PuzzleEmbOptimizer { get; }
+    public OptimizerSettings Settings { get; }
+    public long Step { get; set; }
+    public long TotalSteps { get; set; }
+    public ActCarry? Carry { get; private set; }
+    /// <summary>Drives halting exploration; seeded, so a run is reproducible.</summary>
+    public Generator Generator { get; }
+
+    public TrainState(ActModel model, OptimizerSettings settings, long totalSteps, Generator generator)
+    {
+        Model = model;
+        Settings = settings;
+        TotalSteps = totalSteps;
+        Generator = generator;
+        Adam = new AdamAtan2(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.Lr, settings.Beta1, settings.Beta2, settings.WeightDecay);
+        if (model.inner.puzzle_emb is PuzzleEmbedding pe)
+            PuzzleEmbOptimizer = new SignSgd(pe, settings.PuzzleEmbLr, settings.PuzzleEmbWeightDecay);
+    }
+
+    public double LearningRate(double baseLr) =>
+        Schedule.LearningRate(Step, baseLr, Settings.LrWarmupSteps, TotalSteps, Settings.LrMinRatio);
+
+    /// <summary>
+    /// One training segment on <paramref name="batch"/> (always a full batch of global_batch_size rows): forward with the
+    /// carried state, backward of total / global_batch_size, sign-SGD then Adam-atan2 at the scheduled learning rates.
+    /// Returns the metric sums (see <see cref="ActLoss.ToMetrics"/>), or null when the step budget is exhausted.
+    /// </summary>
+    public Tensor? TrainBatch(PuzzleBatch batch)
+    {
+        Step++;
+        if (Step > TotalSteps) return null;
+        Model.train();
+        using var scope = NewDisposeScope();
+        Carry ??= Model.InitialCarry(batch).MoveToOuter();
+
+        var (carry, output) = Model.forward(Carry, batch, Generator);
+        var (total, metrics) = ActLoss.Compute(carry, output, Model.Config.Loss);
+        (total / batch.Size).backward();
+
+        if (PuzzleEmbOptimizer is not null)
+        {
+            PuzzleEmbOptimizer.LearningRate = LearningRate(Settings.PuzzleEmbLr);
+            PuzzleEmbOptimizer.Step();
+            PuzzleEmbOptimizer.ZeroGrad();
+        }
+        Adam.LearningRate = LearningRate(Settings.Lr);
+        Adam.Step();
+        Adam.ZeroGrad();
+
+        Carry.Dispose();
+        Carry = carry.MoveToOuter();
+        return metrics.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Forgets the carry (e.g. after loading a checkpoint): the next batch starts every row afresh.</summary>
+    public void ResetCarry()
+    {
+        Carry?.Dispose();
+        Carry = null;
+    }
+
+    public void Dispose() => ResetCarry();
+}
