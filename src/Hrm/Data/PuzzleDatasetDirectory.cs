@@ -1,0 +1,153 @@
+using System.Text.Json;
+
+namespace Hrm.Data;
+
+/// <summary>
+/// Reads and writes the reference's dataset directory:
+/// <c>DIR/identifiers.json</c>, <c>DIR/{train,test}/dataset.json</c> and
+/// <c>DIR/{train,test}/{set}__{inputs,labels,puzzle_identifiers,puzzle_indices,group_indices}.npy</c>.
+/// </summary>
+public static class PuzzleDatasetDirectory
+{
+    public static readonly string[] Splits = { "train", "test" };
+    public static readonly string[] ArrayNames = { "inputs", "labels", "puzzle_identifiers", "puzzle_indices", "group_indices" };
+    public const string DefaultSet = "all";
+
+    // Plain JSON like Python's json.dump ("<blank>" rather than "\u003Cblank\u003E"); these files are never embedded in HTML.
+    static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string ArrayFile(string set, string array) => $"{set}__{array}.npy";
+
+    /// <summary>
+    /// Writes both splits into a temporary sibling directory and renames it to <paramref name="dir"/> at the end, so a
+    /// failure never leaves a half-written dataset (an existing directory is replaced only after success).
+    /// </summary>
+    public static void Write(string dir, PuzzleSplit train, PuzzleSplit test, IReadOnlyList<string> identifiers, int vocabSize, int? ignoreLabelId = 0)
+    {
+        if (train.SeqLen != test.SeqLen) throw new HrmException($"train seq_len {train.SeqLen} differs from test seq_len {test.SeqLen}");
+        if (identifiers.Count == 0) throw new HrmException("identifiers must hold at least the blank identifier");
+        var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full) ?? throw new HrmException($"{dir}: cannot write a dataset at a file-system root");
+        Directory.CreateDirectory(parent);
+        var tmp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
+        bool done = false;
+        try
+        {
+            Directory.CreateDirectory(tmp);
+            File.WriteAllText(Path.Combine(tmp, "identifiers.json"), JsonSerializer.Serialize(identifiers, JsonOptions));
+            WriteSplit(Path.Combine(tmp, "train"), train, identifiers.Count, vocabSize, ignoreLabelId);
+            WriteSplit(Path.Combine(tmp, "test"), test, identifiers.Count, vocabSize, ignoreLabelId);
+            Replace(full, tmp);
+            done = true;
+        }
+        finally
+        {
+            if (!done && Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        }
+    }
+
+    static void Replace(string target, string tmp)
+    {
+        if (File.Exists(target)) throw new HrmException($"{target}: exists and is a file, not a dataset directory");
+        if (!Directory.Exists(target)) { Directory.Move(tmp, target); return; }
+        // Move the old directory aside first: a directory cannot be renamed over a non-empty one.
+        var old = target + $".old-{Guid.NewGuid():N}";
+        Directory.Move(target, old);
+        Directory.Move(tmp, target);
+        Directory.Delete(old, recursive: true);
+    }
+
+    static void WriteSplit(string splitDir, PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId)
+    {
+        Directory.CreateDirectory(splitDir);
+        var metadata = new DatasetMetadata(
+            PadId: 0, IgnoreLabelId: ignoreLabelId, BlankIdentifierId: 0, VocabSize: vocabSize, SeqLen: split.SeqLen,
+            NumPuzzleIdentifiers: numIdentifiers, TotalGroups: split.GroupCount,
+            MeanPuzzleExamples: split.PuzzleCount == 0 ? 0 : (double)split.ExampleCount / split.PuzzleCount,
+            Sets: new[] { DefaultSet });
+        File.WriteAllText(Path.Combine(splitDir, "dataset.json"), JsonSerializer.Serialize(metadata, JsonOptions));
+        // The reference stores tokens as uint8 (np.uint8 arithmetic in its builders); int32 only when they do not fit.
+        var tokenType = vocabSize <= 256 ? NpyType.UInt8 : NpyType.Int32;
+        long[] rows = { split.ExampleCount, split.SeqLen };
+        string F(string a) => Path.Combine(splitDir, ArrayFile(DefaultSet, a));
+        Npy.WriteInt32(F("inputs"), split.Inputs, rows, tokenType);
+        Npy.WriteInt32(F("labels"), split.Labels, rows, tokenType);
+        Npy.WriteInt32(F("puzzle_identifiers"), split.PuzzleIdentifiers, new long[] { split.PuzzleCount });
+        Npy.WriteInt32(F("puzzle_indices"), split.PuzzleIndices, new long[] { split.PuzzleIndices.Length });
+        Npy.WriteInt32(F("group_indices"), split.GroupIndices, new long[] { split.GroupIndices.Length });
+    }
+
+    /// <summary>Reads <c>DIR/SPLIT/dataset.json</c>, with a clear error for a missing file, a missing field or a wrong JSON type.</summary>
+    public static DatasetMetadata ReadMetadata(string dir, string split)
+    {
+        var path = Path.Combine(dir, split, "dataset.json");
+        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new HrmException($"{path}: malformed JSON: {e.Message}"); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new HrmException($"{path}: expected a JSON object");
+            JsonElement Field(string name) => root.TryGetProperty(name, out var v) ? v : throw new HrmException($"{path}: missing field '{name}'");
+            int Int(string name)
+            {
+                var v = Field(name);
+                return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
+                    : throw new HrmException($"{path}: field '{name}' must be an integer, found {v.GetRawText()}");
+            }
+            int? ignore = Field("ignore_label_id").ValueKind == JsonValueKind.Null ? null : Int("ignore_label_id");
+            var mean = Field("mean_puzzle_examples");
+            if (mean.ValueKind != JsonValueKind.Number) throw new HrmException($"{path}: field 'mean_puzzle_examples' must be a number, found {mean.GetRawText()}");
+            var sets = Field("sets");
+            if (sets.ValueKind != JsonValueKind.Array || sets.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
+                throw new HrmException($"{path}: field 'sets' must be a list of strings, found {sets.GetRawText()}");
+            var meta = new DatasetMetadata(Int("pad_id"), ignore, Int("blank_identifier_id"), Int("vocab_size"), Int("seq_len"),
+                Int("num_puzzle_identifiers"), Int("total_groups"), mean.GetDouble(), sets.EnumerateArray().Select(s => s.GetString()!).ToArray());
+            if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");
+            return meta;
+        }
+    }
+
+    /// <summary>Reads one set of one split; any integer dtype is cast to int32, shapes are checked against the metadata.</summary>
+    public static PuzzleSplit ReadSet(string dir, string split, string set)
+    {
+        var meta = ReadMetadata(dir, split);
+        var arrays = ArrayNames.ToDictionary(a => a, a => Npy.Read(Path.Combine(dir, split, ArrayFile(set, a))));
+        string Name(string a) => Path.Combine(dir, split, ArrayFile(set, a));
+        foreach (var a in new[] { "inputs", "labels" })
+        {
+            var s = arrays[a].Shape;
+            if (s.Length != 2 || s[1] != meta.SeqLen)
+                throw new HrmException($"{Name(a)}: shape ({string.Join(", ", s)}) is not (N, seq_len {meta.SeqLen})");
+        }
+        if (arrays["inputs"].Shape[0] != arrays["labels"].Shape[0])
+            throw new HrmException($"{Name("labels")}: {arrays["labels"].Shape[0]} rows but inputs have {arrays["inputs"].Shape[0]}");
+        foreach (var a in new[] { "puzzle_identifiers", "puzzle_indices", "group_indices" })
+            if (arrays[a].Shape.Length != 1) throw new HrmException($"{Name(a)}: expected a 1-D array, shape is ({string.Join(", ", arrays[a].Shape)})");
+        int[] Ints(string a)
+        {
+            try { return arrays[a].ToInt32(); }
+            catch (HrmException e) { throw new HrmException($"{Name(a)}: {e.Message}", e); }
+        }
+        try
+        {
+            return new PuzzleSplit(meta.SeqLen, Ints("inputs"), Ints("labels"), Ints("puzzle_identifiers"), Ints("puzzle_indices"), Ints("group_indices"));
+        }
+        catch (HrmException e) when (e.InnerException is null)
+        {
+            throw new HrmException($"{Path.Combine(dir, split)} set '{set}': {e.Message}", e);
+        }
+    }
+
+    public static IReadOnlyList<string> ReadIdentifiers(string dir)
+    {
+        var path = Path.Combine(dir, "identifiers.json");
+        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        try
+        {
+            return JsonSerializer.Deserialize<string[]>(File.ReadAllText(path)) ?? throw new HrmException($"{path}: expected a list of strings, found null");
+        }
+        catch (JsonException e) { throw new HrmException($"{path}: expected a JSON list of strings: {e.Message}"); }
+    }
+}
