@@ -80,6 +80,13 @@ public sealed class TrainState : IDisposable
         return metrics.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Replaces the carry (resume from a checkpoint).</summary>
+    public void SetCarry(ActCarry carry)
+    {
+        Carry?.Dispose();
+        Carry = carry.Detach();
+    }
+
     /// <summary>Forgets the carry (e.g. after loading a checkpoint): the next batch starts every row afresh.</summary>
     public void ResetCarry()
     {

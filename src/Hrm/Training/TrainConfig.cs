@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Hrm.Interop;
+using Hrm.Model;
+
+namespace Hrm.Training;
+
+/// <summary>
+/// A training run's configuration: the reference's PretrainConfig fields (same JSON names) plus a few of ours for
+/// bounded CPU runs. "arch" holds the model config in the reference's format; vocab_size, seq_len,
+/// num_puzzle_identifiers and batch_size in it are filled from the dataset and global_batch_size.
+/// </summary>
+public sealed record TrainConfig
+{
+    [JsonPropertyName("arch")] public JsonObject Arch { get; init; } = new();
+    [JsonPropertyName("data_path")] public string? DataPath { get; init; }
+    [JsonPropertyName("global_batch_size")] public int GlobalBatchSize { get; init; } = 768;
+    [JsonPropertyName("epochs")] public long Epochs { get; init; } = 100000;
+    [JsonPropertyName("eval_interval")] public long? EvalInterval { get; init; }
+    [JsonPropertyName("lr")] public double Lr { get; init; } = 1e-4;
+    [JsonPropertyName("lr_min_ratio")] public double LrMinRatio { get; init; } = 1.0;
+    [JsonPropertyName("lr_warmup_steps")] public long LrWarmupSteps { get; init; } = 2000;
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 0.1;
+    [JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
+    [JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.95;
+    [JsonPropertyName("puzzle_emb_lr")] public double PuzzleEmbLr { get; init; } = 1e-2;
+    [JsonPropertyName("puzzle_emb_weight_decay")] public double PuzzleEmbWeightDecay { get; init; } = 0.1;
+    [JsonPropertyName("seed")] public int Seed { get; init; }
+    [JsonPropertyName("checkpoint_every_eval")] public bool CheckpointEveryEval { get; init; } = true;
+
+    // ---- ours ----
+    /// <summary>Caps the run (and its schedule) at this many optimiser steps; null = the reference's epoch-derived total.</summary>
+    [JsonPropertyName("max_steps")] public long? MaxSteps { get; init; }
+    /// <summary>Evaluate every this many steps (in addition to eval_interval epochs, which the reference uses).</summary>
+    [JsonPropertyName("eval_every_steps")] public long? EvalEverySteps { get; init; }
+    /// <summary>Stop (with a final evaluation and checkpoint) after this much wall time.</summary>
+    [JsonPropertyName("max_minutes")] public double? MaxMinutes { get; init; }
+    /// <summary>Evaluate on at most this many test examples per set during training (the final evaluation uses all).</summary>
+    [JsonPropertyName("eval_max_examples")] public int? EvalMaxExamples { get; init; }
+    [JsonPropertyName("checkpoint_every_steps")] public long? CheckpointEverySteps { get; init; }
+    /// <summary>Intra-op threads; 0 = one per core.</summary>
+    [JsonPropertyName("threads")] public int Threads { get; init; }
+    /// <summary>"cpu" or "cuda" (needs the CUDA build, see README).</summary>
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    [JsonPropertyName("log_every_steps")] public long LogEverySteps { get; init; } = 10;
+
+    static readonly JsonSerializerOptions Options = new()
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public OptimizerSettings Optimizer => new()
+    {
+        Lr = Lr, LrMinRatio = LrMinRatio, LrWarmupSteps = LrWarmupSteps, WeightDecay = WeightDecay, Beta1 = Beta1, Beta2 = Beta2,
+        PuzzleEmbLr = PuzzleEmbLr, PuzzleEmbWeightDecay = PuzzleEmbWeightDecay,
+    };
+
+    /// <summary>Loads a config file and applies <c>key=value</c> overrides (dotted keys reach into "arch").</summary>
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!File.Exists(path)) throw new HrmException($"{path}: config file not found");
+        return Parse(File.ReadAllText(path), path, overrides);
+    }
+
+    public static TrainConfig Parse(string json, string source, IEnumerable<string>? overrides = null)
+    {
+        JsonObject obj;
+        try { obj = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                ?? throw new HrmException($"{source}: config must be a JSON object"); }
+        catch (JsonException e) { throw new HrmException($"{source}: invalid JSON: {e.Message}"); }
+        obj.Remove("description");
+        foreach (var o in overrides ?? []) ApplyOverride(obj, o);
+        TrainConfig config;
+        try { config = obj.Deserialize<TrainConfig>(Options)!; }
+        catch (JsonException e)
+        {
+            var key = e.Path is { Length: > 2 } p ? p[2..] : "?";
+            throw new HrmException(e.Message.Contains("could not be mapped") ? $"{source}: unknown config key '{key}'" : $"{source}: bad value for '{key}'");
+        }
+        config.Validate(source);
+        return config;
+    }
+
+    /// <summary>Sets KEY=VALUE in the JSON tree; VALUE is parsed as JSON when it can be (numbers, true, null), else a string.</summary>
+    static void ApplyOverride(JsonObject root, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new HrmException($"--set expects key=value, got '{assignment}'");
+        var keys = assignment[..eq].Trim().Split('.');
+        var text = assignment[(eq + 1)..].Trim();
+        JsonNode? value;
+        try { value = JsonNode.Parse(text); }
+        catch (JsonException) { value = JsonValue.Create(text); }
+        var node = root;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            if (node[keys[i]] is not JsonObject child) { child = new JsonObject(); node[keys[i]] = child; }
+            node = child;
+        }
+        node[keys[^1]] = value;
+    }
+
+    void Validate(string source)
+    {
+        void Require(bool ok, string message) { if (!ok) throw new HrmException($"{source}: {message}"); }
+        Require(GlobalBatchSize > 0, "global_batch_size must be positive");
+        Require(Epochs > 0, "epochs must be positive");
+        Require(EvalInterval is null or > 0, "eval_interval must be positive");
+        Require(Lr >= 0 && PuzzleEmbLr >= 0, "learning rates must be >= 0");
+        Require(LrMinRatio is >= 0 and <= 1, "lr_min_ratio must be in [0, 1]");
+        Require(LrWarmupSteps >= 0, "lr_warmup_steps must be >= 0");
+        Require(MaxSteps is null or > 0, "max_steps must be positive");
+        Require(EvalEverySteps is null or > 0, "eval_every_steps must be positive");
+        Require(MaxMinutes is null or > 0, "max_minutes must be positive");
+        Require(Threads >= 0, "threads must be >= 0");
+        Require(Device is "cpu" or "cuda" || Device.StartsWith("cuda:"), $"device must be cpu or cuda, not '{Device}'");
+        // The architecture part is checked by the model config's own parser (unknown keys, ranges).
+        ModelConfig(new Data.DatasetMetadata(0, 0, 0, 2, 1, 1, 1, 1, ["all"]), source);
+    }
+
+    /// <summary>The model configuration for a dataset: "arch" plus the dataset-derived fields.</summary>
+    public HrmConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
+    {
+        var arch = (JsonObject)Arch.DeepClone();
+        arch["vocab_size"] = train.VocabSize;
+        arch["seq_len"] = train.SeqLen;
+        arch["num_puzzle_identifiers"] = train.NumPuzzleIdentifiers;
+        arch["batch_size"] = GlobalBatchSize;
+        try { return ConfigJson.Parse(arch.ToJsonString(), source + " (arch)"); }
+        catch (HrmException e) { throw new HrmException(e.Message.Replace("unknown config key '", "unknown config key 'arch.")); }
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+}
