@@ -16,9 +16,9 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
     {
         if (Size is < MinSize or > MaxSize) throw new HrmException($"maze size must be {MinSize}..{MaxSize}, got {Size}");
         if (EffectiveMinPathLength < 0) throw new HrmException($"--min-path must be >= 0, got {EffectiveMinPathLength}");
-        // A path visits distinct open cells; only about half the cells are open in a carved maze.
-        if (EffectiveMinPathLength >= Size * Size * 2 / 3)
-            throw new HrmException($"--min-path {EffectiveMinPathLength} is unreachable on a {Size}x{Size} maze (try below {Size * Size / 3})");
+        // A shortest path visits distinct open cells, and at most about half the cells are open in a carved maze.
+        if (EffectiveMinPathLength >= Size * Size / 2)
+            throw new HrmException($"--min-path {EffectiveMinPathLength} is unreachable on a {Size}x{Size} maze (must be below {Size * Size / 2}, and well below it to generate quickly)");
         if (LoopFraction is < 0 or > 1) throw new HrmException($"loop fraction must be in [0, 1], got {LoopFraction}");
     }
 }
