@@ -1,8 +1,73 @@
 using System.CommandLine;
+using System.Diagnostics;
+using Hrm.Tasks.Maze;
 
 namespace Hrm.Cli.Commands;
 
+/// <summary>`hrm data maze`: generate mazes (or import the maze CSV format) into a dataset directory.</summary>
 public static class DataMazeCommand
 {
-    public static Command Build() => new("maze", "(not implemented yet)");
+    public static Command Build()
+    {
+        var cmd = new Command("maze", "Build a maze dataset: generated N x N mazes with a long shortest path, or the maze CSV format (source,question,answer,rating).");
+        var outDir = new Option<string>("--out") { Description = "Output dataset directory (replaced if it exists)", Required = true };
+        var train = new Option<int>("--train") { Description = "Number of generated training mazes", DefaultValueFactory = _ => 1000 };
+        var test = new Option<int>("--test") { Description = "Number of generated test mazes", DefaultValueFactory = _ => 1000 };
+        var size = new Option<int>("--size") { Description = "Maze side N (N x N grid, seq_len N*N)", DefaultValueFactory = _ => 30 };
+        var minPath = new Option<int?>("--min-path") { Description = "Keep mazes whose shortest S-G path is longer than this many moves (default: 110 for 30x30, the reference's 'hard' set; else the same fraction of N*N)" };
+        var loops = new Option<double>("--loops") { Description = "Fraction of the remaining room-to-room walls knocked out to make loops", DefaultValueFactory = _ => 0.1 };
+        var aug = new Option<bool>("--aug") { Description = "Add the 8 dihedral transforms of every training maze (each its own puzzle in the maze's group)" };
+        var seed = new Option<int>("--seed") { Description = "Random seed for generation", DefaultValueFactory = _ => 42 };
+        var csvTrain = new Option<string?>("--csv-train") { Description = "Import training mazes from this CSV instead of generating" };
+        var csvTest = new Option<string?>("--csv-test") { Description = "Import test mazes from this CSV (with --csv-train)" };
+        foreach (var o in new Option[] { outDir, train, test, size, minPath, loops, aug, seed, csvTrain, csvTest }) cmd.Options.Add(o);
+
+        cmd.SetAction(parse =>
+        {
+            var clock = Stopwatch.StartNew();
+            IReadOnlyList<MazePuzzle> trainMazes, testMazes;
+            string? trainCsv = parse.GetValue(csvTrain), testCsv = parse.GetValue(csvTest);
+            if (trainCsv is not null || testCsv is not null)
+            {
+                if (trainCsv is null || testCsv is null) throw new HrmException("--csv-train and --csv-test go together");
+                Console.WriteLine($"reading {trainCsv} and {testCsv} (every answer checked by BFS)");
+                trainMazes = MazeCsv.Read(trainCsv);
+                testMazes = MazeCsv.Read(testCsv);
+                if (trainMazes[0].Size != testMazes[0].Size)
+                    throw new HrmException($"{testCsv}: mazes are {testMazes[0].Size}x{testMazes[0].Size}, {trainCsv} has {trainMazes[0].Size}x{trainMazes[0].Size}");
+            }
+            else
+            {
+                var options = new MazeGeneratorOptions(parse.GetValue(size), parse.GetValue(minPath), parse.GetValue(loops));
+                options.Validate();
+                int nTrain = parse.GetValue(train), nTest = parse.GetValue(test);
+                Console.WriteLine($"generating {nTrain} + {nTest} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves, seed {parse.GetValue(seed)}");
+                (trainMazes, testMazes) = MazeDataset.Generate(options, nTrain, nTest, parse.GetValue(seed),
+                    done => Console.WriteLine($"  {done}/{nTrain + nTest} mazes ({clock.Elapsed.TotalSeconds:F1} s)"));
+            }
+            var dir = parse.GetValue(outDir)!;
+            var summary = MazeDataset.Write(dir, trainMazes, testMazes, parse.GetValue(aug));
+            PrintSummary(dir, summary, clock.Elapsed);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void PrintSummary(string dir, MazeDatasetSummary s, TimeSpan elapsed)
+    {
+        Console.WriteLine($"wrote {dir} in {elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"  train: {s.TrainMazes} mazes, {s.TrainPuzzles} puzzles/examples{(s.TrainPuzzles > s.TrainMazes ? " (8 dihedral versions each)" : "")}");
+        Console.WriteLine($"  test:  {s.TestMazes} mazes");
+        Console.WriteLine($"  grid {s.Size}x{s.Size}, seq_len {s.SeqLen}, vocab {s.VocabSize} (0 pad, '#' 1, ' ' 2, 'S' 3, 'G' 4, 'o' 5), puzzle identifiers 1");
+        Console.WriteLine("  shortest path length (moves), both splits:");
+        int lo = s.PathLengthCounts.Keys.Min(), hi = s.PathLengthCounts.Keys.Max();
+        int width = Math.Max(1, (int)Math.Ceiling((hi - lo + 1) / 10.0));
+        int total = s.PathLengthCounts.Values.Sum();
+        for (int b = lo; b <= hi; b += width)
+        {
+            int count = s.PathLengthCounts.Where(kv => kv.Key >= b && kv.Key < b + width).Sum(kv => kv.Value);
+            var label = width == 1 ? $"{b}" : $"{b}-{b + width - 1}";
+            Console.WriteLine($"    {label,9} {count,7}  {new string('#', (int)Math.Round(40.0 * count / total))}");
+        }
+    }
 }

@@ -1,0 +1,83 @@
+namespace Hrm.Tasks.Maze;
+
+/// <summary>
+/// Reads the maze CSV format of the reference's data (sapientinc/maze-30x30-hard-1k):
+/// a header `source,question,answer,rating`, then one maze per line, question and answer as N*N characters
+/// of "# SGo" (row-major). N follows from the string length (a perfect square), the same on every row.
+/// Every answer is verified by BFS (a shortest S-G path marked 'o'); bad rows fail with file and line.
+/// </summary>
+public static class MazeCsv
+{
+    public static IReadOnlyList<MazePuzzle> Read(string path)
+    {
+        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        using var reader = new StreamReader(path);
+        return Read(reader, path);
+    }
+
+    public static IReadOnlyList<MazePuzzle> Read(TextReader reader, string name)
+    {
+        var header = reader.ReadLine();
+        if (header is null || header.Trim().Length == 0) throw new HrmException($"{name}: empty file (expected a header line source,question,answer,rating)");
+        var columns = SplitLine(header, name, 1).Select(c => c.Trim().ToLowerInvariant()).ToList();
+        int q = columns.IndexOf("question"), a = columns.IndexOf("answer");
+        if (q < 0 || a < 0) throw new HrmException($"{name}:1: header must name the columns question and answer (source,question,answer,rating), got '{header}'");
+
+        var result = new List<MazePuzzle>();
+        int size = 0, lineNo = 1;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            lineNo++;
+            if (line.Length == 0) continue;
+            var where = $"{name}:{lineNo}";
+            var fields = SplitLine(line, name, lineNo);
+            if (fields.Count != columns.Count) throw new HrmException($"{where}: expected {columns.Count} columns, found {fields.Count}");
+            string question = fields[q], answer = fields[a];
+            if (question.Length != answer.Length) throw new HrmException($"{where}: question has {question.Length} characters, answer {answer.Length}");
+            int n = (int)Math.Round(Math.Sqrt(question.Length));
+            if (n * n != question.Length || n < 2) throw new HrmException($"{where}: maze of {question.Length} characters is not a square grid");
+            if (size == 0) size = n;
+            else if (n != size) throw new HrmException($"{where}: maze is {n}x{n}, earlier rows are {size}x{size}");
+            var input = MazeEncoding.Encode(question, $"{where}: question");
+            var label = MazeEncoding.Encode(answer, $"{where}: answer");
+            if (MazeSolver.Verify(input, label, n) is string error) throw new HrmException($"{where}: {error}");
+            result.Add(new MazePuzzle(n, input, label));
+        }
+        if (result.Count == 0) throw new HrmException($"{name}: no mazes after the header");
+        return result;
+    }
+
+    /// <summary>Writes mazes in the same format (rating = shortest path length), e.g. to share a generated set.</summary>
+    public static void Write(string path, IEnumerable<MazePuzzle> mazes, string source = "hrm")
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("source,question,answer,rating");
+        foreach (var m in mazes)
+            w.WriteLine($"{source},{MazeEncoding.Decode(m.Input)},{MazeEncoding.Decode(m.Label)},{m.PathLength}");
+    }
+
+    // Plain comma splitting with double-quoted fields ("" inside quotes is a quote); maze strings have no commas.
+    static List<string> SplitLine(string line, string name, int lineNo)
+    {
+        var fields = new List<string>();
+        var cur = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { cur.Append('"'); i++; }
+                else if (ch == '"') quoted = false;
+                else cur.Append(ch);
+            }
+            else if (ch == '"') quoted = true;
+            else if (ch == ',') { fields.Add(cur.ToString()); cur.Clear(); }
+            else cur.Append(ch);
+        }
+        if (quoted) throw new HrmException($"{name}:{lineNo}: unterminated quoted field");
+        fields.Add(cur.ToString().TrimEnd('\r'));
+        return fields;
+    }
+}

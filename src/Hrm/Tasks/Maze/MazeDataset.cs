@@ -1,0 +1,79 @@
+using Hrm.Data;
+
+namespace Hrm.Tasks.Maze;
+
+/// <summary>Summary of a built maze dataset, for printing.</summary>
+public sealed record MazeDatasetSummary(int Size, int TrainMazes, int TrainPuzzles, int TestMazes, int SeqLen, int VocabSize,
+    IReadOnlyDictionary<int, int> PathLengthCounts);
+
+/// <summary>
+/// Maze datasets in the reference's directory format (build_maze_dataset.py): one example per puzzle, every puzzle
+/// identifier 0 (identifiers.json is ["&lt;blank&gt;"]), one group per maze; with augmentation each training maze's
+/// group holds its 8 dihedral transforms (identity first), each its own puzzle. The test split is never augmented.
+/// </summary>
+public static class MazeDataset
+{
+    /// <summary>
+    /// <paramref name="train"/> + <paramref name="test"/> mazes from one seeded generator, no maze repeated within
+    /// or across the splits. <paramref name="progress"/> gets the number of mazes done so far.
+    /// </summary>
+    public static (IReadOnlyList<MazePuzzle> Train, IReadOnlyList<MazePuzzle> Test) Generate(
+        MazeGeneratorOptions options, int train, int test, int seed, Action<int>? progress = null)
+    {
+        if (train < 1 || test < 0) throw new HrmException($"need --train >= 1 and --test >= 0, got {train} and {test}");
+        var generator = new MazeGenerator(options);
+        var rng = new Random(seed);
+        var seen = new HashSet<string>();
+        var all = new List<MazePuzzle>(train + test);
+        int duplicates = 0;
+        while (all.Count < train + test)
+        {
+            var maze = generator.Next(rng);
+            if (!seen.Add(MazeEncoding.Decode(maze.Input)))
+            {
+                if (++duplicates > 1000 + train + test) throw new HrmException($"only {all.Count} distinct {options.Size}x{options.Size} mazes found; ask for fewer");
+                continue;
+            }
+            all.Add(maze);
+            if (all.Count % 1000 == 0) progress?.Invoke(all.Count);
+        }
+        return (all.GetRange(0, train), all.GetRange(train, test));
+    }
+
+    /// <summary>Builds the train and test splits (verifying every label) and writes them to <paramref name="dir"/>.</summary>
+    public static MazeDatasetSummary Write(string dir, IReadOnlyList<MazePuzzle> train, IReadOnlyList<MazePuzzle> test, bool augment)
+    {
+        var (trainSplit, testSplit) = Build(train, test, augment);
+        PuzzleDatasetDirectory.Write(dir, trainSplit, testSplit, new[] { "<blank>" }, MazeEncoding.VocabSize, ignoreLabelId: 0);
+        var histogram = train.Concat(test).GroupBy(m => m.PathLength).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+        return new MazeDatasetSummary(train[0].Size, train.Count, trainSplit.PuzzleCount, test.Count, trainSplit.SeqLen,
+            MazeEncoding.VocabSize, histogram);
+    }
+
+    public static (PuzzleSplit Train, PuzzleSplit Test) Build(IReadOnlyList<MazePuzzle> train, IReadOnlyList<MazePuzzle> test, bool augment)
+    {
+        if (train.Count == 0) throw new HrmException("the training split has no mazes");
+        int size = train[0].Size;
+        foreach (var m in train.Concat(test))
+        {
+            if (m.Size != size) throw new HrmException($"all mazes must have one size: found {m.Size}x{m.Size} and {size}x{size}");
+            if (MazeSolver.Verify(m.Input, m.Label, size) is string error) throw new HrmException($"invalid maze: {error}");
+        }
+        return (Split(train, size, augment), Split(test, size, augment: false));
+    }
+
+    static PuzzleSplit Split(IReadOnlyList<MazePuzzle> mazes, int size, bool augment)
+    {
+        var builder = new PuzzleSplitBuilder(size * size);
+        foreach (var maze in mazes)
+        {
+            builder.BeginGroup();
+            for (int id = 0; id < (augment ? Dihedral.Count : 1); id++)
+            {
+                var m = maze.Transform(id);
+                builder.AddPuzzle(0, new[] { (m.Input, m.Label) });
+            }
+        }
+        return builder.Build();
+    }
+}
