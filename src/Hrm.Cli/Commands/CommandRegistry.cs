@@ -8,5 +8,7 @@ public static class CommandRegistry
     public static IEnumerable<Command> All()
     {
         yield return DataCommands.Build();
+        yield return PredictCommand.Build();
+        yield return BenchCommand.Build();
     }
 }

@@ -59,7 +59,8 @@ public sealed class TrainState : IDisposable
         if (Step > TotalSteps) return null;
         Model.train();
         using var scope = NewDisposeScope();
-        Carry ??= Model.InitialCarry(batch).MoveToOuter();
+        // The carry outlives every dispose scope of the caller: it is owned (and disposed) by this state.
+        Carry ??= Model.InitialCarry(batch).Detach();
 
         var (carry, output) = Model.forward(Carry, batch, Generator);
         var (total, metrics) = ActLoss.Compute(carry, output, Model.Config.Loss);
@@ -76,7 +77,7 @@ public sealed class TrainState : IDisposable
         Adam.ZeroGrad();
 
         Carry.Dispose();
-        Carry = carry.MoveToOuter();
+        Carry = carry.Detach();
         return metrics.MoveToOuterDisposeScope();
     }
 

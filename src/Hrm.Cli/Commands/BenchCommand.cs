@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Hrm.Evaluation;
+using Hrm.Interop;
+using Hrm.Model;
+using Hrm.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hrm.Cli.Commands;
+
+/// <summary>
+/// `hrm bench train|infer`: throughput on random data. train: one optimiser step = one ACT segment including the extra
+/// Q-target forward; infer: one evaluation segment. Reports median and p90 ms, examples/s, analytic GFLOP and GFLOP/s.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Build()
+    {
+        var bench = new Command("bench", "Throughput benchmarks on random data (see bench/RESULTS.md).");
+        bench.Subcommands.Add(Make("train", "Time optimiser steps (one ACT segment each, with the Q-target forward)."));
+        bench.Subcommands.Add(Make("infer", "Time evaluation segments (no gradient)."));
+        return bench;
+    }
+
+    static Command Make(string mode, string description)
+    {
+        var config = new Option<string>("--config") { Description = "Model config JSON (reference field names, as in the parity fixtures or configs/).", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+        var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the config's forward_dtype)." };
+        var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps).", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 2 };
+        var json = new Option<string?>("--json") { Description = "Also write the results to this JSON file." };
+        var seqLen = new Option<int?>("--seq-len") { Description = "Override the config's seq_len." };
+        var threads = Common.ThreadsOption();
+        var device = Common.DeviceOption();
+        var cmd = new Command(mode, description) { config, batch, dtype, steps, warmup, json, seqLen, threads, device };
+        cmd.SetAction(parse =>
+        {
+            Common.SetThreads(parse.GetValue(threads));
+            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var cfg = ConfigJson.Load(parse.GetValue(config)!);
+            int b = parse.GetValue(batch);
+            if (b < 1) throw new HrmException("--batch must be >= 1");
+            cfg = cfg with { BatchSize = b };
+            if (parse.GetValue(dtype) is string dt) cfg = cfg with { ForwardDtype = dt };
+            if (parse.GetValue(seqLen) is int sl) cfg = cfg with { SeqLen = sl };
+            cfg = cfg.Validate();
+            int n = parse.GetValue(steps), w = parse.GetValue(warmup);
+            if (n < 1 || w < 0) throw new HrmException("--steps must be >= 1 and --warmup >= 0");
+            var result = Run(mode, cfg, b, n, w, dev);
+            Console.WriteLine($"{mode}: hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, {cfg.HLayers}+{cfg.LLayers} layers, {cfg.HCycles}x{cfg.LCycles} cycles, " +
+                              $"seq {cfg.SeqLen}+{cfg.PuzzleEmbLen}, batch {b}, {cfg.ForwardDtype}, {get_num_threads()} threads");
+            Console.WriteLine($"  median {result["median_ms"]:F1} ms, p90 {result["p90_ms"]:F1} ms per {(mode == "train" ? "step" : "segment")}; " +
+                              $"{result["examples_per_s"]:F1} examples/s; {result["gflop_per_step"]:F2} GFLOP/step = {result["gflops"]:F1} GFLOP/s; " +
+                              $"{result["params"]:N0} parameters; peak RSS {result["peak_rss_mb"]:F0} MB");
+            if (parse.GetValue(json) is string path)
+            {
+                var tmp = path + ".tmp";
+                File.WriteAllText(tmp, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+                File.Move(tmp, path, true);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Dictionary<string, object> Run(string mode, HrmConfig cfg, int b, int steps, int warmup, Device dev)
+    {
+        var gen = new Generator(0);
+        using var model = new ActModel(cfg, gen);
+        model.to(dev);
+        var rng = new Generator(1);
+        PuzzleBatch RandomBatch() => new(
+            randint(1, cfg.VocabSize, [b, cfg.SeqLen], generator: rng, dtype: int64).to(dev),
+            randint(1, cfg.VocabSize, [b, cfg.SeqLen], generator: rng, dtype: int64).to(dev),
+            randint(0, cfg.NumPuzzleIdentifiers, [b], generator: rng, dtype: int64).to(dev));
+        var times = new List<double>();
+        if (mode == "train")
+        {
+            using var state = new TrainState(model, new OptimizerSettings { LrWarmupSteps = 0 }, long.MaxValue, new Generator(2, dev));
+            for (int i = 0; i < warmup + steps; i++)
+            {
+                using var scope = NewDisposeScope();
+                var batch = RandomBatch();
+                var sw = Stopwatch.StartNew();
+                var sums = state.TrainBatch(batch);
+                _ = sums!.cpu();   // synchronise (matters on CUDA)
+                if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+        }
+        else
+        {
+            model.eval();
+            using var noGrad = no_grad();
+            using var outer = NewDisposeScope();
+            var batch = RandomBatch();
+            var carry = model.inner.ResetCarry(ones(b, @bool, dev), model.inner.EmptyCarry(b));
+            for (int i = 0; i < warmup + steps; i++)
+            {
+                using var scope = NewDisposeScope();
+                var sw = Stopwatch.StartNew();
+                var seg = model.inner.forward(carry, batch.Inputs, batch.PuzzleIds);
+                _ = seg.QHalt.cpu();
+                if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+                carry = new InnerCarry(seg.Carry.ZH.MoveToOuterDisposeScope(), seg.Carry.ZL.MoveToOuterDisposeScope());
+            }
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        if (times.Count % 2 == 0) median = (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        double p90 = times[Math.Min(times.Count - 1, (int)Math.Ceiling(0.9 * times.Count) - 1)];
+        double flops = mode == "train" ? ModelCost.TrainStep(cfg, b) : ModelCost.InferenceSegment(cfg, b);
+        return new Dictionary<string, object>
+        {
+            ["mode"] = mode, ["batch"] = b, ["dtype"] = cfg.ForwardDtype, ["threads"] = get_num_threads(), ["device"] = dev.ToString(),
+            ["hidden_size"] = cfg.HiddenSize, ["num_heads"] = cfg.NumHeads, ["H_layers"] = cfg.HLayers, ["L_layers"] = cfg.LLayers,
+            ["H_cycles"] = cfg.HCycles, ["L_cycles"] = cfg.LCycles, ["seq_len"] = cfg.SeqLen, ["puzzle_emb_len"] = cfg.PuzzleEmbLen,
+            ["steps"] = steps, ["median_ms"] = median, ["p90_ms"] = p90, ["examples_per_s"] = b / (median / 1000),
+            ["gflop_per_step"] = flops / 1e9, ["gflops"] = flops / 1e9 / (median / 1000),
+            ["params"] = model.parameters().Sum(p => p.numel()),
+            ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+        };
+    }
+}

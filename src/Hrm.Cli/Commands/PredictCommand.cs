@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Hrm.Data;
+using Hrm.Interop;
+using Hrm.Model;
+using Hrm.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hrm.Cli.Commands;
+
+/// <summary>
+/// `hrm predict`: runs a saved or imported model on raw arrays in evaluation mode and writes every segment's outputs,
+/// so parity with the reference can be checked from outside.
+/// </summary>
+public static class PredictCommand
+{
+    public static Command Build()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Weights: .safetensors or .pt state dict (reference names, with or without '_orig_mod.model.'), or a checkpoint/run folder.", Required = true };
+        var config = new Option<string?>("--config") { Description = "Model config JSON (reference field names). Default: config.json beside the checkpoint." };
+        var inputs = new Option<string>("--inputs") { Description = "inputs.npy: integer tokens [B, seq_len].", Required = true };
+        var ids = new Option<string?>("--puzzle-ids") { Description = "puzzle_identifiers.npy: integer [B] (default: all 0)." };
+        var segments = new Option<int?>("--segments") { Description = "Segments to run (default: halt_max_steps)." };
+        var outDir = new Option<string>("--out") { Description = "Output folder for logits_m.npy, q_halt_m.npy, q_continue_m.npy (m = 1..M).", Required = true };
+        var dtype = new Option<string?>("--dtype") { Description = "Override forward_dtype: float32 or bfloat16." };
+        var threads = Common.ThreadsOption();
+        var device = Common.DeviceOption();
+
+        var cmd = new Command("predict", "Run a model on raw .npy arrays and write every segment's logits, q_halt and q_continue as .npy.")
+        {
+            checkpoint, config, inputs, ids, segments, outDir, dtype, threads, device,
+        };
+        cmd.SetAction(parse =>
+        {
+            Common.SetThreads(parse.GetValue(threads));
+            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var (weights, configPath) = Checkpoint.Resolve(parse.GetValue(checkpoint)!, parse.GetValue(config));
+            var cfg = ConfigJson.Load(configPath);
+            if (parse.GetValue(dtype) is string dt) cfg = (cfg with { ForwardDtype = dt }).Validate();
+            var inArr = Npy.Read(parse.GetValue(inputs)!);
+            if (inArr.Shape.Length != 2 || inArr.Shape[1] != cfg.SeqLen)
+                throw new HrmException($"{parse.GetValue(inputs)}: shape ({string.Join(", ", inArr.Shape)}) is not (B, seq_len {cfg.SeqLen})");
+            long b = inArr.Shape[0];
+            var tokens = inArr.ToInt64();
+            if (tokens.Any(t => t < 0 || t >= cfg.VocabSize))
+                throw new HrmException($"{parse.GetValue(inputs)}: token out of range [0, {cfg.VocabSize})");
+            long[] idData = new long[b];
+            if (parse.GetValue(ids) is string idPath)
+            {
+                var idArr = Npy.Read(idPath);
+                if (idArr.Shape.Length != 1 || idArr.Shape[0] != b) throw new HrmException($"{idPath}: shape ({string.Join(", ", idArr.Shape)}) is not ({b})");
+                idData = idArr.ToInt64();
+                if (idData.Any(i => i < 0 || i >= cfg.NumPuzzleIdentifiers))
+                    throw new HrmException($"{idPath}: identifier out of range [0, {cfg.NumPuzzleIdentifiers})");
+            }
+            using var model = new ActModel(cfg);
+            ReferenceNames.Import(model, StateDictIO.Load(weights), weights);
+            model.to(dev);
+            model.eval();
+            int m = parse.GetValue(segments) ?? cfg.HaltMaxSteps;
+            if (m < 1) throw new HrmException("--segments must be >= 1");
+            var dir = parse.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            using var _ = no_grad();
+            using var batch = new PuzzleBatch(tensor(tokens, inArr.Shape, device: dev), full(inArr.Shape, -100L, device: dev), tensor(idData, [b], device: dev));
+            var carry = model.InitialCarry(batch);
+            for (int seg = 1; seg <= m; seg++)
+            {
+                using var scope = NewDisposeScope();
+                (carry, var output) = model.forward(carry, batch);
+                carry.MoveToOuter();
+                Npy.WriteFloat32(Path.Combine(dir, $"logits_{seg}.npy"), output.Logits.to(float32).cpu().contiguous().data<float>().ToArray(), output.Logits.shape);
+                Npy.WriteFloat32(Path.Combine(dir, $"q_halt_{seg}.npy"), output.QHalt.cpu().data<float>().ToArray(), [b]);
+                Npy.WriteFloat32(Path.Combine(dir, $"q_continue_{seg}.npy"), output.QContinue.cpu().data<float>().ToArray(), [b]);
+            }
+            Console.WriteLine($"wrote {m} segment(s) of outputs for {b} rows to {dir}");
+            return 0;
+        });
+        return cmd;
+    }
+}
