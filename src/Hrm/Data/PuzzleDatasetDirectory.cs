@@ -96,14 +96,18 @@ public static class PuzzleDatasetDirectory
                 return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
                     : throw new HrmException($"{path}: field '{name}' must be an integer, found {v.GetRawText()}");
             }
+            // Fields in the reference's order, so the first problem reported is the first in the file.
+            int padId = Int("pad_id");
             int? ignore = Field("ignore_label_id").ValueKind == JsonValueKind.Null ? null : Int("ignore_label_id");
+            int blankId = Int("blank_identifier_id"), vocab = Int("vocab_size"), seqLen = Int("seq_len");
+            int identifiers = Int("num_puzzle_identifiers"), groups = Int("total_groups");
             var mean = Field("mean_puzzle_examples");
             if (mean.ValueKind != JsonValueKind.Number) throw new HrmException($"{path}: field 'mean_puzzle_examples' must be a number, found {mean.GetRawText()}");
             var sets = Field("sets");
             if (sets.ValueKind != JsonValueKind.Array || sets.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
                 throw new HrmException($"{path}: field 'sets' must be a list of strings, found {sets.GetRawText()}");
-            var meta = new DatasetMetadata(Int("pad_id"), ignore, Int("blank_identifier_id"), Int("vocab_size"), Int("seq_len"),
-                Int("num_puzzle_identifiers"), Int("total_groups"), mean.GetDouble(), sets.EnumerateArray().Select(s => s.GetString()!).ToArray());
+            var meta = new DatasetMetadata(padId, ignore, blankId, vocab, seqLen, identifiers, groups, mean.GetDouble(),
+                sets.EnumerateArray().Select(s => s.GetString()!).ToArray());
             if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");
             return meta;
         }

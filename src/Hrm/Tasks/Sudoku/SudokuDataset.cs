@@ -37,6 +37,18 @@ public static class SudokuDataset
             Identifiers, shape.VocabSize, ignoreLabelId: 0);
     }
 
+    /// <summary>Puzzle counts by rating, in power-of-two buckets ("0", "1-3", "4-7", ...), for summaries.</summary>
+    public static IReadOnlyList<(string Bucket, int Count)> RatingHistogram(IEnumerable<SudokuPuzzle> puzzles)
+    {
+        var counts = new SortedDictionary<int, int>();
+        foreach (var p in puzzles)
+        {
+            int bucket = p.Rating < 4 ? Math.Min(p.Rating, 1) : System.Numerics.BitOperations.Log2((uint)p.Rating);
+            counts[bucket] = counts.GetValueOrDefault(bucket) + 1;
+        }
+        return counts.Select(kv => (kv.Key switch { 0 => "0", 1 => "1-3", int b => $"{1 << b}-{(2 << b) - 1}" }, kv.Value)).ToList();
+    }
+
     /// <summary>The Sudoku shape a dataset's metadata describes (vocab n + 2, seq_len n*n, n in 4, 6, 9), or null.</summary>
     public static SudokuShape? ShapeOf(DatasetMetadata metadata) =>
         SudokuShape.OfCellCount(metadata.SeqLen) is { } shape && shape.VocabSize == metadata.VocabSize ? shape : null;

@@ -14,25 +14,33 @@ public enum SudokuDifficulty
     Easy,
     /// <summary>Needs at least one guess (rating >= 1).</summary>
     Hard,
-    /// <summary>Rating at least <see cref="SudokuGeneratorOptions.MinRating"/> (the Sudoku-Extreme style).</summary>
+    /// <summary>Rating at least <see cref="SudokuGeneratorOptions.MinRating"/>, 20 if unset (the Sudoku-Extreme style).</summary>
     Extreme,
 }
 
-/// <summary>What puzzles to keep. Clue bounds are inclusive; MinRating applies to <see cref="SudokuDifficulty.Extreme"/>.</summary>
+/// <summary>What puzzles to keep: a difficulty, and optional inclusive bounds on rating and clue count.</summary>
 public sealed record SudokuGeneratorOptions(
     SudokuDifficulty Difficulty = SudokuDifficulty.Any,
-    int MinRating = 20,
+    int? MinRating = null,
     int? MinClues = null,
     int? MaxClues = null)
 {
+    public const int DefaultExtremeRating = 20;
+
+    public int EffectiveMinRating => MinRating ?? Difficulty switch
+    {
+        SudokuDifficulty.Hard => 1,
+        SudokuDifficulty.Extreme => DefaultExtremeRating,
+        _ => 0,
+    };
+
     public bool Accepts(SudokuPuzzle p) =>
-        (MinClues is not int lo || p.Clues >= lo) && (MaxClues is not int hi || p.Clues <= hi) && Difficulty switch
-        {
-            SudokuDifficulty.Easy => p.Rating == 0,
-            SudokuDifficulty.Hard => p.Rating >= 1,
-            SudokuDifficulty.Extreme => p.Rating >= MinRating,
-            _ => true,
-        };
+        (MinClues is not int lo || p.Clues >= lo) && (MaxClues is not int hi || p.Clues <= hi)
+        && p.Rating >= EffectiveMinRating && (Difficulty != SudokuDifficulty.Easy || p.Rating == 0);
+
+    public override string ToString() =>
+        $"{Difficulty.ToString().ToLowerInvariant()}{(EffectiveMinRating > 0 ? $", rating >= {EffectiveMinRating}" : "")}" +
+        $"{(MinClues is int lo ? $", clues >= {lo}" : "")}{(MaxClues is int hi ? $", clues <= {hi}" : "")}";
 }
 
 /// <summary>
@@ -84,8 +92,7 @@ public sealed class SudokuGenerator
         while (result.Count < count)
         {
             if (attempts >= cap)
-                throw new HrmException($"found only {result.Count} of {count} distinct {shape.N}x{shape.N} puzzles ({options.Difficulty}" +
-                    $"{(options.Difficulty == SudokuDifficulty.Extreme ? $", rating >= {options.MinRating}" : "")}) in {attempts} attempts; relax the filters");
+                throw new HrmException($"found only {result.Count} of {count} distinct {shape.N}x{shape.N} puzzles ({options}) in {attempts} attempts; relax the filters");
             int size = (int)Math.Min(batch, cap - attempts);
             var candidates = new SudokuPuzzle?[size];
             long start = attempts;
