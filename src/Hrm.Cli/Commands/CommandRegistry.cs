@@ -8,6 +8,8 @@ public static class CommandRegistry
     public static IEnumerable<Command> All()
     {
         yield return DataCommands.Build();
+        yield return TrainCommand.Build();
+        yield return EvalCommand.Build();
         yield return PredictCommand.Build();
         yield return BenchCommand.Build();
     }

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using Hrm.Evaluation;
+using Hrm.Training;
+using Spectre.Console;
+
+namespace Hrm.Cli.Commands;
+
+/// <summary>`hrm train`: a training run from a preset or config file, with live progress, logs and checkpoints.</summary>
+public static class TrainCommand
+{
+    public static Command Build()
+    {
+        var preset = new Option<string?>("--preset") { Description = "A preset from configs/ (e.g. sudoku4-cpu, sudoku-extreme-1k); see `hrm train --list-presets`." };
+        var config = new Option<string?>("--config") { Description = "A training config JSON file (format of configs/*.json)." };
+        var set = new Option<string[]>("--set") { Description = "Override a config key: --set lr=3e-4 --set arch.hidden_size=128 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var data = new Option<string?>("--data") { Description = "Dataset directory (from `hrm data ...`)." };
+        var outDir = new Option<string?>("--out") { Description = "Run folder: config, metrics.jsonl, tensorboard/, checkpoints/." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its latest checkpoint (optimizer state, step, schedule, data order)." };
+        var list = new Option<bool>("--list-presets") { Description = "List the presets and exit." };
+        var cmd = new Command("train", """
+            Train HRM on a dataset directory.
+            Examples:
+              hrm data sudoku --out data/sudoku4 --size 4 --train 3000 --test 500
+              hrm train --preset sudoku4-cpu --data data/sudoku4 --out runs/sudoku4
+              hrm train --config my.json --set lr=3e-4 --set arch.H_cycles=3 --data data/sudoku4 --out runs/x
+              hrm train --resume runs/sudoku4
+            """) { preset, config, set, data, outDir, resume, list };
+        cmd.SetAction((parse, cancel) =>
+        {
+            if (parse.GetValue(list))
+            {
+                foreach (var (name, description) in Presets.List()) Console.WriteLine($"{name,-24} {description}");
+                return Task.FromResult(0);
+            }
+            TrainConfig cfg;
+            string runDir, dataDir;
+            bool isResume = parse.GetValue(resume) is string;
+            if (parse.GetValue(resume) is string r)
+            {
+                runDir = r;
+                var saved = Path.Combine(r, Checkpoint.TrainConfigFile);
+                if (!File.Exists(saved)) throw new HrmException($"{r}: not a run folder (no {Checkpoint.TrainConfigFile})");
+                cfg = TrainConfig.Load(saved, parse.GetValue(set));
+                dataDir = parse.GetValue(data) ?? cfg.DataPath ?? throw new HrmException($"{saved}: no data_path; pass --data");
+            }
+            else
+            {
+                var p = parse.GetValue(preset);
+                var c = parse.GetValue(config);
+                if ((p is null) == (c is null)) throw new HrmException("give exactly one of --preset NAME or --config FILE");
+                cfg = TrainConfig.Load(p is not null ? Presets.Path(p) : c!, parse.GetValue(set));
+                dataDir = parse.GetValue(data) ?? cfg.DataPath ?? throw new HrmException("--data DIR is required");
+                runDir = parse.GetValue(outDir) ?? throw new HrmException("--out RUN is required");
+                if (Checkpoint.Latest(runDir) is not null) throw new HrmException($"{runDir} already holds a run: use --resume {runDir} or another --out");
+            }
+            var result = Run(cfg, dataDir, runDir, isResume, cancel);
+            return Task.FromResult(result.Stopped && cancel.IsCancellationRequested ? 130 : 0);
+        });
+        return cmd;
+    }
+
+    /// <summary>Runs the trainer with console progress; Ctrl-C checkpoints and exits cleanly.</summary>
+    public static TrainResult Run(TrainConfig cfg, string dataDir, string runDir, bool resume, CancellationToken cancel, TextWriter? output = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cts.Cancel(); AnsiConsole.MarkupLine("[yellow]stopping: writing a checkpoint...[/]"); };
+        Console.CancelKeyPress += handler;
+        try
+        {
+            var trainer = new Trainer(cfg, dataDir, runDir, new ConsoleObserver());
+            var result = trainer.Run(resume, cts.Token);
+            AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {result.Elapsed:hh\\:mm\\:ss}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");
+            return result;
+        }
+        finally { Console.CancelKeyPress -= handler; }
+    }
+
+    sealed class ConsoleObserver : ITrainingObserver
+    {
+        public void OnStart(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+
+        public void OnStep(TrainProgress p) => AnsiConsole.MarkupLine(
+            $"step [bold]{p.Step,6}[/]/{p.TotalSteps} | {p.StepsPerSecond:F2} seg/s {p.ExamplesPerSecond,6:F0} ex/s | loss {p.LmLoss:F3} " +
+            $"q {p.QHaltLoss:F3}/{p.QContinueLoss:F3} | tok {p.TokenAccuracy:P1} exact [bold]{p.ExactAccuracy:P1}[/] | steps {p.MeanSteps:F2} | lr {p.Lr:E2} | " +
+            $"{p.Elapsed:hh\\:mm\\:ss} ETA {p.Eta:hh\\:mm\\:ss}");
+
+        public void OnEvaluation(EvalReport r)
+        {
+            var table = new Table().Title($"evaluation at step {r.Step}{(r.Final ? " (final, full test split)" : "")}");
+            foreach (var col in new[] { "set", "count", "exact", "token acc", "mean segments", "q_halt acc", "puzzles/s" }) table.AddColumn(col);
+            foreach (var (name, m) in r.Sets)
+                table.AddRow(name, m.Count.ToString(), $"{m.ExactAccuracy:P2}", $"{m.TokenAccuracy:P2}", $"{m.MeanSegments:F2}", $"{m.QHaltAccuracy:P1}", $"{m.PuzzlesPerSecond:F0}");
+            AnsiConsole.Write(table);
+        }
+
+        public void OnCheckpoint(string path) => AnsiConsole.MarkupLine($"[grey]checkpoint {Markup.Escape(path)}[/]");
+    }
+}
+
+/// <summary>Training presets shipped in configs/ (copied next to the program at build time).</summary>
+public static class Presets
+{
+    public static string Directory
+    {
+        get
+        {
+            var beside = System.IO.Path.Combine(AppContext.BaseDirectory, "configs");
+            return System.IO.Directory.Exists(beside) ? beside : System.IO.Path.Combine(Environment.CurrentDirectory, "configs");
+        }
+    }
+
+    public static string Path(string name)
+    {
+        var p = System.IO.Path.Combine(Directory, name.EndsWith(".json") ? name : name + ".json");
+        if (!File.Exists(p))
+            throw new HrmException($"unknown preset '{name}' (known: {string.Join(", ", List().Select(x => x.Name))})");
+        return p;
+    }
+
+    public static IEnumerable<(string Name, string Description)> List() =>
+        System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.GetFiles(Directory, "*.json").OrderBy(f => f).Select(f =>
+              {
+                  var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(f));
+                  return (System.IO.Path.GetFileNameWithoutExtension(f), node?["description"]?.GetValue<string>() ?? "");
+              })
+            : [];
+}
