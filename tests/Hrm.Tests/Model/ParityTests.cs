@@ -180,7 +180,7 @@ public class ParityTests(ITestOutputHelper log)
                 AssertRelative(prop.Value.GetDouble(), norm, 1e-4, $"update norm {prop.Name} seg {m}");
             }
             // Hand the new carry to the state, as TrainBatch does.
-            typeof(TrainState).GetProperty(nameof(TrainState.Carry))!.SetValue(state, carry);
+            state.SetCarry(carry);
         }
     }
 }
