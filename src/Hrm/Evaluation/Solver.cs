@@ -121,11 +121,21 @@ public sealed class Solver : IDisposable
             int t = row.Prediction[i];
             answer[i] = t >= 2 && t <= shape.N + 1 ? t - 1 : 0;   // token = digit + 1; blank and pad give no digit
         }
-        string? problem = !shape.IsValidSolution(answer) ? "not a complete valid grid"
-            : !SudokuShape.IsConsistent(grid, answer) ? "changes a given digit" : null;
-        if (problem == "not a complete valid grid" && answer.Contains(0)) problem = $"{answer.Count(d => d == 0)} cell(s) left blank";
+        var problem = SudokuProblem(shape, grid, answer);
         return new PuzzleAnswer(PuzzleTask.Sudoku, SudokuShape.Format(grid), SudokuText(shape, answer), answer, shape.N, shape.N,
             row.Segments, row.QHalt, row.QContinue, problem is null, problem);
+    }
+
+    /// <summary>Why <paramref name="answer"/> (digits, 0 = blank) does not solve <paramref name="puzzle"/>, or null if it does.</summary>
+    public static string? SudokuProblem(SudokuShape shape, ReadOnlySpan<int> puzzle, ReadOnlySpan<int> answer)
+    {
+        if (answer.Length != shape.Cells) return $"expected {shape.Cells} cells, got {answer.Length}";
+        int blanks = 0;
+        foreach (var d in answer) if (d == 0) blanks++;
+        if (blanks > 0) return $"{blanks} cell(s) left blank";
+        if (!shape.IsValidSolution(answer)) return "a row, column or box repeats a digit";
+        if (!SudokuShape.IsConsistent(puzzle, answer)) return "changes a given digit";
+        return null;
     }
 
     static string? ConflictingGiven(SudokuShape shape, int[] grid)
