@@ -11,6 +11,7 @@ public static class CommandRegistry
         yield return TrainCommand.Build();
         yield return EvalCommand.Build();
         yield return PredictCommand.Build();
+        yield return SolveCommand.Build();
         yield return BenchCommand.Build();
     }
 }

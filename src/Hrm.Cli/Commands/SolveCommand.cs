@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Hrm.Evaluation;
+using Hrm.Tasks.Arc;
+using Hrm.Tasks.Sudoku;
+using Hrm.Training;
+
+namespace Hrm.Cli.Commands;
+
+/// <summary>`hrm solve`: one puzzle through a trained checkpoint (a thin shell over <see cref="Solver"/>).</summary>
+public static class SolveCommand
+{
+    public static Command Build()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
+        var sudoku = new Argument<string?>("sudoku") { Description = "A Sudoku as one string of 81, 36 or 16 characters: digits, '.' or '0' for blanks.", Arity = ArgumentArity.ZeroOrOne };
+        var maze = new Option<string?>("--maze") { Description = "A maze text file: N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal." };
+        var arc = new Option<string?>("--arc") { Description = "An ARC task JSON file; every test input is solved and compared with its output." };
+        var identifiers = new Option<string?>("--identifiers") { Description = "ARC: the dataset folder (or its identifiers.json) the checkpoint was trained on, to use the task's puzzle embedding; default: the blank identifier 0." };
+        var earlyExit = new Option<bool>("--early-exit") { Description = "Stop at the first segment with q_halt > q_continue (the model's own halting); default: run every segment." };
+        var maxSegments = new Option<int?>("--max-segments") { Description = "Segments to run at most (default: the model's halt_max_steps)." };
+        var json = new Option<string?>("--json") { Description = "Also write the result(s) as JSON to this file." };
+        var threads = Common.ThreadsOption();
+        var device = Common.DeviceOption();
+        var cmd = new Command("solve", """
+            Solve one puzzle with a trained checkpoint: prints the answer grid, the segments used, q_halt per segment and
+            whether the answer satisfies the puzzle (Sudoku: a valid grid keeping the givens; maze: a shortest S-G path
+            marked 'o'; ARC: equals the task's test output).
+            Examples:
+              hrm solve --checkpoint runs/sudoku4 "1..4..2..3..4..1"
+              hrm solve --checkpoint runs/sudoku9/checkpoints/step_0020000 --early-exit 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79
+              hrm solve --checkpoint runs/maze9 --maze my-maze.txt --json answer.json
+              hrm solve --checkpoint runs/arc --arc data/arc/evaluation/00576224.json --identifiers data/arc-aug
+            """) { sudoku, checkpoint, config, maze, arc, identifiers, earlyExit, maxSegments, json, threads, device };
+        cmd.SetAction(parse =>
+        {
+            var (s, m, a) = (parse.GetValue(sudoku), parse.GetValue(maze), parse.GetValue(arc));
+            int given = (s is null ? 0 : 1) + (m is null ? 0 : 1) + (a is null ? 0 : 1);
+            if (given != 1) throw new HrmException("give exactly one puzzle: a Sudoku string, --maze FILE or --arc TASK.json");
+            if (parse.GetValue(identifiers) is not null && a is null) throw new HrmException("--identifiers goes with --arc");
+            if (m is not null && !File.Exists(m)) throw new HrmException($"{m}: maze file not found");
+            if (a is not null && !File.Exists(a)) throw new HrmException($"{a}: ARC task file not found");
+            Common.SetThreads(parse.GetValue(threads));
+            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var ckpt = parse.GetValue(checkpoint)!;
+            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
+                new SolverOptions { EarlyExit = parse.GetValue(earlyExit), MaxSegments = parse.GetValue(maxSegments) });
+
+            var results = new List<(string Label, PuzzleAnswer Result)>();
+            if (s is not null) results.Add(("", solver.SolveSudoku(s)));
+            else if (m is not null) results.Add(("", solver.SolveMaze(File.ReadAllLines(m))));
+            else
+                foreach (var task in ArcReader.Read(a!))
+                {
+                    var answers = solver.SolveArc(task, parse.GetValue(identifiers));
+                    for (int i = 0; i < answers.Count; i++) results.Add(($"{task.Name} test {i + 1}", answers[i]));
+                }
+
+            Console.WriteLine($"checkpoint: {ckpt} ({solver.Describe()})");
+            foreach (var (label, r) in results) Print(label, r, solver);
+            if (parse.GetValue(json) is string path) WriteJson(path, ckpt, solver, results);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void Print(string label, PuzzleAnswer r, Solver solver)
+    {
+        Console.WriteLine();
+        if (label.Length > 0) Console.WriteLine($"== {label}");
+        Console.WriteLine("puzzle:");
+        Console.WriteLine(Grid(r.Task, r.Puzzle.Contains('\n') ? r.Puzzle : Rows(r.Puzzle, r.Cols)));
+        Console.WriteLine("answer:");
+        Console.WriteLine(r.Rows == 0 ? "  (no grid)" : Grid(r.Task, r.Text));
+        int max = solver.Options.MaxSegments ?? solver.Config.HaltMaxSteps;
+        Console.WriteLine($"segments: {r.Segments} of {max}{(solver.Options.EarlyExit ? " (early exit)" : "")}");
+        Console.WriteLine($"q_halt:     {string.Join(" ", r.QHalt.Select(F))}");
+        Console.WriteLine($"q_continue: {string.Join(" ", r.QContinue.Select(F))}");
+        var rule = r.Task switch
+        {
+            PuzzleTask.Sudoku => "a complete valid grid keeping the givens",
+            PuzzleTask.Maze => "a shortest S-G path",
+            _ => "equals the expected test output",
+        };
+        Console.WriteLine(r.Valid ? $"valid: yes ({rule})" : $"valid: no ({r.Problem})");
+    }
+
+    static string F(float x) => x.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
+
+    static string Rows(string flat, int cols) =>
+        string.Join('\n', Enumerable.Range(0, flat.Length / cols).Select(r => flat.Substring(r * cols, cols)));
+
+    /// <summary>Sudoku rows get spaces between cells and box separators; maze and ARC grids print as they are.</summary>
+    static string Grid(PuzzleTask task, string text)
+    {
+        var lines = text.Split('\n');
+        if (task != PuzzleTask.Sudoku) return string.Join('\n', lines.Select(l => "  " + l));
+        var shape = SudokuShape.OfSize(lines.Length);
+        var output = new List<string>();
+        for (int r = 0; r < lines.Length; r++)
+        {
+            if (r > 0 && r % shape.BoxRows == 0)
+                output.Add("  " + string.Join("-+-", Enumerable.Repeat(new string('-', 2 * shape.BoxCols - 1), shape.N / shape.BoxCols)));
+            var boxes = Enumerable.Range(0, shape.N / shape.BoxCols)
+                .Select(b => string.Join(' ', lines[r].Substring(b * shape.BoxCols, shape.BoxCols).ToCharArray()));
+            output.Add("  " + string.Join(" | ", boxes));
+        }
+        return string.Join('\n', output);
+    }
+
+    static void WriteJson(string path, string ckpt, Solver solver, List<(string Label, PuzzleAnswer Result)> results)
+    {
+        var doc = new Dictionary<string, object>
+        {
+            ["checkpoint"] = ckpt,
+            ["task"] = solver.Task.ToString().ToLowerInvariant(),
+            ["early_exit"] = solver.Options.EarlyExit,
+            ["results"] = results.Select(x => new Dictionary<string, object?>
+            {
+                ["name"] = x.Label.Length > 0 ? x.Label : null,
+                ["puzzle"] = x.Result.Puzzle,
+                ["answer"] = x.Result.Text,
+                ["cells"] = Enumerable.Range(0, x.Result.Rows).Select(r => x.Result.Cells.Skip(r * x.Result.Cols).Take(x.Result.Cols).ToArray()).ToArray(),
+                ["segments"] = x.Result.Segments,
+                ["q_halt"] = x.Result.QHalt,
+                ["q_continue"] = x.Result.QContinue,
+                ["valid"] = x.Result.Valid,
+                ["problem"] = x.Result.Problem,
+            }).ToList(),
+        };
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, full, true);
+    }
+}
