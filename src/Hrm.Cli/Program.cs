@@ -12,6 +12,7 @@ public static class Program
         var root = new RootCommand("hrm: Hierarchical Reasoning Model in C# (build puzzle datasets, train, evaluate, solve).");
         foreach (var command in CommandRegistry.All())
             root.Subcommands.Add(command);
-        return CliRunner.Run(root, args);
+        // With no arguments, run the quickstart: the README's main command.
+        return CliRunner.Run(root, args.Length == 0 ? ["quickstart"] : args);
     }
 }

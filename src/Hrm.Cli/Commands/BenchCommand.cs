@@ -21,6 +21,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Throughput benchmarks on random data (see bench/RESULTS.md).");
         bench.Subcommands.Add(Make("train", "Time optimiser steps (one ACT segment each, with the Q-target forward)."));
         bench.Subcommands.Add(Make("infer", "Time evaluation segments (no gradient)."));
+        bench.Subcommands.Add(Matmul());
         return bench;
     }
 
@@ -60,6 +61,36 @@ public static class BenchCommand
                 var tmp = path + ".tmp";
                 File.WriteAllText(tmp, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
                 File.Move(tmp, path, true);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>The machine's measured matmul peak per dtype: the denominator of model FLOP utilisation.</summary>
+    static Command Matmul()
+    {
+        var size = new Option<int>("--size") { Description = "Square matrix size.", DefaultValueFactory = _ => 2048 };
+        var threads = Common.ThreadsOption();
+        var cmd = new Command("matmul", "Measure the peak GFLOP/s of a large square matmul in float32 and bfloat16.") { size, threads };
+        cmd.SetAction(parse =>
+        {
+            Common.SetThreads(parse.GetValue(threads));
+            int n = parse.GetValue(size);
+            foreach (var dt in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            {
+                using var scope = NewDisposeScope();
+                var a = randn(n, n).to(dt);
+                a.mm(a);
+                var times = new List<double>();
+                for (int i = 0; i < 5; i++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    a.mm(a);
+                    times.Add(sw.Elapsed.TotalSeconds);
+                    if (sw.Elapsed.TotalSeconds > 10) break;   // emulated dtypes are very slow: one sample is enough
+                }
+                Console.WriteLine($"{dt}: {2.0 * n * n * n / times.Min() / 1e9:F1} GFLOP/s ({n}x{n}, {get_num_threads()} threads)");
             }
             return 0;
         });

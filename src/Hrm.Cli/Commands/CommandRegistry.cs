@@ -7,6 +7,7 @@ public static class CommandRegistry
 {
     public static IEnumerable<Command> All()
     {
+        yield return QuickstartCommand.Build();
         yield return DataCommands.Build();
         yield return TrainCommand.Build();
         yield return EvalCommand.Build();

@@ -66,7 +66,7 @@ public static class SolveCommand
         return cmd;
     }
 
-    static void Print(string label, PuzzleAnswer r, Solver solver)
+    internal static void Print(string label, PuzzleAnswer r, Solver solver)
     {
         Console.WriteLine();
         if (label.Length > 0) Console.WriteLine($"== {label}");

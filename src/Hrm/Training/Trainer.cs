@@ -80,6 +80,8 @@ public sealed class Trainer
         Directory.CreateDirectory(runDir);
         File.WriteAllText(Path.Combine(runDir, Checkpoint.TrainConfigFile), (config with { DataPath = Path.GetFullPath(dataDir) }).ToJson());
 
+        if (modelConfig.ForwardDtype == "bfloat16" && device.type == DeviceType.CPU && !CpuFeatures.HasNativeBf16)
+            observer.OnStart("warning: this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider --set arch.forward_dtype=float32");
         var initGenerator = new Generator((ulong)config.Seed);
         using var model = new ActModel(modelConfig, initGenerator);
         model.to(device);
