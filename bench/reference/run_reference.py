@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Time one training step of the authors' PyTorch HRM code (github.com/sapientinc/HRM) on the CPU.
+
+The authors' code is NOT part of this repository: pass the path of a checkout with --hrm.
+Before their modules are imported, small shims are installed so that their code runs on
+Debian's python3-torch (PyTorch 1.13, CPU only) without any other package:
+
+  * nn.Buffer               -> tensor marked as buffer, registered through register_buffer
+  * torch.optim.optimizer.ParamsT (typing alias)
+  * bare @torch.no_grad decorator (1.13 only accepts @torch.no_grad())
+  * flash_attn_interface / flash_attn -> plain softmax attention in the input dtype
+  * adam_atan2.AdamATan2    -> our own Adam-atan2 (same update rule, per-tensor torch ops)
+  * pydantic.BaseModel      -> minimal stand-in, only when pydantic is not installed
+
+The model is built on the CPU exactly as pretrain.create_model builds it (model class, then
+ACTLossHead, then the two optimisers) but without torch.device("cuda") and without
+torch.compile. One timed step is the work of pretrain.train_batch: ACTLossHead forward in
+train mode (including the extra no-grad forward for the Q target), backward of
+loss / global_batch_size, sign-SGD step on the puzzle embedding (world_size 1) when
+puzzle_emb_ndim > 0, the AdamATan2 step, zero_grad, and the metric reduction to host.
+The carry is kept across steps; each step gets a fresh random batch (built outside the timer).
+
+Usage:
+  /usr/bin/python3 bench/reference/run_reference.py --hrm /tmp/hrm-ref \
+      --config configs/bench/h128-seq81.json --batch 64 --steps 10 --threads 2 --json out.json
+"""
+import argparse
+import ctypes
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import time
+import types
+import typing
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hrm", required=True, help="path of a checkout of github.com/sapientinc/HRM")
+    ap.add_argument("--config", required=True, help="model config JSON (reference field names plus a 'loss' object)")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=10, help="timed steps")
+    ap.add_argument("--warmup", type=int, default=2, help="untimed warm-up steps")
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave the default)")
+    ap.add_argument("--dtype", choices=["float32", "bfloat16"], default=None,
+                    help="forward_dtype (default: the config's, else float32)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", default=None, help="write the result here")
+    # Optimiser settings of config/cfg_pretrain.yaml (the lr schedule does not change the cost of a step).
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--puzzle-emb-lr", type=float, default=1e-2)
+    ap.add_argument("--weight-decay", type=float, default=0.1)
+    ap.add_argument("--puzzle-emb-weight-decay", type=float, default=0.1)
+    ap.add_argument("--beta1", type=float, default=0.9)
+    ap.add_argument("--beta2", type=float, default=0.95)
+    return ap.parse_args()
+
+
+args = parse_args()
+if args.threads > 0:
+    # Before torch (and OpenMP / OpenBLAS) initialise.
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+
+# ----------------------------------------------------------------------------------------------
+# Shims (installed before the authors' modules are imported)
+# ----------------------------------------------------------------------------------------------
+_BUFFER_MARK = "_hrm_ref_buffer_persistent"
+
+
+def install_shims():
+    # nn.Buffer (PyTorch >= 2.5): return the tensor itself, marked; Module.__setattr__ registers it.
+    if not hasattr(nn, "Buffer"):
+        def Buffer(data=None, persistent=True):
+            t = data if data is not None else torch.empty(0)
+            setattr(t, _BUFFER_MARK, bool(persistent))
+            return t
+
+        nn.Buffer = Buffer
+        orig_setattr = nn.Module.__setattr__
+
+        def module_setattr(self, name, value):
+            if isinstance(value, torch.Tensor) and hasattr(value, _BUFFER_MARK):
+                persistent = getattr(value, _BUFFER_MARK)
+                delattr(value, _BUFFER_MARK)
+                if name in self._buffers:
+                    self._buffers[name] = value
+                else:
+                    self.register_buffer(name, value, persistent=persistent)
+                return
+            orig_setattr(self, name, value)
+
+        nn.Module.__setattr__ = module_setattr
+
+    # typing alias used by models/sparse_embedding.py
+    import torch.optim.optimizer as optim_mod
+    if not hasattr(optim_mod, "ParamsT"):
+        optim_mod.ParamsT = typing.Union[typing.Iterable[torch.Tensor], typing.Iterable[typing.Dict[str, typing.Any]]]
+
+    # Bare @torch.no_grad (without parentheses) works only in newer PyTorch.
+    try:
+        torch.no_grad(lambda: None)
+    except TypeError:
+        _orig_no_grad = torch.no_grad
+
+        class no_grad(_orig_no_grad):  # type: ignore[misc,valid-type]
+            def __new__(cls, func=None):
+                if func is not None and callable(func):
+                    return _orig_no_grad()(func)
+                return super().__new__(cls)
+
+            def __init__(self, func=None):
+                super().__init__()
+
+        torch.no_grad = no_grad
+
+    # flash-attn: plain softmax attention, [B, S, H, D] layout, computed in the input dtype.
+    def flash_attn_func(q, k, v, dropout_p=0.0, softmax_scale=None, causal=False, **_kwargs):
+        scale = softmax_scale if softmax_scale is not None else q.shape[-1] ** -0.5
+        qh, kh, vh = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)   # [B, H, S, D]
+        scores = torch.matmul(qh, kh.transpose(-2, -1)) * scale
+        if causal:
+            s_q, s_k = scores.shape[-2], scores.shape[-1]
+            mask = torch.ones(s_q, s_k, dtype=torch.bool).triu(1 + s_k - s_q)
+            scores = scores.masked_fill(mask, float("-inf"))
+        probs = torch.softmax(scores, dim=-1)
+        return torch.matmul(probs, vh).transpose(1, 2).contiguous()            # [B, S, H, D]
+
+    for name in ("flash_attn_interface", "flash_attn"):
+        mod = types.ModuleType(name)
+        mod.flash_attn_func = flash_attn_func
+        sys.modules[name] = mod
+
+    # adam_atan2 package (a CUDA kernel in the original): the same update in torch ops.
+    class AdamATan2(torch.optim.Optimizer):
+        def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-2):
+            super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                lr, (b1, b2), wd = group["lr"], group["betas"], group["weight_decay"]
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    st = self.state[p]
+                    if not st:
+                        st["step"] = 0
+                        st["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                        st["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    st["step"] += 1
+                    t = st["step"]
+                    g, m, v = p.grad, st["exp_avg"], st["exp_avg_sq"]
+                    p.mul_(1 - lr * wd)
+                    m.lerp_(g, 1 - b1)
+                    v.lerp_(g * g, 1 - b2)
+                    bc1 = 1 - b1 ** t
+                    bc2 = 1 - b2 ** t
+                    p.add_(torch.atan2(m, v.sqrt() / math.sqrt(bc2)), alpha=-lr / bc1)
+
+    mod = types.ModuleType("adam_atan2")
+    mod.AdamATan2 = AdamATan2
+    sys.modules["adam_atan2"] = mod
+
+    # pydantic: a minimal BaseModel, only if the real package is missing.
+    try:
+        import pydantic  # noqa: F401
+    except ImportError:
+        _missing = object()
+
+        class BaseModel:
+            def __init__(self, **kwargs):
+                ann = {}
+                for klass in reversed(type(self).__mro__):
+                    ann.update(getattr(klass, "__annotations__", {}))
+                for field in ann:
+                    if field in kwargs:
+                        value = kwargs[field]
+                    else:
+                        value = getattr(type(self), field, _missing)
+                        if value is _missing:
+                            raise TypeError(f"{type(self).__name__}: missing field '{field}'")
+                    object.__setattr__(self, field, value)
+                # Extra fields are ignored, as pydantic v2 does by default.
+
+            def model_dump(self):
+                return {k: getattr(self, k) for k in vars(self)}
+
+        pmod = types.ModuleType("pydantic")
+        pmod.BaseModel = BaseModel
+        sys.modules["pydantic"] = pmod
+
+
+def blas_in_use():
+    """The BLAS / LAPACK libraries mapped into this process (resolved paths), plus OpenBLAS's own config."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 6:
+                    path = parts[5]
+                    base = os.path.basename(path)
+                    if any(s in base for s in ("blas", "lapack", "mkl", "blis")):
+                        libs.add(os.path.realpath(path))
+    except OSError:
+        pass
+    info = {"libraries": sorted(libs)}
+    for lib in sorted(libs):
+        if "openblas" in lib:
+            try:
+                h = ctypes.CDLL(lib)
+                h.openblas_get_config.restype = ctypes.c_char_p
+                info["openblas_config"] = h.openblas_get_config().decode()
+                info["openblas_threads"] = int(h.openblas_get_num_threads())
+                break
+            except (OSError, AttributeError):
+                continue
+    if any("openblas" in l for l in libs):
+        info["name"] = "OpenBLAS (" + ("openmp" if any("openblas-openmp" in l for l in libs) else "pthread/serial") + ")"
+    elif any("mkl" in l for l in libs):
+        info["name"] = "MKL"
+    elif any("/blas/" in l for l in libs):
+        info["name"] = "reference BLAS (netlib)"
+    else:
+        info["name"] = "unknown"
+    return info
+
+
+def main():
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    install_shims()
+
+    hrm_path = os.path.abspath(args.hrm)
+    if not os.path.isfile(os.path.join(hrm_path, "models", "hrm", "hrm_act_v1.py")):
+        sys.exit(f"{hrm_path}: not a checkout of sapientinc/HRM (models/hrm/hrm_act_v1.py missing)")
+    sys.path.insert(0, hrm_path)
+    import importlib
+    hrm_mod = importlib.import_module("models.hrm.hrm_act_v1")
+    losses_mod = importlib.import_module("models.losses")
+    sparse_mod = importlib.import_module("models.sparse_embedding")
+    AdamATan2 = sys.modules["adam_atan2"].AdamATan2
+
+    with open(args.config) as fh:
+        cfg = json.load(fh)
+    loss_cfg = dict(cfg.pop("loss", {"name": "losses@ACTLossHead", "loss_type": "stablemax_cross_entropy"}))
+    cfg.pop("name", None)
+    if args.dtype:
+        cfg["forward_dtype"] = args.dtype
+    cfg.setdefault("forward_dtype", "float32")
+    B = args.batch
+    global_batch_size = B   # world_size 1
+
+    torch.manual_seed(args.seed)
+    # As pretrain.create_model, on the CPU and without torch.compile.
+    model_cfg = dict(**cfg, batch_size=B, causal=False)
+    model = hrm_mod.HierarchicalReasoningModel_ACTV1(model_cfg)
+    loss_name = loss_cfg.pop("name")
+    assert loss_name.split("@")[1] == "ACTLossHead", loss_name
+    model = losses_mod.ACTLossHead(model, **loss_cfg)
+    model.train()
+
+    optimizers, lrs = [], []
+    if model.model.config.puzzle_emb_ndim > 0:
+        # PyTorch 1.13 indexes only with int64 (newer versions accept int32): keep the puzzle ids
+        # int64 in the sparse embedding (the batch below feeds them as int64 too).
+        emb = model.model.inner.puzzle_emb
+        emb._buffers["local_ids"] = emb.local_ids.to(torch.int64)
+        optimizers.append(sparse_mod.CastedSparseEmbeddingSignSGD_Distributed(
+            model.model.puzzle_emb.buffers(), lr=0, weight_decay=args.puzzle_emb_weight_decay, world_size=1))
+        lrs.append(args.puzzle_emb_lr)
+    optimizers.append(AdamATan2(model.parameters(), lr=0, weight_decay=args.weight_decay, betas=(args.beta1, args.beta2)))
+    lrs.append(args.lr)
+
+    c = model.model.config
+    gen = torch.Generator().manual_seed(args.seed + 1)
+
+    # The authors' data pipeline feeds int32; 1.13 needs int64 indices (see above).
+    ids_dtype = torch.int64 if torch.__version__ < "2" else torch.int32
+
+    def random_batch():
+        return {
+            "inputs": torch.randint(1, c.vocab_size, (B, c.seq_len), generator=gen, dtype=torch.int32),
+            "labels": torch.randint(1, c.vocab_size, (B, c.seq_len), generator=gen, dtype=torch.int32),
+            "puzzle_identifiers": torch.randint(0, c.num_puzzle_identifiers, (B,), generator=gen, dtype=ids_dtype),
+        }
+
+    carry = None
+
+    def train_batch(batch):
+        """pretrain.train_batch with world_size 1, on the CPU."""
+        nonlocal carry
+        if carry is None:
+            carry = model.initial_carry(batch)
+        carry, loss, metrics, _, _ = model(carry=carry, batch=batch, return_keys=[])
+        ((1 / global_batch_size) * loss).backward()
+        for optim, base_lr in zip(optimizers, lrs):
+            for group in optim.param_groups:
+                group["lr"] = base_lr
+            optim.step()
+            optim.zero_grad()
+        keys = sorted(metrics.keys())
+        values = torch.stack([metrics[k] for k in keys]).cpu().numpy()
+        return {k: float(values[i]) for i, k in enumerate(keys)}
+
+    times = []
+    last = None
+    for i in range(args.warmup + args.steps):
+        batch = random_batch()
+        t0 = time.perf_counter()
+        last = train_batch(batch)
+        dt = (time.perf_counter() - t0) * 1000.0
+        if i >= args.warmup:
+            times.append(dt)
+        print(f"step {i}{' (warm-up)' if i < args.warmup else ''}: {dt:.1f} ms, "
+              f"lm_loss {last['lm_loss'] / global_batch_size:.4f}", file=sys.stderr)
+
+    times.sort()
+    n = len(times)
+    median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
+    p90 = times[min(n - 1, math.ceil(0.9 * n) - 1)]
+    blas = blas_in_use()
+    puzzle_emb_len = -(c.puzzle_emb_ndim // -c.hidden_size)
+    try:
+        head = os.popen(f"git -C '{hrm_path}' rev-parse HEAD 2>/dev/null").read().strip() or None
+    except OSError:
+        head = None
+    result = {
+        "implementation": "sapientinc/HRM (PyTorch, shimmed)",
+        "mode": "train", "batch": B, "dtype": c.forward_dtype, "threads": torch.get_num_threads(), "device": "cpu",
+        "hidden_size": c.hidden_size, "num_heads": c.num_heads, "H_layers": c.H_layers, "L_layers": c.L_layers,
+        "H_cycles": c.H_cycles, "L_cycles": c.L_cycles, "seq_len": c.seq_len, "puzzle_emb_len": puzzle_emb_len,
+        "steps": n, "warmup": args.warmup, "median_ms": median, "p90_ms": p90, "examples_per_s": B / (median / 1000),
+        "times_ms": times,
+        "params": sum(p.numel() for p in model.parameters()),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "torch_version": torch.__version__, "blas": blas["name"], "blas_detail": blas,
+        "last_metrics": last,
+        "puzzle_emb_abs_mean": (float(model.model.inner.puzzle_emb.weights.abs().mean())
+                                if c.puzzle_emb_ndim > 0 else None),
+        "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_", "OPENBLAS_"))},
+        "python": platform.python_version(), "hrm_commit": head, "loadavg": list(os.getloadavg()),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    print(f"reference HRM train step: seq {c.seq_len}+{puzzle_emb_len}, batch {B}, {c.forward_dtype}, "
+          f"{result['threads']} threads, {blas['name']}, torch {torch.__version__}")
+    print(f"  median {median:.1f} ms, p90 {p90:.1f} ms per step; {result['examples_per_s']:.1f} examples/s "
+          f"(load average {result['loadavg'][0]:.2f} at the end)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
