@@ -35,7 +35,7 @@ public class LearningTests(ITestOutputHelper log)
         Assert.True(final.ExactAccuracy >= 0.30, $"held-out exact accuracy {final.ExactAccuracy:P1} < 30%");
     }
 
-    const int Steps = 2000;
+    const int Steps = 1000;
 
     sealed class LogObserver(ITestOutputHelper log) : ITrainingObserver
     {
