@@ -22,12 +22,4 @@ public static class TestPaths
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hrm.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Hrm.sln) above " + AppContext.BaseDirectory);
     }
-
-    /// <summary>A fresh temporary directory, deleted by Dispose.</summary>
-    public sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "hrm-test-" + Guid.NewGuid().ToString("N")[..12]);
-        public TempDir() => Directory.CreateDirectory(Path);
-        public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
-    }
 }

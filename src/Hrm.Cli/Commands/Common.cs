@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Hrm.Evaluation;
+using Spectre.Console;
 using static TorchSharp.torch;
 
 namespace Hrm.Cli.Commands;
@@ -18,5 +20,16 @@ public static class Common
     {
         if (threads < 0) throw new HrmException("--threads must be >= 0");
         set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+    }
+
+    /// <summary>The per-set evaluation table shown by train, eval and quickstart.</summary>
+    public static Table MetricsTable(IReadOnlyDictionary<string, SetMetrics> sets, string? title = null)
+    {
+        var table = new Table();
+        if (title is not null) table.Title(title);
+        foreach (var col in new[] { "set", "count", "exact", "token acc", "mean segments", "q_halt acc", "puzzles/s" }) table.AddColumn(col);
+        foreach (var (name, m) in sets)
+            table.AddRow(name, m.Count.ToString(), $"{m.ExactAccuracy:P2}", $"{m.TokenAccuracy:P2}", $"{m.MeanSegments:F2}", $"{m.QHaltAccuracy:P1}", $"{m.PuzzlesPerSecond:F0}");
+        return table;
     }
 }

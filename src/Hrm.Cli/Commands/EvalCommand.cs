@@ -38,11 +38,7 @@ public static class EvalCommand
             if (meta.NumPuzzleIdentifiers > model.Config.NumPuzzleIdentifiers)
                 throw new HrmException($"{dataDir}: dataset has {meta.NumPuzzleIdentifiers} puzzle identifiers, the model {model.Config.NumPuzzleIdentifiers}");
             var sets = Evaluator.Evaluate(model, dataDir, new EvalOptions { BatchSize = parse.GetValue(batch), EarlyExit = parse.GetValue(earlyExit), Device = dev });
-            var table = new Table();
-            foreach (var col in new[] { "set", "count", "exact", "token acc", "mean segments", "q_halt acc", "puzzles/s" }) table.AddColumn(col);
-            foreach (var (name, m) in sets)
-                table.AddRow(name, m.Count.ToString(), $"{m.ExactAccuracy:P2}", $"{m.TokenAccuracy:P2}", $"{m.MeanSegments:F2}", $"{m.QHaltAccuracy:P1}", $"{m.PuzzlesPerSecond:F0}");
-            AnsiConsole.Write(table);
+            AnsiConsole.Write(Common.MetricsTable(sets));
             if (parse.GetValue(json) is string path)
             {
                 var doc = sets.ToDictionary(kv => kv.Key, kv => new Dictionary<string, object>

@@ -72,13 +72,14 @@ public static class QuickstartCommand
         PuzzleAnswer? shown = null;
         foreach (var p in test.Take(50))
         {
-            var answer = solver.SolveSudoku(string.Concat(p.Cells.Select(c => c == 0 ? '.' : (char)('0' + c))));
+            var answer = solver.SolveSudoku(SudokuShape.Format(p.Cells));
             if (answer.Valid) { shown = answer; break; }
             shown ??= answer;
         }
         if (shown is not null) SolveCommand.Print("a held-out puzzle", shown, solver);
         AnsiConsole.MarkupLine($"\nrun folder: {Markup.Escape(run)} (metrics.jsonl, tensorboard/, checkpoints/). Next: " +
-            $"[grey]hrm solve --checkpoint {Markup.Escape(run)} 1...........2...[/], [grey]hrm eval --checkpoint {Markup.Escape(run)} --data {Markup.Escape(data)}[/]");
+            $"[grey]hrm solve --checkpoint {Markup.Escape(run)} {Markup.Escape(shown?.Puzzle ?? "PUZZLE")}[/], " +
+            $"[grey]hrm eval --checkpoint {Markup.Escape(run)} --data {Markup.Escape(data)}[/]");
         return 0;
     }
 

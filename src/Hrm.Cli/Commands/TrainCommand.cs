@@ -86,11 +86,7 @@ public static class TrainCommand
 
         public void OnEvaluation(EvalReport r)
         {
-            var table = new Table().Title($"evaluation at step {r.Step}{(r.Final ? " (final, full test split)" : "")}");
-            foreach (var col in new[] { "set", "count", "exact", "token acc", "mean segments", "q_halt acc", "puzzles/s" }) table.AddColumn(col);
-            foreach (var (name, m) in r.Sets)
-                table.AddRow(name, m.Count.ToString(), $"{m.ExactAccuracy:P2}", $"{m.TokenAccuracy:P2}", $"{m.MeanSegments:F2}", $"{m.QHaltAccuracy:P1}", $"{m.PuzzlesPerSecond:F0}");
-            AnsiConsole.Write(table);
+            AnsiConsole.Write(Common.MetricsTable(r.Sets, $"evaluation at step {r.Step}{(r.Final ? " (final, full test split)" : "")}"));
         }
 
         public void OnCheckpoint(string path) => AnsiConsole.MarkupLine($"[grey]checkpoint {Markup.Escape(path)}[/]");

@@ -13,7 +13,7 @@ namespace Hrm.Tests.Cli;
 /// </summary>
 public sealed class SolverTests : IDisposable
 {
-    readonly Tests.Tasks.TempDir _tmp = new();
+    readonly TempDirectory _tmp = new();
 
     public void Dispose() => _tmp.Dispose();
 

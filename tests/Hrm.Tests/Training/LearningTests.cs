@@ -16,7 +16,7 @@ public class LearningTests(ITestOutputHelper log)
     [Fact]
     public void SmallHrmLearnsFourByFourSudoku()
     {
-        using var tmp = new TestPaths.TempDir();
+        using var tmp = new TempDirectory();
         var data = Path.Combine(tmp.Path, "sudoku4");
         var shape = SudokuShape.Size4;
         var seen = new HashSet<string>();

@@ -20,7 +20,7 @@ public class ResumeTests
     [Fact]
     public void StoppedAndResumedRunMatchesUninterruptedRun()
     {
-        using var tmp = new TestPaths.TempDir();
+        using var tmp = new TempDirectory();
         var data = Path.Combine(tmp.Path, "data");
         var seen = new HashSet<string>();
         SudokuDataset.Write(data, SudokuShape.Size4,

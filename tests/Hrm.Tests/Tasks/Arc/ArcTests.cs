@@ -165,7 +165,7 @@ public class ArcTests
     [Fact]
     public void BuildsTheReferenceLayoutAndReadsItBack()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory();
         var training = ArcReader.Read(ArcData("arc-agi-1", "training", "007bbfb7.json"))
             .Concat(ArcReader.Read(ArcData("arc-agi-1", "training", "00d62c1b.json"))).ToList();
         var evaluation = ArcReader.Read(ArcData("arc-agi-1", "evaluation", "00576224.json"));
@@ -267,7 +267,7 @@ public class ArcTests
     [InlineData("{\"train\": [", "invalid JSON")]
     public void BadTaskFilesFailWithFileAndTask(string json, string expected)
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory();
         var path = tmp.File("bad1.json");
         File.WriteAllText(path, json);
         var e = Assert.Throws<HrmException>(() => ArcReader.Read(path));
@@ -279,7 +279,7 @@ public class ArcTests
     [Fact]
     public void OversizedGridsAndMissingSolutionsFail()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory();
         var big = "[" + string.Join(",", Enumerable.Repeat("[" + string.Join(",", Enumerable.Repeat(0, 31)) + "]", 2)) + "]";
         var path = tmp.File("big.json");
         File.WriteAllText(path, $"{{\"train\": [{{\"input\": {big}, \"output\": [[1]]}}], \"test\": [{{\"input\": [[1]], \"output\": [[1]]}}]}}");

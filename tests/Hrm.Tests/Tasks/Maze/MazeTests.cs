@@ -97,7 +97,7 @@ public class MazeTests
     [Fact]
     public void CsvRoundTripsAndEveryAnswerIsChecked()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory();
         var (mazes, _) = MazeDataset.Generate(new MazeGeneratorOptions(9), 12, 0, seed: 5);
         var path = tmp.File("train.csv");
         MazeCsv.Write(path, mazes);
@@ -117,7 +117,7 @@ public class MazeTests
     [InlineData("source,question,answer,rating\nx,S   #   G,Soo #o  G\n", ":2: expected 4 columns, found 3")]
     public void CsvBadInputFailsWithFileAndLine(string text, string expected)
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory();
         var path = tmp.File("bad.csv");
         File.WriteAllText(path, text);
         var e = Assert.Throws<HrmException>(() => MazeCsv.Read(path));
@@ -128,7 +128,7 @@ public class MazeTests
     [Fact]
     public void DatasetDirectoryHasOneGroupPerMazeAndEightPuzzlesWithAugmentation()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDirectory();
         var (train, test) = MazeDataset.Generate(Small, 6, 3, seed: 11);
         var dir = Path.Combine(tmp.Path, "maze");
         var summary = MazeDataset.Write(dir, train, test, augment: true);

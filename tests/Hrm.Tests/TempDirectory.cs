@@ -1,4 +1,4 @@
-namespace Hrm.Tests.Data;
+namespace Hrm.Tests;
 
 /// <summary>A fresh folder under the system temp directory, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
