@@ -42,8 +42,12 @@ public sealed class ReasoningModule : nn.Module
 
     public Tensor forward(Tensor h, Tensor injection, RotaryEmbedding? rotary)
     {
+        // Release each block's temporaries as soon as the module returns, instead of at the end of the training step:
+        // a segment runs H_cycles x L_cycles module calls, and holding all of them multiplies peak memory. Tensors the
+        // autograd graph needs stay alive through the graph's own references.
+        using var scope = NewDisposeScope();
         h = h + injection;
         foreach (var layer in layers) h = layer.forward(h, rotary);
-        return h;
+        return h.MoveToOuterDisposeScope();
     }
 }
