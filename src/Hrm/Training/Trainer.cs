@@ -200,7 +200,9 @@ public sealed class Trainer
             try { producer.Wait(); } catch (AggregateException) { }
         }
 
-        Save();
+        long savedStep = -1;
+        if (lastCheckpoint is not null) savedStep = long.Parse(Path.GetFileName(lastCheckpoint)["step_".Length..]);
+        if (savedStep != state.Step) Save();
         if (!cancel.IsCancellationRequested) Evaluate(final: true);
         return new TrainResult(state.Step, TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds), lastEval, lastCheckpoint, stopped);
     }
