@@ -34,9 +34,10 @@ public static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 2 };
         var json = new Option<string?>("--json") { Description = "Also write the results to this JSON file." };
         var seqLen = new Option<int?>("--seq-len") { Description = "Override the config's seq_len." };
+        var micro = new Option<int?>("--micro-batch") { Description = "train: run each batch in row chunks of this size (gradient accumulation, less memory)." };
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
-        var cmd = new Command(mode, description) { config, batch, dtype, steps, warmup, json, seqLen, threads, device };
+        var cmd = new Command(mode, description) { config, batch, dtype, steps, warmup, json, seqLen, micro, threads, device };
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
@@ -50,7 +51,7 @@ public static class BenchCommand
             cfg = cfg.Validate();
             int n = parse.GetValue(steps), w = parse.GetValue(warmup);
             if (n < 1 || w < 0) throw new HrmException("--steps must be >= 1 and --warmup >= 0");
-            var result = Run(mode, cfg, b, n, w, dev);
+            var result = Run(mode, cfg, b, n, w, dev, parse.GetValue(micro));
             Console.WriteLine($"{mode}: hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, {cfg.HLayers}+{cfg.LLayers} layers, {cfg.HCycles}x{cfg.LCycles} cycles, " +
                               $"seq {cfg.SeqLen}+{cfg.PuzzleEmbLen}, batch {b}, {cfg.ForwardDtype}, {get_num_threads()} threads");
             Console.WriteLine($"  median {result["median_ms"]:F1} ms, p90 {result["p90_ms"]:F1} ms per {(mode == "train" ? "step" : "segment")}; " +
@@ -97,7 +98,7 @@ public static class BenchCommand
         return cmd;
     }
 
-    static Dictionary<string, object> Run(string mode, HrmConfig cfg, int b, int steps, int warmup, Device dev)
+    static Dictionary<string, object> Run(string mode, HrmConfig cfg, int b, int steps, int warmup, Device dev, int? microBatch)
     {
         var gen = new Generator(0);
         using var model = new ActModel(cfg, gen);
@@ -110,7 +111,7 @@ public static class BenchCommand
         var times = new List<double>();
         if (mode == "train")
         {
-            using var state = new TrainState(model, new OptimizerSettings { LrWarmupSteps = 0 }, long.MaxValue, new Generator(2, dev));
+            using var state = new TrainState(model, new OptimizerSettings { LrWarmupSteps = 0 }, long.MaxValue, new Generator(2, dev)) { MicroBatchSize = microBatch };
             for (int i = 0; i < warmup + steps; i++)
             {
                 using var scope = NewDisposeScope();
@@ -148,7 +149,7 @@ public static class BenchCommand
             ["mode"] = mode, ["batch"] = b, ["dtype"] = cfg.ForwardDtype, ["threads"] = get_num_threads(), ["device"] = dev.ToString(),
             ["hidden_size"] = cfg.HiddenSize, ["num_heads"] = cfg.NumHeads, ["H_layers"] = cfg.HLayers, ["L_layers"] = cfg.LLayers,
             ["H_cycles"] = cfg.HCycles, ["L_cycles"] = cfg.LCycles, ["seq_len"] = cfg.SeqLen, ["puzzle_emb_len"] = cfg.PuzzleEmbLen,
-            ["steps"] = steps, ["median_ms"] = median, ["p90_ms"] = p90, ["examples_per_s"] = b / (median / 1000),
+            ["micro_batch"] = microBatch ?? b, ["steps"] = steps, ["median_ms"] = median, ["p90_ms"] = p90, ["examples_per_s"] = b / (median / 1000),
             ["gflop_per_step"] = flops / 1e9, ["gflops"] = flops / 1e9 / (median / 1000),
             ["params"] = model.parameters().Sum(p => p.numel()),
             ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,

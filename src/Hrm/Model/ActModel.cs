@@ -7,6 +7,7 @@ namespace Hrm.Model;
 public sealed record PuzzleBatch(Tensor Inputs, Tensor Labels, Tensor PuzzleIds) : IDisposable
 {
     public long Size => Inputs.shape[0];
+    public PuzzleBatch Rows(long start, long length) => new(Inputs.narrow(0, start, length), Labels.narrow(0, start, length), PuzzleIds.narrow(0, start, length));
     public void Dispose() { Inputs.Dispose(); Labels.Dispose(); PuzzleIds.Dispose(); }
 }
 
@@ -24,6 +25,19 @@ public sealed class ActCarry : IDisposable
     public ActCarry(InnerCarry inner, Tensor steps, Tensor halted, PuzzleBatch data)
     {
         Inner = inner; Steps = steps; Halted = halted; Data = data;
+    }
+
+    /// <summary>Rows [start, start + length) of every carried tensor (views).</summary>
+    public ActCarry Rows(long start, long length) => new(
+        new InnerCarry(Inner.ZH.narrow(0, start, length), Inner.ZL.narrow(0, start, length)),
+        Steps.narrow(0, start, length), Halted.narrow(0, start, length), Data.Rows(start, length));
+
+    /// <summary>Row-wise concatenation of chunk carries, in order.</summary>
+    public static ActCarry Concat(IReadOnlyList<ActCarry> parts)
+    {
+        Tensor Cat(Func<ActCarry, Tensor> f) => cat(parts.Select(f).ToArray(), 0);
+        return new ActCarry(new InnerCarry(Cat(c => c.Inner.ZH), Cat(c => c.Inner.ZL)), Cat(c => c.Steps), Cat(c => c.Halted),
+            new PuzzleBatch(Cat(c => c.Data.Inputs), Cat(c => c.Data.Labels), Cat(c => c.Data.PuzzleIds)));
     }
 
     IEnumerable<Tensor> Tensors() => [Inner.ZH, Inner.ZL, Steps, Halted, Data.Inputs, Data.Labels, Data.PuzzleIds];

@@ -14,9 +14,13 @@ public sealed class PuzzleEmbedding : nn.Module
     public readonly Tensor weights;   // [num_puzzle_identifiers, puzzle_emb_ndim] float32
     readonly ScalarType castTo;
 
-    /// <summary>The rows of the last gradient-enabled training forward (a leaf with requires_grad) and their ids.</summary>
-    public Tensor? LocalWeights { get; private set; }
-    public Tensor? LocalIds { get; private set; }
+    readonly List<(Tensor Weights, Tensor Ids)> locals = new();
+
+    /// <summary>
+    /// The rows read by each gradient-enabled training forward since the last <see cref="ClearLocal"/> (leaves with
+    /// requires_grad) and their ids: one entry per forward, several when a batch runs in row chunks.
+    /// </summary>
+    public IReadOnlyList<(Tensor Weights, Tensor Ids)> Locals => locals;
 
     public PuzzleEmbedding(int num, int dim, ScalarType castTo) : base(nameof(PuzzleEmbedding))
     {
@@ -29,21 +33,20 @@ public sealed class PuzzleEmbedding : nn.Module
     {
         if (!training || !is_grad_enabled())
             return weights.index_select(0, ids).to(castTo);
-        ClearLocal();
+        Tensor local, localIds;
         using (no_grad())
         {
-            LocalIds = ids.detach().clone().DetachFromDisposeScope();
-            LocalWeights = weights.index_select(0, ids).DetachFromDisposeScope();
+            localIds = ids.detach().clone().DetachFromDisposeScope();
+            local = weights.index_select(0, ids).DetachFromDisposeScope();
         }
-        LocalWeights.requires_grad_(true);
-        return LocalWeights.to(castTo);
+        local.requires_grad_(true);
+        locals.Add((local, localIds));
+        return local.to(castTo);
     }
 
     public void ClearLocal()
     {
-        LocalWeights?.Dispose();
-        LocalIds?.Dispose();
-        LocalWeights = null;
-        LocalIds = null;
+        foreach (var (w, i) in locals) { w.Dispose(); i.Dispose(); }
+        locals.Clear();
     }
 }

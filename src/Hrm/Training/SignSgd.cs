@@ -24,11 +24,12 @@ public sealed class SignSgd
 
     public void Step()
     {
-        var local = embedding.LocalWeights;
-        var ids = embedding.LocalIds;
-        if (local?.grad is not Tensor grad || ids is null) return;
+        var used = embedding.Locals.Where(l => l.Weights.grad is not null).ToList();
+        if (used.Count == 0) return;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        var grad = cat(used.Select(l => l.Weights.grad!).ToArray(), 0);   // [rows of all forwards, ndim]
+        var ids = cat(used.Select(l => l.Ids).ToArray(), 0);
         var (uniqueIds, inverse, _) = ids.unique(sorted: true, return_inverse: true);
         var summed = zeros(uniqueIds.shape[0], grad.shape[1], grad.dtype, grad.device);
         summed.index_add_(0, inverse, grad, 1);

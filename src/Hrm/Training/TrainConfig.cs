@@ -40,6 +40,8 @@ public sealed record TrainConfig
     /// <summary>Evaluate on at most this many test examples per set during training (the final evaluation uses all).</summary>
     [JsonPropertyName("eval_max_examples")] public int? EvalMaxExamples { get; init; }
     [JsonPropertyName("checkpoint_every_steps")] public long? CheckpointEverySteps { get; init; }
+    /// <summary>Run each batch in row chunks of this size (gradient accumulation; same update, less memory).</summary>
+    [JsonPropertyName("micro_batch_size")] public int? MicroBatchSize { get; init; }
     /// <summary>Intra-op threads; 0 = one per core.</summary>
     [JsonPropertyName("threads")] public int Threads { get; init; }
     /// <summary>"cpu" or "cuda" (needs the CUDA build, see README).</summary>
@@ -117,6 +119,7 @@ public sealed record TrainConfig
         Require(EvalEverySteps is null or > 0, "eval_every_steps must be positive");
         Require(MaxMinutes is null or > 0, "max_minutes must be positive");
         Require(Threads >= 0, "threads must be >= 0");
+        Require(MicroBatchSize is null or > 0, "micro_batch_size must be positive");
         Require(Device is "cpu" or "cuda" || Device.StartsWith("cuda:"), $"device must be cpu or cuda, not '{Device}'");
         // The architecture part is checked by the model config's own parser (unknown keys, ranges).
         ModelConfig(new Data.DatasetMetadata(0, 0, 0, 2, 1, 1, 1, 1, ["all"]), source);

@@ -31,6 +31,8 @@ public sealed class TrainState : IDisposable
     public long Step { get; set; }
     public long TotalSteps { get; set; }
     public ActCarry? Carry { get; private set; }
+    /// <summary>Run each batch in row chunks of this size (gradient accumulation) to save memory; null = whole batch.</summary>
+    public int? MicroBatchSize { get; set; }
     /// <summary>Drives halting exploration; seeded, so a run is reproducible.</summary>
     public Generator Generator { get; }
 
@@ -62,9 +64,23 @@ public sealed class TrainState : IDisposable
         // The carry outlives every dispose scope of the caller: it is owned (and disposed) by this state.
         Carry ??= Model.InitialCarry(batch).Detach();
 
-        var (carry, output) = Model.forward(Carry, batch, Generator);
-        var (total, metrics) = ActLoss.Compute(carry, output, Model.Config.Loss);
-        (total / batch.Size).backward();
+        // Rows are independent (attention never crosses rows, the loss is a sum over rows), so a batch can be run in
+        // row chunks whose gradients add up to the full batch's: the same update with a fraction of the activation
+        // memory. The loss is still divided by the full batch size, as the reference does.
+        int chunk = MicroBatchSize is int mb && mb > 0 && mb < batch.Size ? mb : (int)batch.Size;
+        var carries = new List<ActCarry>();
+        Tensor? metrics = null;
+        for (long start = 0; start < batch.Size; start += chunk)
+        {
+            long len = Math.Min(chunk, batch.Size - start);
+            var (carryIn, part) = chunk == batch.Size ? (Carry, batch) : (Carry.Rows(start, len), batch.Rows(start, len));
+            var (carryOut, output) = Model.forward(carryIn, part, Generator);
+            var (total, sums) = ActLoss.Compute(carryOut, output, Model.Config.Loss);
+            (total / batch.Size).backward();
+            metrics = metrics is null ? sums : metrics + sums;
+            carries.Add(carryOut);
+        }
+        var carry = carries.Count == 1 ? carries[0] : ActCarry.Concat(carries);
 
         if (PuzzleEmbOptimizer is not null)
         {
@@ -78,7 +94,7 @@ public sealed class TrainState : IDisposable
 
         Carry.Dispose();
         Carry = carry.Detach();
-        return metrics.MoveToOuterDisposeScope();
+        return metrics!.MoveToOuterDisposeScope();
     }
 
     /// <summary>Replaces the carry (resume from a checkpoint).</summary>

@@ -87,7 +87,10 @@ public sealed class Trainer
         model.to(device);
         long referenceTotal = (long)(config.Epochs * trainMeta.TotalGroups * trainMeta.MeanPuzzleExamples / config.GlobalBatchSize);
         long totalSteps = config.MaxSteps ?? referenceTotal;
-        using var state = new TrainState(model, config.Optimizer, totalSteps, new Generator((ulong)config.Seed + 1, device));
+        using var state = new TrainState(model, config.Optimizer, totalSteps, new Generator((ulong)config.Seed + 1, device))
+        {
+            MicroBatchSize = config.MicroBatchSize,
+        };
 
         var position = new RunPosition(0, totalSteps, 0, 0);
         if (resume)

@@ -157,8 +157,8 @@ public class ParityTests(ITestOutputHelper log)
             (total / f.Batch.Size).backward();
 
             var grads = model.named_parameters().ToDictionary(p => ReferenceNames.ToReference(p.name), p => p.parameter.grad!);
-            if (model.inner.puzzle_emb?.LocalWeights is Tensor local)
-                grads[ReferenceNames.ToReference("inner.puzzle_emb.local_weights")] = local.grad!;
+            if (model.inner.puzzle_emb is PuzzleEmbedding pe)
+                grads[ReferenceNames.ToReference("inner.puzzle_emb.local_weights")] = pe.Locals.Single().Weights.grad!;
             foreach (var prop in seg.GetProperty("grad_norms").EnumerateObject())
             {
                 Assert.True(grads.ContainsKey(prop.Name), $"no gradient for {prop.Name}");
