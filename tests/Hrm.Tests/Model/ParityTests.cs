@@ -18,12 +18,12 @@ public class ParityTests(ITestOutputHelper log)
 {
     public static TheoryData<string> Fixtures => new() { "small-rope", "emb-rope" };
 
-    sealed record Fixture(string Dir, HrmConfig Config, PuzzleBatch Batch) : IDisposable
+    internal sealed record Fixture(string Dir, HrmConfig Config, PuzzleBatch Batch) : IDisposable
     {
         public void Dispose() => Batch.Dispose();
     }
 
-    static Fixture LoadFixture(string name)
+    internal static Fixture LoadFixture(string name)
     {
         var dir = TestPaths.ParityFixture(name);
         var config = ConfigJson.Load(Path.Combine(dir, "config.json"));
@@ -37,7 +37,7 @@ public class ParityTests(ITestOutputHelper log)
         return new Fixture(dir, config, batch);
     }
 
-    static ActModel LoadModel(Fixture f, string weightsFile)
+    internal static ActModel LoadModel(Fixture f, string weightsFile)
     {
         var model = new ActModel(f.Config);
         var path = Path.Combine(f.Dir, weightsFile);

@@ -13,23 +13,16 @@ public class MicroBatchTests
     public void ChunkedStepsMatchWholeBatchSteps()
     {
         // emb-rope: 6 rows with a repeated puzzle identifier (sign-SGD sums its rows across chunks), exploration off.
-        var dir = TestPaths.ParityFixture("emb-rope");
-        var config = ConfigJson.Load(Path.Combine(dir, "config.json"));
-        var weights = StateDictIO.Load(Path.Combine(dir, "weights.safetensors"));
-        var inputs = Hrm.Data.Npy.Read(Path.Combine(dir, "inputs.npy"));
-        var labels = Hrm.Data.Npy.Read(Path.Combine(dir, "labels.npy"));
-        var ids = Hrm.Data.Npy.Read(Path.Combine(dir, "puzzle_identifiers.npy"));
+        using var fixture = Model.ParityTests.LoadFixture("emb-rope");
 
         Dictionary<string, Tensor> Train(int? micro)
         {
-            var model = new ActModel(config);
-            ReferenceNames.Import(model, weights, "weights");
+            var model = Model.ParityTests.LoadModel(fixture, "weights.safetensors");
             using var state = new TrainState(model, new OptimizerSettings { Lr = 1e-3, LrWarmupSteps = 0, PuzzleEmbLr = 1e-2 }, 10, new Generator(0)) { MicroBatchSize = micro };
             for (int step = 0; step < 3; step++)
             {
                 using var scope = NewDisposeScope();
-                using var batch = new PuzzleBatch(tensor(inputs.ToInt64(), inputs.Shape), tensor(labels.ToInt64(), labels.Shape), tensor(ids.ToInt64(), ids.Shape));
-                state.TrainBatch(batch);
+                state.TrainBatch(fixture.Batch);
             }
             return ReferenceNames.PersistentState(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         }
