@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Hrm.Data;
-using Hrm.Interop;
 using Hrm.Model;
 using Hrm.Training;
 using TorchSharp;
@@ -34,9 +33,8 @@ public static class PredictCommand
         {
             Common.SetThreads(parse.GetValue(threads));
             var dev = Trainer.ParseDevice(parse.GetValue(device)!);
-            var (weights, configPath) = Checkpoint.Resolve(parse.GetValue(checkpoint)!, parse.GetValue(config));
-            var cfg = ConfigJson.Load(configPath);
-            if (parse.GetValue(dtype) is string dt) cfg = (cfg with { ForwardDtype = dt }).Validate();
+            using var model = Checkpoint.LoadModel(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, parse.GetValue(dtype));
+            var cfg = model.Config;
             var inArr = Npy.Read(parse.GetValue(inputs)!);
             if (inArr.Shape.Length != 2 || inArr.Shape[1] != cfg.SeqLen)
                 throw new HrmException($"{parse.GetValue(inputs)}: shape ({string.Join(", ", inArr.Shape)}) is not (B, seq_len {cfg.SeqLen})");
@@ -53,10 +51,6 @@ public static class PredictCommand
                 if (idData.Any(i => i < 0 || i >= cfg.NumPuzzleIdentifiers))
                     throw new HrmException($"{idPath}: identifier out of range [0, {cfg.NumPuzzleIdentifiers})");
             }
-            using var model = new ActModel(cfg);
-            ReferenceNames.Import(model, StateDictIO.Load(weights), weights);
-            model.to(dev);
-            model.eval();
             int m = parse.GetValue(segments) ?? cfg.HaltMaxSteps;
             if (m < 1) throw new HrmException("--segments must be >= 1");
             var dir = parse.GetValue(outDir)!;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Hrm.Evaluation;
 
 /// <summary>The answer for one row: the predicted tokens, the segments it ran, and q_halt / q_continue per segment.</summary>
-public sealed record RowResult(int[] Prediction, int Segments, float[] QHalt, float[] QContinue, float[] Logits);
+public sealed record RowResult(int[] Prediction, int Segments, float[] QHalt, float[] QContinue);
 
 /// <summary>
 /// Runs the model in evaluation mode over segments. Without early exit every row runs halt_max_steps segments, as the
@@ -14,7 +14,7 @@ public sealed record RowResult(int[] Prediction, int Segments, float[] QHalt, fl
 /// </summary>
 public static class Inference
 {
-    public static RowResult[] Run(ActModel model, Tensor inputs, Tensor puzzleIds, bool earlyExit = false, int? maxSegments = null, bool keepLogits = false)
+    public static RowResult[] Run(ActModel model, Tensor inputs, Tensor puzzleIds, bool earlyExit = false, int? maxSegments = null)
     {
         var inner = model.inner;
         int segments = maxSegments ?? model.Config.HaltMaxSteps;
@@ -49,15 +49,11 @@ public static class Inference
                 if (halt.Any(h => h))
                 {
                     var pred = seg.Logits.argmax(-1).to(int32).cpu();
-                    var logits = keepLogits ? seg.Logits.to(float32).cpu() : null;
                     long s = pred.shape[1];
                     var predData = pred.data<int>().ToArray();
-                    var logitData = logits?.data<float>().ToArray();
-                    long v = keepLogits ? logits!.shape[2] : 0;
                     for (int i = 0; i < rows.Length; i++)
                         if (halt[i])
-                            results[rows[i]] = new RowResult(predData.AsSpan((int)(i * s), (int)s).ToArray(), m, qh[rows[i]].ToArray(), qc[rows[i]].ToArray(),
-                                logitData is null ? [] : logitData.AsSpan((int)(i * s * v), (int)(s * v)).ToArray());
+                            results[rows[i]] = new RowResult(predData.AsSpan((int)(i * s), (int)s).ToArray(), m, qh[rows[i]].ToArray(), qc[rows[i]].ToArray());
                 }
                 if (halt.All(h => h)) break;
                 if (halt.Any(h => h))

@@ -87,11 +87,16 @@ public static class Checkpoint
         return (weights, config);
     }
 
-    /// <summary>Loads a model for inference from anything <see cref="Resolve"/> accepts.</summary>
-    public static ActModel LoadModel(string path, string? configPath = null, Device? device = null)
+    /// <summary>
+    /// Loads a model for inference from anything <see cref="Resolve"/> accepts; <paramref name="forwardDtype"/>
+    /// overrides the config's forward_dtype (the weights stay float32 either way).
+    /// </summary>
+    public static ActModel LoadModel(string path, string? configPath = null, Device? device = null, string? forwardDtype = null)
     {
         var (weights, config) = Resolve(path, configPath);
-        var model = new ActModel(ConfigJson.Load(config));
+        var cfg = ConfigJson.Load(config);
+        if (forwardDtype is not null) cfg = (cfg with { ForwardDtype = forwardDtype }).Validate();
+        var model = new ActModel(cfg);
         ReferenceNames.Import(model, StateDictIO.Load(weights), weights);
         if (device is not null) model.to(device);
         model.eval();
