@@ -15,12 +15,13 @@ public static class DataMazeCommand
         var test = new Option<int>("--test") { Description = "Number of generated test mazes", DefaultValueFactory = _ => 1000 };
         var size = new Option<int>("--size") { Description = "Maze side N (N x N grid, seq_len N*N)", DefaultValueFactory = _ => 30 };
         var minPath = new Option<int?>("--min-path") { Description = "Keep mazes whose shortest S-G path is longer than this many moves (default: 110 for 30x30, the reference's 'hard' set; else the same fraction of N*N)" };
+        var trainMinPath = new Option<int?>("--train-min-path") { Description = "Training mazes only: keep mazes whose shortest path is longer than this (default: --min-path). A lower value mixes short mazes into training, an easy-to-hard curriculum; the test split keeps --min-path" };
         var loops = new Option<double>("--loops") { Description = "Fraction of the remaining room-to-room walls knocked out to make loops", DefaultValueFactory = _ => 0.1 };
         var aug = new Option<bool>("--aug") { Description = "Add the 8 dihedral transforms of every training maze (each its own puzzle in the maze's group)" };
         var seed = new Option<int>("--seed") { Description = "Random seed for generation", DefaultValueFactory = _ => 42 };
         var csvTrain = new Option<string?>("--csv-train") { Description = "Import training mazes from this CSV instead of generating" };
         var csvTest = new Option<string?>("--csv-test") { Description = "Import test mazes from this CSV (with --csv-train)" };
-        foreach (var o in new Option[] { outDir, train, test, size, minPath, loops, aug, seed, csvTrain, csvTest }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { outDir, train, test, size, minPath, trainMinPath, loops, aug, seed, csvTrain, csvTest }) cmd.Options.Add(o);
 
         cmd.SetAction(parse =>
         {
@@ -41,9 +42,12 @@ public static class DataMazeCommand
                 var options = new MazeGeneratorOptions(parse.GetValue(size), parse.GetValue(minPath), parse.GetValue(loops));
                 options.Validate();
                 int nTrain = parse.GetValue(train), nTest = parse.GetValue(test);
-                Console.WriteLine($"generating {nTrain} + {nTest} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves, seed {parse.GetValue(seed)}");
+                int? trainMin = parse.GetValue(trainMinPath);
+                if (trainMin is int m) (options with { MinPathLength = m }).Validate();
+                var trainNote = trainMin is int t ? $" (training mazes: > {t})" : "";
+                Console.WriteLine($"generating {nTrain} + {nTest} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves{trainNote}, seed {parse.GetValue(seed)}");
                 (trainMazes, testMazes) = MazeDataset.Generate(options, nTrain, nTest, parse.GetValue(seed),
-                    done => Console.WriteLine($"  {done}/{nTrain + nTest} mazes ({clock.Elapsed.TotalSeconds:F1} s)"));
+                    done => Console.WriteLine($"  {done}/{nTrain + nTest} mazes ({clock.Elapsed.TotalSeconds:F1} s)"), trainMin);
             }
             var dir = parse.GetValue(outDir)!;
             var summary = MazeDataset.Write(dir, trainMazes, testMazes, parse.GetValue(aug));

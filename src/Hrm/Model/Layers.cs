@@ -53,8 +53,10 @@ public sealed class CastedEmbedding : nn.Module
 public sealed class RotaryEmbedding : nn.Module
 {
     // Field names matter: TorchSharp registers Tensor fields as buffers by name; these are registered non-persistent below.
-    readonly Tensor cos_cached;   // [S, head_dim] float32
+    readonly Tensor cos_cached;          // [S, head_dim] float32
     readonly Tensor sin_cached;
+    readonly Tensor cos_heads;           // [S, 1, head_dim]: broadcast over heads
+    readonly Tensor sin_signed_heads;    // [S, 1, head_dim]: cat(-sin[:half], sin[half:]), see Apply
 
     public RotaryEmbedding(int dim, int maxPositions, double theta) : base(nameof(RotaryEmbedding))
     {
@@ -65,25 +67,29 @@ public sealed class RotaryEmbedding : nn.Module
         var emb = cat([freqs, freqs], -1);
         cos_cached = emb.cos().MoveToOuterDisposeScope();
         sin_cached = emb.sin().MoveToOuterDisposeScope();
+        var half = freqs.sin();
+        cos_heads = cos_cached.unsqueeze(-2).contiguous().MoveToOuterDisposeScope();
+        sin_signed_heads = cat([-half, half], -1).unsqueeze(-2).contiguous().MoveToOuterDisposeScope();
         // Not persistent: the reference rebuilds them from the config, and they are not in its state dict.
         register_buffer("cos_cached", cos_cached, persistent: false);
         register_buffer("sin_cached", sin_cached, persistent: false);
+        register_buffer("cos_heads", cos_heads, persistent: false);
+        register_buffer("sin_signed_heads", sin_signed_heads, persistent: false);
     }
 
-    static Tensor RotateHalf(Tensor x)
-    {
-        long half = x.shape[^1] / 2;
-        return cat([-x[TensorIndex.Ellipsis, TensorIndex.Slice(half)], x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)]], -1);
-    }
-
-    /// <summary>Rotates x [B, S, heads, head_dim] in float32 and casts back.</summary>
+    /// <summary>
+    /// Rotates x [B, S, heads, head_dim] (any strides; q and k are rotated in one call) in float32 and casts back.
+    /// The reference computes x*cos + rotate_half(x)*sin with rotate_half(x) = cat(-x2, x1). Since
+    /// cat(-x2, x1)*sin == cat(x2, x1)*cat(-sin1, sin2) exactly (negation is exact), this is
+    /// addcmul(x*cos, cat(x2, x1), sin_signed): three kernels instead of six, and no negation pass.
+    /// </summary>
     public Tensor Apply(Tensor x)
     {
         var dtype = x.dtype;
         var xf = x.to(float32);
-        var cos = cos_cached.unsqueeze(-2);   // [S, 1, head_dim]
-        var sin = sin_cached.unsqueeze(-2);
-        return (xf * cos + RotateHalf(xf) * sin).to(dtype);
+        long half = xf.shape[^1] / 2;
+        var swapped = cat([xf[TensorIndex.Ellipsis, TensorIndex.Slice(half)], xf[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)]], -1);
+        return addcmul(xf * cos_heads, swapped, sin_signed_heads, 1).to(dtype);
     }
 }
 
@@ -108,14 +114,11 @@ public sealed class Attention : nn.Module
     {
         long b = h.shape[0], s = h.shape[1];
         var qkv = qkv_proj.forward(h).view(b, s, 3 * numHeads, headDim);            // [B, S, 3*heads, head_dim]
-        var q = qkv[.., .., ..numHeads];
-        var k = qkv[.., .., numHeads..(2 * numHeads)];
+        var qk = qkv[.., .., ..(2 * numHeads)];
         var v = qkv[.., .., (2 * numHeads)..];
-        if (rotary is not null)
-        {
-            q = rotary.Apply(q);
-            k = rotary.Apply(k);
-        }
+        if (rotary is not null) qk = rotary.Apply(qk);   // q and k together: half the kernel launches
+        var q = qk[.., .., ..numHeads];
+        var k = qk[.., .., numHeads..];
         // [B, heads, S, head_dim]; default scale 1/sqrt(head_dim) is the reference's.
         var o = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
         return o_proj.forward(o.transpose(1, 2).reshape(b, s, numHeads * headDim));   // [B, S, hidden]

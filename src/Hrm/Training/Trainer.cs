@@ -74,6 +74,7 @@ public sealed class Trainer
             throw new HrmException($"{dataDir}: train and test splits disagree on vocab_size/seq_len");
         var trainSet = new SplitSet("all", PuzzleDatasetDirectory.ReadSet(dataDir, "train", trainMeta.Sets[0]), trainMeta);
 
+        NativeAllocator.Tune();
         set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
         var device = ParseDevice(config.Device);
         manual_seed(config.Seed);

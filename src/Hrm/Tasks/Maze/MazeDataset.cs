@@ -16,19 +16,23 @@ public static class MazeDataset
     /// <summary>
     /// <paramref name="train"/> + <paramref name="test"/> mazes from one seeded generator, no maze repeated within
     /// or across the splits. <paramref name="progress"/> gets the number of mazes done so far.
+    /// <paramref name="trainMinPath"/>, if given, replaces the minimum shortest-path length for the training mazes
+    /// only: a lower value mixes short mazes into training (an easy-to-hard curriculum) while the test split keeps the
+    /// options' minimum.
     /// </summary>
     public static (IReadOnlyList<MazePuzzle> Train, IReadOnlyList<MazePuzzle> Test) Generate(
-        MazeGeneratorOptions options, int train, int test, int seed, Action<int>? progress = null)
+        MazeGeneratorOptions options, int train, int test, int seed, Action<int>? progress = null, int? trainMinPath = null)
     {
         if (train < 1 || test < 0) throw new HrmException($"need --train >= 1 and --test >= 0, got {train} and {test}");
-        var generator = new MazeGenerator(options);
+        var testGenerator = new MazeGenerator(options);
+        var trainGenerator = trainMinPath is null ? testGenerator : new MazeGenerator(options with { MinPathLength = trainMinPath });
         var rng = new Random(seed);
         var seen = new HashSet<string>();
         var all = new List<MazePuzzle>(train + test);
         int duplicates = 0;
         while (all.Count < train + test)
         {
-            var maze = generator.Next(rng);
+            var maze = (all.Count < train ? trainGenerator : testGenerator).Next(rng);
             if (!seen.Add(MazeEncoding.Decode(maze.Input)))
             {
                 if (++duplicates > 1000 + train + test) throw new HrmException($"only {all.Count} distinct {options.Size}x{options.Size} mazes found; ask for fewer");

@@ -30,6 +30,17 @@ public class MazeTests
     }
 
     [Fact]
+    public void TrainMinPathLowersTheMinimumForTrainingMazesOnly()
+    {
+        var options = new MazeGeneratorOptions(9);   // test split: shortest path > 9
+        var (train, test) = MazeDataset.Generate(options, 200, 50, seed: 2, trainMinPath: 0);
+        Assert.All(test, m => Assert.True(m.PathLength > 9, $"test path {m.PathLength}"));
+        Assert.Contains(train, m => m.PathLength <= 9);   // short mazes mixed into training
+        Assert.All(train.Concat(test), m => Assert.Null(MazeSolver.Verify(m.Input, m.Label, 9)));
+        Assert.Equal(250, train.Concat(test).Select(m => MazeEncoding.Decode(m.Input)).Distinct().Count());
+    }
+
+    [Fact]
     public void GeneratorIsDeterministicPerSeed()
     {
         var a = MazeDataset.Generate(Small, 20, 5, seed: 7);
