@@ -20,5 +20,7 @@ $HRM bench infer --config configs/bench/h128-seq81.json --batch 64 --steps 10 --
 $HRM bench train --config configs/bench/h256-seq81.json --batch 64 --steps 3 --threads 2 --json "$OUT/ours-h256-seq81-fp32.json"
 $HRM bench train --config configs/bench/h512-seq81.json --batch 16 --steps 3 --threads 2 --json "$OUT/ours-h512-seq81-fp32.json"
 $HRM bench train --config configs/bench/h128-seq81.json --seq-len 900 --batch 8 --steps 3 --threads 2 --json "$OUT/ours-h128-seq900-fp32.json"
+$HRM bench train --config configs/bench/h256-seq81.json --seq-len 900 --batch 4 --steps 3 --threads 2 --json "$OUT/ours-h256-seq900-fp32.json"
+$HRM bench train --config configs/bench/h512-seq81.json --seq-len 900 --batch 2 --steps 3 --threads 2 --json "$OUT/ours-h512-seq900-fp32.json"
 $HRM bench train --config configs/bench/h128-seq81.json --batch 64 --steps 2 --warmup 1 --threads 2 --dtype bfloat16 --json "$OUT/ours-h128-seq81-bf16.json"
 uptime

@@ -16,6 +16,26 @@ public static class Common
         DefaultValueFactory = _ => "cpu",
     };
 
+    /// <summary>--early-exit, --halt-rule and --halt-threshold, shared by eval and solve.</summary>
+    public sealed record HaltOptions(Option<bool> EarlyExit, Option<string?> Rule, Option<double> Threshold)
+    {
+        public IEnumerable<Option> All => [EarlyExit, Rule, Threshold];
+
+        public static HaltOptions Create() => new(
+            new Option<bool>("--early-exit") { Description = "Stop each puzzle at its first segment with q_halt > q_continue (the model's own ACT decision; same as --halt-rule q). Default: run every segment, as the reference evaluates." },
+            new Option<string?>("--halt-rule") { Description = "When a puzzle stops: full (every segment), q (q_halt > q_continue), confident (sigmoid(q_halt) >= --halt-threshold: the Q head predicts its answer is correct), stable (the answer equals the previous segment's)." },
+            new Option<double>("--halt-threshold") { Description = "Probability for --halt-rule confident.", DefaultValueFactory = _ => 0.9 });
+
+        public HaltPolicy Parse(ParseResult parse)
+        {
+            var text = parse.GetValue(Rule);
+            bool early = parse.GetValue(EarlyExit);
+            var rule = text is null ? (early ? HaltRule.QValues : HaltRule.Full) : HaltPolicy.ParseRule(text);
+            if (early && rule != HaltRule.QValues) throw new HrmException($"--early-exit means --halt-rule q; it cannot go with --halt-rule {text}");
+            return new HaltPolicy(rule, parse.GetValue(Threshold)).Validate();
+        }
+    }
+
     public static void SetThreads(int threads)
     {
         if (threads < 0) throw new HrmException("--threads must be >= 0");

@@ -16,7 +16,7 @@ public static class EvalCommand
         var data = new Option<string>("--data") { Description = "Dataset directory; its test split is evaluated.", Required = true };
         var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments}} to this file." };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
-        var earlyExit = new Option<bool>("--early-exit") { Description = "Stop each puzzle at its first segment with q_halt > q_continue (faster; the reference always runs halt_max_steps)." };
+        var halt = Common.HaltOptions.Create();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("eval", """
@@ -24,7 +24,8 @@ public static class EvalCommand
             Examples:
               hrm eval --checkpoint runs/sudoku4 --data data/sudoku4
               hrm eval --checkpoint runs/sudoku4/checkpoints/step_0004000 --data data/sudoku4 --json metrics.json --early-exit
-            """) { checkpoint, config, data, json, batch, earlyExit, threads, device };
+              hrm eval --checkpoint runs/sudoku4 --data data/sudoku4 --halt-rule stable
+            """) { checkpoint, config, data, json, batch, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
@@ -37,7 +38,7 @@ public static class EvalCommand
                 throw new HrmException($"{dataDir}: dataset has seq_len {meta.SeqLen}, vocab {meta.VocabSize} but the model expects seq_len {model.Config.SeqLen}, vocab {model.Config.VocabSize} (a dataset of another task?)");
             if (meta.NumPuzzleIdentifiers > model.Config.NumPuzzleIdentifiers)
                 throw new HrmException($"{dataDir}: dataset has {meta.NumPuzzleIdentifiers} puzzle identifiers, the model {model.Config.NumPuzzleIdentifiers}");
-            var sets = Evaluator.Evaluate(model, dataDir, new EvalOptions { BatchSize = parse.GetValue(batch), EarlyExit = parse.GetValue(earlyExit), Device = dev });
+            var sets = Evaluator.Evaluate(model, dataDir, new EvalOptions { BatchSize = parse.GetValue(batch), Halt = halt.Parse(parse), Device = dev });
             AnsiConsole.Write(Common.MetricsTable(sets));
             if (parse.GetValue(json) is string path)
             {

@@ -19,7 +19,7 @@ public static class SolveCommand
         var maze = new Option<string?>("--maze") { Description = "A maze text file: N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal." };
         var arc = new Option<string?>("--arc") { Description = "An ARC task JSON file; every test input is solved and compared with its output." };
         var identifiers = new Option<string?>("--identifiers") { Description = "ARC: the dataset folder (or its identifiers.json) the checkpoint was trained on, to use the task's puzzle embedding; default: the blank identifier 0." };
-        var earlyExit = new Option<bool>("--early-exit") { Description = "Stop at the first segment with q_halt > q_continue (the model's own halting); default: run every segment." };
+        var halt = Common.HaltOptions.Create();
         var maxSegments = new Option<int?>("--max-segments") { Description = "Segments to run at most (default: the model's halt_max_steps)." };
         var json = new Option<string?>("--json") { Description = "Also write the result(s) as JSON to this file." };
         var threads = Common.ThreadsOption();
@@ -33,7 +33,7 @@ public static class SolveCommand
               hrm solve --checkpoint runs/sudoku9/checkpoints/step_0020000 --early-exit 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79
               hrm solve --checkpoint runs/maze9 --maze my-maze.txt --json answer.json
               hrm solve --checkpoint runs/arc --arc data/arc/evaluation/00576224.json --identifiers data/arc-aug
-            """) { sudoku, checkpoint, config, maze, arc, identifiers, earlyExit, maxSegments, json, threads, device };
+            """) { sudoku, checkpoint, config, maze, arc, identifiers, halt.EarlyExit, halt.Rule, halt.Threshold, maxSegments, json, threads, device };
         cmd.SetAction(parse =>
         {
             var (s, m, a) = (parse.GetValue(sudoku), parse.GetValue(maze), parse.GetValue(arc));
@@ -46,7 +46,7 @@ public static class SolveCommand
             var dev = Trainer.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
-                new SolverOptions { EarlyExit = parse.GetValue(earlyExit), MaxSegments = parse.GetValue(maxSegments) });
+                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) });
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
             if (s is not null) results.Add(("", solver.SolveSudoku(s)));
@@ -75,7 +75,7 @@ public static class SolveCommand
         Console.WriteLine("answer:");
         Console.WriteLine(r.Rows == 0 ? "  (no grid)" : Grid(r.Task, r.Text));
         int max = solver.Options.MaxSegments ?? solver.Config.HaltMaxSteps;
-        Console.WriteLine($"segments: {r.Segments} of {max}{(solver.Options.EarlyExit ? " (early exit)" : "")}");
+        Console.WriteLine($"segments: {r.Segments} of {max}{(solver.Options.EarlyExit ? $" ({solver.Options.Halt})" : "")}");
         Console.WriteLine($"q_halt:     {string.Join(" ", r.QHalt.Select(F))}");
         Console.WriteLine($"q_continue: {string.Join(" ", r.QContinue.Select(F))}");
         var rule = r.Task switch
@@ -117,6 +117,7 @@ public static class SolveCommand
             ["checkpoint"] = ckpt,
             ["task"] = solver.Task.ToString().ToLowerInvariant(),
             ["early_exit"] = solver.Options.EarlyExit,
+            ["halt_rule"] = solver.Options.Halt.ToString(),
             ["results"] = results.Select(x => new Dictionary<string, object?>
             {
                 ["name"] = x.Label.Length > 0 ? x.Label : null,

@@ -14,7 +14,10 @@ public sealed record SetMetrics(int Count, double ExactAccuracy, double TokenAcc
 public sealed record EvalOptions
 {
     public int BatchSize { get; init; } = 256;
-    public bool EarlyExit { get; init; }
+    /// <summary>When each row stops (default: the full budget, as the reference evaluates).</summary>
+    public HaltPolicy Halt { get; init; } = HaltPolicy.Full;
+    /// <summary>Shorthand: true is <see cref="HaltPolicy.QValues"/> (the model's own ACT decision).</summary>
+    public bool EarlyExit { get => Halt.Rule != HaltRule.Full; init => Halt = value ? HaltPolicy.QValues : HaltPolicy.Full; }
     /// <summary>Evaluate only the first N examples of each set (quick checks during training).</summary>
     public int? MaxExamples { get; init; }
     public Device? Device { get; init; }
@@ -54,7 +57,7 @@ public static class Evaluator
             // Padding rows carry no labels and would only cost time: run the real rows only.
             var inputs = tensor(batch.Inputs.AsSpan(0, rows * s).ToArray(), [rows, s], device: device).to(int64);
             var ids = tensor(batch.PuzzleIds.AsSpan(0, rows).ToArray(), [rows], device: device).to(int64);
-            var results = Inference.Run(model, inputs, ids, options.EarlyExit);
+            var results = Inference.Run(model, inputs, ids, options.Halt);
             for (int r = 0; r < rows; r++, exampleIndex++)
             {
                 var label = batch.Labels.AsSpan(r * s, s);

@@ -11,10 +11,13 @@ namespace Hrm.Evaluation;
 /// <summary>The kind of puzzle a checkpoint was trained on, as its seq_len and vocab_size tell.</summary>
 public enum PuzzleTask { Sudoku, Maze, Arc }
 
-/// <summary>How the solver runs the model: early exit stops at the first segment with q_halt &gt; q_continue.</summary>
+/// <summary>How the solver runs the model: the halting rule and the segment budget.</summary>
 public sealed record SolverOptions
 {
-    public bool EarlyExit { get; init; }
+    /// <summary>When each row stops (default: the full budget, as the reference evaluates).</summary>
+    public HaltPolicy Halt { get; init; } = HaltPolicy.Full;
+    /// <summary>Shorthand: true is <see cref="HaltPolicy.QValues"/> (the model's own ACT decision).</summary>
+    public bool EarlyExit { get => Halt.Rule != HaltRule.Full; init => Halt = value ? HaltPolicy.QValues : HaltPolicy.Full; }
     /// <summary>Segments to run at most (default: the model's halt_max_steps).</summary>
     public int? MaxSegments { get; init; }
 }
@@ -258,7 +261,7 @@ public sealed class Solver : IDisposable
         using var scope = NewDisposeScope();
         var inputs = tensor(tokens.Select(t => (long)t).ToArray(), [1, tokens.Length], device: _device);
         var ids = tensor(new[] { puzzleId }, [1], device: _device);
-        return Inference.Run(Model, inputs, ids, Options.EarlyExit, Options.MaxSegments)[0];
+        return Inference.Run(Model, inputs, ids, Options.Halt, Options.MaxSegments)[0];
     }
 
     public void Dispose() => Model.Dispose();
