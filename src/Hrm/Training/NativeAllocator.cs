@@ -9,9 +9,9 @@ namespace Hrm.Training;
 /// upwards) with a fresh mmap and unmaps them on free, and trims the heap top above 128 KiB, so a training step that
 /// allocates and frees the same activation sizes again and again page-faults and zeroes every page each time:
 /// measured with perf on the hidden-128 bench step, 8-10% of all CPU time was the kernel's clear_page. Raising the mmap
-/// threshold to its maximum (32 MiB on 64-bit) and the trim threshold to 4 GiB makes freed blocks stay in the heap
-/// and be reused, the same effect PyTorch users get from jemalloc or tcmalloc. Peak memory is unchanged (the blocks
-/// are reused, not leaked); memory freed at the end of a run is returned when the process exits.
+/// threshold to its maximum (32 MiB on 64-bit) and the trim threshold to 2 GiB makes freed blocks stay in the heap
+/// and be reused, the same effect PyTorch users get from jemalloc or tcmalloc. The heap grows over the first steps and
+/// then stays flat (checked over hour-long runs); the bench's peak RSS did not rise (bench/RESULTS.md).
 /// </para>
 /// Set HRM_KEEP_MALLOC=1 to leave malloc's defaults alone. Only acts on Linux with glibc; elsewhere a no-op.
 /// </summary>
