@@ -19,8 +19,6 @@ public static class Common
     /// <summary>--early-exit, --halt-rule and --halt-threshold, shared by eval and solve.</summary>
     public sealed record HaltOptions(Option<bool> EarlyExit, Option<string?> Rule, Option<double> Threshold)
     {
-        public IEnumerable<Option> All => [EarlyExit, Rule, Threshold];
-
         public static HaltOptions Create() => new(
             new Option<bool>("--early-exit") { Description = "Stop each puzzle at its first segment with q_halt > q_continue (the model's own ACT decision; same as --halt-rule q). Default: run every segment, as the reference evaluates." },
             new Option<string?>("--halt-rule") { Description = "When a puzzle stops: full (every segment), q (q_halt > q_continue), confident (sigmoid(q_halt) >= --halt-threshold: the Q head predicts its answer is correct), stable (the answer equals the previous segment's)." },

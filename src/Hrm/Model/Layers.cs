@@ -81,7 +81,8 @@ public sealed class RotaryEmbedding : nn.Module
     /// Rotates x [B, S, heads, head_dim] (any strides; q and k are rotated in one call) in float32 and casts back.
     /// The reference computes x*cos + rotate_half(x)*sin with rotate_half(x) = cat(-x2, x1). Since
     /// cat(-x2, x1)*sin == cat(x2, x1)*cat(-sin1, sin2) exactly (negation is exact), this is
-    /// addcmul(x*cos, cat(x2, x1), sin_signed): three kernels instead of six, and no negation pass.
+    /// addcmul(x*cos, cat(x2, x1), sin_signed): three kernels for q and k together, where rotating them separately
+    /// the reference's way took ten.
     /// </summary>
     public Tensor Apply(Tensor x)
     {
