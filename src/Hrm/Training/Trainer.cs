@@ -115,6 +115,7 @@ public sealed class Trainer
         long batches = position.BatchesConsumed;
         EvalReport? lastEval = null;
         string? lastCheckpoint = null;
+        long savedStep = -1;   // the step of lastCheckpoint
         bool stopped = false;
         var window = Stopwatch.StartNew();
         long windowSteps = 0;
@@ -159,6 +160,7 @@ public sealed class Trainer
         void Save()
         {
             lastCheckpoint = Checkpoint.Save(runDir, state, config, new RunPosition(state.Step, totalSteps, batches, elapsedBefore + clock.Elapsed.TotalSeconds));
+            savedStep = state.Step;
             observer.OnCheckpoint(lastCheckpoint);
         }
 
@@ -204,8 +206,6 @@ public sealed class Trainer
             try { producer.Wait(); } catch (AggregateException) { }
         }
 
-        long savedStep = -1;
-        if (lastCheckpoint is not null) savedStep = long.Parse(Path.GetFileName(lastCheckpoint)["step_".Length..]);
         if (savedStep != state.Step) Save();
         if (!cancel.IsCancellationRequested) Evaluate(final: true);
         return new TrainResult(state.Step, TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds), lastEval, lastCheckpoint, stopped);
