@@ -91,8 +91,10 @@ public static class Inference
                 var qHalt = seg.QHalt.cpu().data<float>().ToArray();
                 var qCont = seg.QContinue.cpu().data<float>().ToArray();
                 var rows = active.cpu().data<long>().ToArray();
-                var answer = seg.Logits.argmax(-1).to(int32);
-                bool[]? unchanged = halt.Rule == HaltRule.Stable && previous is not null
+                // The answers are needed every segment only by the stable rule; otherwise only when some row stops.
+                Tensor Answer() => seg.Logits.argmax(-1).to(int32);
+                var answer = halt.Rule == HaltRule.Stable ? Answer() : null;
+                bool[]? unchanged = answer is not null && previous is not null
                     ? (answer == previous).all(-1).cpu().data<bool>().ToArray() : null;
                 var stop = new bool[rows.Length];
                 for (int i = 0; i < rows.Length; i++)
@@ -109,6 +111,7 @@ public static class Inference
                 }
                 if (stop.Any(h => h))
                 {
+                    answer ??= Answer();
                     var pred = answer.cpu();
                     long s = pred.shape[1];
                     var predData = pred.data<int>().ToArray();
@@ -124,11 +127,11 @@ public static class Inference
                     x = x.index_select(0, keep);
                     ids = ids.index_select(0, keep);
                     active = active.index_select(0, keep);
-                    answer = answer.index_select(0, keep);
+                    answer = answer?.index_select(0, keep);
                 }
                 else carry = seg.Carry;
-                previous = answer;
-                foreach (var t in new[] { carry.ZH, carry.ZL, x, ids, active, previous }) t.MoveToOuterDisposeScope();
+                foreach (var t in new[] { carry.ZH, carry.ZL, x, ids, active }) t.MoveToOuterDisposeScope();
+                previous = answer?.MoveToOuterDisposeScope();
             }
         }
         finally { model.train(wasTraining); }
