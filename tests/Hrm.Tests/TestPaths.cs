@@ -10,7 +10,8 @@ public static class TestPaths
     /// <summary>A parity fixture folder; fails loudly when missing (CI must have ../shared beside the clone).</summary>
     public static string ParityFixture(string name)
     {
-        var dir = Path.Combine(Shared, "fixtures", "parity", name);
+        // TRM's fixtures live in their own folder (parity-trm), named trm-*.
+        var dir = Path.Combine(Shared, "fixtures", name.StartsWith("trm-", StringComparison.Ordinal) ? "parity-trm" : "parity", name);
         if (!Directory.Exists(dir))
             throw new DirectoryNotFoundException($"parity fixture '{name}' not found at {dir}: ../shared must sit beside the repository");
         return dir;

@@ -9,7 +9,10 @@ public sealed record Architecture(string Name, string ReferenceName, Type Config
     public static readonly Architecture Hrm = new("hrm", "hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1", typeof(HrmConfig),
         "Hierarchical Reasoning Model: H and L modules, one-step gradient");
 
-    public static IReadOnlyList<Architecture> All { get; } = [Hrm];
+    public static readonly Architecture Trm = new("trm", "recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1", typeof(TrmConfig),
+        "Tiny Recursive Model: one network for z_L and z_H, full gradient through the last recursion");
+
+    public static IReadOnlyList<Architecture> All { get; } = [Hrm, Trm];
 
     /// <summary>The architecture a config's "name" names: the reference's module@Class, its class or our short name;
     /// null or empty means HRM (the reference's HRM configs often omit it).</summary>

@@ -22,6 +22,7 @@ public static class Checkpoint
     public const string TrainConfigFile = "train_config.json";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string PositionFile = "position.json";
+    const string RawPrefix = "raw.", EmaPrefix = "ema.";
 
     public static string Save(string runDir, TrainState state, TrainConfig trainConfig, RunPosition position)
     {
@@ -32,7 +33,9 @@ public static class Checkpoint
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
 
-        ModelStore.Save(tmp, state.Model);
+        // With EMA the model file holds the EMA parameters and the live buffers, as the reference saves; the raw
+        // weights and the shadow go into the optimizer file so that a resume continues exactly.
+        using (state.EvaluationWeights()) ModelStore.Save(tmp, state.Model);
         File.WriteAllText(Path.Combine(tmp, TrainConfigFile), trainConfig.ToJson());
 
         var opt = state.Adam.StateDict().ToDictionary(kv => "adam." + kv.Key, kv => kv.Value);
@@ -43,12 +46,47 @@ public static class Checkpoint
             opt["carry.inputs"] = c.Data.Inputs; opt["carry.labels"] = c.Data.Labels; opt["carry.puzzle_identifiers"] = c.Data.PuzzleIds;
         }
         opt["generator"] = state.Generator.get_state();
+        if (state.Ema is Ema ema)
+        {
+            foreach (var (name, p) in state.Model.named_parameters()) opt[RawPrefix + name] = p;
+            foreach (var (name, s) in ema.Shadows) opt[EmaPrefix + name] = s;
+        }
         StateDictIO.Save(Path.Combine(tmp, OptimizerFile), opt);
         File.WriteAllText(Path.Combine(tmp, PositionFile), JsonSerializer.Serialize(position, new JsonSerializerOptions { WriteIndented = true }));
 
         if (Directory.Exists(final)) Directory.Delete(final, true);
         Directory.Move(tmp, final);
         return final;
+    }
+
+    /// <summary>
+    /// model.safetensors of an EMA run holds the EMA weights. When the optimizer file has the raw weights and the
+    /// shadow, both are restored; a checkpoint without them (EMA turned on at resume) starts the shadow from the loaded
+    /// weights, as the reference's register after load_checkpoint does.
+    /// </summary>
+    static void RestoreEma(Dictionary<string, Tensor> opt, TrainState state, string optPath)
+    {
+        bool hasRaw = opt.Keys.Any(k => k.StartsWith(RawPrefix, StringComparison.Ordinal));
+        if (hasRaw)
+        {
+            using var _ = no_grad();
+            foreach (var (name, p) in state.Model.named_parameters())
+            {
+                if (!opt.TryGetValue(RawPrefix + name, out var raw)) throw new HrmException($"{optPath}: missing '{RawPrefix + name}'");
+                if (!raw.shape.SequenceEqual(p.shape)) throw new HrmException($"{optPath}: '{RawPrefix + name}' has the wrong shape");
+                p.copy_(raw.to(p.dtype, p.device));
+            }
+        }
+        if (state.Ema is not Ema ema) return;
+        foreach (var (name, shadow) in ema.Shadows.ToList())
+        {
+            if (opt.TryGetValue(EmaPrefix + name, out var saved)) ema.Load(name, saved);
+            else
+            {
+                using var _ = no_grad();
+                shadow.copy_(state.Model.named_parameters().First(p => p.name == name).parameter);
+            }
+        }
     }
 
     /// <summary>The newest complete checkpoint folder of a run, or null.</summary>
@@ -63,6 +101,7 @@ public static class Checkpoint
         var opt = StateDictIO.Load(optPath);
         state.Adam.LoadStateDict(opt.Where(kv => kv.Key.StartsWith("adam.")).ToDictionary(kv => kv.Key[5..], kv => kv.Value));
         if (opt.TryGetValue("generator", out var g)) state.Generator.set_state(g);
+        RestoreEma(opt, state, optPath);
         if (opt.ContainsKey("carry.z_H"))
         {
             var device = state.Model.Device;

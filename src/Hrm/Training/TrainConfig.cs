@@ -29,6 +29,9 @@ public sealed record TrainConfig
     [JsonPropertyName("puzzle_emb_weight_decay")] public double PuzzleEmbWeightDecay { get; init; } = 0.1;
     [JsonPropertyName("seed")] public int Seed { get; init; }
     [JsonPropertyName("checkpoint_every_eval")] public bool CheckpointEveryEval { get; init; } = true;
+    /// <summary>TRM's exponential moving average of the weights (used for evaluation and saved in checkpoints).</summary>
+    [JsonPropertyName("ema")] public bool Ema { get; init; }
+    [JsonPropertyName("ema_rate")] public double EmaRate { get; init; } = 0.999;
 
     // ---- ours ----
     /// <summary>Caps the run (and its schedule) at this many optimiser steps; null = the reference's epoch-derived total.</summary>
@@ -58,7 +61,7 @@ public sealed record TrainConfig
     public OptimizerSettings Optimizer => new()
     {
         Lr = Lr, LrMinRatio = LrMinRatio, LrWarmupSteps = LrWarmupSteps, WeightDecay = WeightDecay, Beta1 = Beta1, Beta2 = Beta2,
-        PuzzleEmbLr = PuzzleEmbLr, PuzzleEmbWeightDecay = PuzzleEmbWeightDecay,
+        PuzzleEmbLr = PuzzleEmbLr, PuzzleEmbWeightDecay = PuzzleEmbWeightDecay, Ema = Ema, EmaRate = EmaRate,
     };
 
     /// <summary>Loads a config file and applies <c>key=value</c> overrides (dotted keys reach into "arch").</summary>
@@ -115,6 +118,7 @@ public sealed record TrainConfig
         Require(Lr >= 0 && PuzzleEmbLr >= 0, "learning rates must be >= 0");
         Require(LrMinRatio is >= 0 and <= 1, "lr_min_ratio must be in [0, 1]");
         Require(LrWarmupSteps >= 0, "lr_warmup_steps must be >= 0");
+        Require(EmaRate is >= 0 and < 1, "ema_rate must be in [0, 1)");
         Require(MaxSteps is null or > 0, "max_steps must be positive");
         Require(EvalEverySteps is null or > 0, "eval_every_steps must be positive");
         Require(MaxMinutes is null or > 0, "max_minutes must be positive");

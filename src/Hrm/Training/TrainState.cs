@@ -15,6 +15,9 @@ public sealed record OptimizerSettings
     public double Beta2 { get; init; } = 0.95;
     public double PuzzleEmbLr { get; init; } = 1e-2;
     public double PuzzleEmbWeightDecay { get; init; } = 0.1;
+    /// <summary>Keep an exponential moving average of the weights (TRM's ema), updated after every step.</summary>
+    public bool Ema { get; init; }
+    public double EmaRate { get; init; } = 0.999;
 }
 
 /// <summary>
@@ -35,6 +38,9 @@ public sealed class TrainState : IDisposable
     public int? MicroBatchSize { get; set; }
     /// <summary>Drives halting exploration; seeded, so a run is reproducible.</summary>
     public Generator Generator { get; }
+    /// <summary>The weights' moving average when <see cref="OptimizerSettings.Ema"/> is on: evaluation and checkpoints
+    /// use it, training continues on the raw weights.</summary>
+    public Ema? Ema { get; }
 
     public TrainState(ActModel model, OptimizerSettings settings, long totalSteps, Generator generator)
     {
@@ -45,6 +51,16 @@ public sealed class TrainState : IDisposable
         Adam = new AdamAtan2(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.Lr, settings.Beta1, settings.Beta2, settings.WeightDecay);
         if (model.inner.PuzzleEmbedding is PuzzleEmbedding pe)
             PuzzleEmbOptimizer = new SignSgd(pe, settings.PuzzleEmbLr, settings.PuzzleEmbWeightDecay);
+        if (settings.Ema) Ema = new Ema(model, settings.EmaRate);
+    }
+
+    /// <summary>Puts the EMA weights into the model until disposed (nothing to do without EMA).</summary>
+    public IDisposable EvaluationWeights() => Ema?.Swap() ?? NoSwap.Instance;
+
+    sealed class NoSwap : IDisposable
+    {
+        public static readonly NoSwap Instance = new();
+        public void Dispose() { }
     }
 
     public double LearningRate(double baseLr) =>
@@ -122,6 +138,7 @@ public sealed class TrainState : IDisposable
         Adam.LearningRate = LearningRate(Settings.Lr);
         Adam.Step();
         Adam.ZeroGrad();
+        Ema?.Update();
 
         Carry?.Dispose();
         Carry = step.Carry.Detach();
@@ -145,5 +162,6 @@ public sealed class TrainState : IDisposable
     {
         ResetCarry();
         Adam.Dispose();
+        Ema?.Dispose();
     }
 }

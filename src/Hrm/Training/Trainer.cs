@@ -143,7 +143,8 @@ public sealed class Trainer
         void Evaluate(bool final)
         {
             var opts = new EvalOptions { BatchSize = config.GlobalBatchSize, MaxExamples = final ? null : config.EvalMaxExamples, Device = device };
-            var sets = Evaluator.Evaluate(model, data.Test, opts);
+            Dictionary<string, SetMetrics> sets;
+            using (state.EvaluationWeights()) sets = Evaluator.Evaluate(model, data.Test, opts);
             lastEval = new EvalReport(state.Step, sets, final) { Elapsed = Elapsed() };
             observer.OnEvaluation(lastEval);
             // The reference saves a checkpoint at every evaluation when checkpoint_every_eval is set (its default).

@@ -16,7 +16,7 @@ namespace Hrm.Tests.Model;
 /// </summary>
 public class ParityTests(ITestOutputHelper log)
 {
-    public static TheoryData<string> Fixtures => new() { "small-rope", "emb-rope" };
+    public static TheoryData<string> Fixtures => new() { "small-rope", "emb-rope", "trm-att", "trm-mlp" };
 
     internal sealed record Fixture(string Dir, ModelConfig Config, PuzzleBatch Batch) : IDisposable
     {
@@ -125,6 +125,8 @@ public class ParityTests(ITestOutputHelper log)
             WeightDecay = adamJson.GetProperty("weight_decay").GetDouble(),
             LrWarmupSteps = 0,
             LrMinRatio = 1.0,
+            Ema = train.TryGetProperty("ema", out var emaJson),
+            EmaRate = emaJson.ValueKind == JsonValueKind.Object ? emaJson.GetProperty("rate").GetDouble() : 0.999,
             PuzzleEmbLr = sgdJson.ValueKind == JsonValueKind.Null ? 0 : sgdJson.GetProperty("lr").GetDouble(),
             PuzzleEmbWeightDecay = sgdJson.ValueKind == JsonValueKind.Null ? 0 : sgdJson.GetProperty("weight_decay").GetDouble(),
         };
@@ -146,11 +148,16 @@ public class ParityTests(ITestOutputHelper log)
             var metrics = step.Loss.ToMetrics();
             AssertRelative(loss.GetProperty("lm_loss").GetDouble(), metrics.LmLoss, 1e-5, $"train lm_loss {m}");
             AssertRelative(loss.GetProperty("q_halt_loss").GetDouble(), metrics.QHaltLoss, 1e-5, $"train q_halt_loss {m}");
-            AssertRelative(loss.GetProperty("q_continue_loss").GetDouble(), metrics.QContinueLoss, 1e-5, $"train q_continue_loss {m}");
+            // TRM (no_ACT_continue) has no Q-continue term: the reference records null, ours is 0.
+            var qcl = loss.GetProperty("q_continue_loss");
+            AssertRelative(qcl.ValueKind == JsonValueKind.Null ? 0 : qcl.GetDouble(), metrics.QContinueLoss, 1e-5, $"train q_continue_loss {m}");
             var halted = seg.GetProperty("halted").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
             Assert.Equal(halted, carry.Halted.data<bool>().ToArray());
-            MaxAbsDiff($"{name} target_q_continue {m}", Floats(output.TargetQContinue!),
-                seg.GetProperty("target_q_continue").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray());
+            var targetJson = seg.GetProperty("target_q_continue");
+            if (targetJson.ValueKind == JsonValueKind.Null) Assert.Null(output.TargetQContinue);
+            else
+                Assert.True(MaxAbsDiff($"{name} target_q_continue {m}", Floats(output.TargetQContinue!),
+                    targetJson.EnumerateArray().Select(e => (float)e.GetDouble()).ToArray()) < 1e-4);
 
 
             var grads = model.named_parameters().ToDictionary(p => ReferenceNames.ToReference(p.name), p => p.parameter.grad!);
@@ -171,8 +178,22 @@ public class ParityTests(ITestOutputHelper log)
             {
                 var ours = ReferenceNames.FromReference(prop.Name, persistent.Keys.ToHashSet())!;
                 var norm = (persistent[ours].to(float64) - before[ours].to(float64)).norm().item<double>();
-                AssertRelative(prop.Value.GetDouble(), norm, 1e-4, $"update norm {prop.Name} seg {m}");
+                // float32 differences of |p| ~ 1-5 steps of ~1e-3 (the TRM fixtures' q_head.bias) are only good to
+                // ~1e-4 relative, so TRM's update norms are compared at 1e-3 as its fixture README says.
+                AssertRelative(prop.Value.GetDouble(), norm, name.StartsWith("trm-") ? 1e-3 : 1e-4, $"update norm {prop.Name} seg {m}");
             }
+        }
+
+        if (state.Ema is Ema ema)
+        {
+            // The reference's ema_copy: shadow parameters plus live buffers, under the checkpoint's names.
+            var expectedEma = StateDictIO.Load(Path.Combine(f.Dir, "ema_after_train.safetensors"));
+            Dictionary<string, float[]> ours;
+            using (state.EvaluationWeights())
+                ours = ReferenceNames.Export(model).ToDictionary(kv => kv.Key, kv => Floats(kv.Value));
+            Assert.Equal(expectedEma.Keys.OrderBy(k => k), ours.Keys.OrderBy(k => k));
+            foreach (var (ename, t) in expectedEma)
+                Assert.True(MaxAbsDiff($"{name} ema {ename}", ours[ename], Floats(t)) < 1e-5, ename);
         }
     }
 
