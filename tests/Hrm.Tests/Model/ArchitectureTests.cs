@@ -7,7 +7,7 @@ namespace Hrm.Tests.Model;
 /// <summary>The architecture comes from the config's "name"; unknown names are clear errors.</summary>
 public class ArchitectureTests
 {
-    const string Body = "\"seq_len\": 16, \"vocab_size\": 6, \"hidden_size\": 16, \"num_heads\": 2, \"H_layers\": 1, \"L_layers\": 1, \"puzzle_emb_ndim\": 0";
+    const string Body = "\"seq_len\": 16, \"vocab_size\": 6, \"hidden_size\": 16, \"num_heads\": 2, \"H_layers\": 1, \"L_layers\": 1, \"puzzle_emb_ndim\": 16";
 
     [Theory]
     [InlineData(null)]
