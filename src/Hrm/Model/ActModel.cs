@@ -111,16 +111,16 @@ public sealed class ActModel : nn.Module
             steps = steps + 1;
             var isLastStep = steps >= Config.HaltMaxSteps;
             halted = isLastStep;
-            if (training && Config.HaltMaxSteps > 1)
-            {
+            if (Config.HaltMaxSteps > 1 && (training ? Config.HaltsInTraining : Config.HaltsInEvaluation))
                 halted = halted | WantsToHalt(seg.QHalt, seg.QContinue);
-
+            if (training && Config.HaltMaxSteps > 1 && Config.HaltsInTraining)
+            {
                 // Exploration: some rows must run at least a random number of segments in {2..halt_max_steps}.
                 var explore = rand(seg.QHalt.shape, generator: generator, device: seg.QHalt.device) < Config.HaltExplorationProb;
                 var minHalt = explore * randint(2, Config.HaltMaxSteps + 1, steps.shape, generator: generator, dtype: int32, device: steps.device);
                 halted = halted & (steps >= minHalt);
 
-                if (Config.Halting == ActHalting.QHaltAboveContinue)
+                if (Config.BootstrapsQContinue)
                 {
                     // Bootstrapped target from the post-segment state, with this step's (not yet updated) weights.
                     var next = inner.forward(seg.Carry, data.Inputs, data.PuzzleIds);

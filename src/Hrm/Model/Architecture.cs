@@ -12,7 +12,10 @@ public sealed record Architecture(string Name, string ReferenceName, Type Config
     public static readonly Architecture Trm = new("trm", "recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1", typeof(TrmConfig),
         "Tiny Recursive Model: one network for z_L and z_H, full gradient through the last recursion");
 
-    public static IReadOnlyList<Architecture> All { get; } = [Hrm, Trm];
+    public static readonly Architecture Transformer = new("transformer", "recursive_reasoning.transformers_baseline@Model_ACTV2", typeof(TransformerConfig),
+        "Baseline transformer: H_layers blocks once per segment, no inner cycles, same ACT wrapper");
+
+    public static IReadOnlyList<Architecture> All { get; } = [Hrm, Trm, Transformer];
 
     /// <summary>The architecture a config's "name" names: the reference's module@Class, its class or our short name;
     /// null or empty means HRM (the reference's HRM configs often omit it).</summary>

@@ -60,6 +60,12 @@ public abstract record ModelConfig
     /// <summary>Builds this architecture's recurrent core (the reference's "inner" model).</summary>
     public abstract RecurrentCore BuildCore(torch.Generator? generator);
     [JsonIgnore] public virtual ActHalting Halting => ActHalting.QHaltAboveContinue;
+    /// <summary>Whether training bootstraps a Q-continue target with one more forward (HRM; not TRM's no_ACT_continue,
+    /// not the reference's transformer baseline, which never requests it).</summary>
+    [JsonIgnore] public virtual bool BootstrapsQContinue => Halting == ActHalting.QHaltAboveContinue;
+    /// <summary>Whether rows may halt before halt_max_steps in training (by <see cref="Halting"/>) and in evaluation.</summary>
+    [JsonIgnore] public virtual bool HaltsInTraining => true;
+    [JsonIgnore] public virtual bool HaltsInEvaluation => false;
 
     // ---- derived quantities ----
     [JsonIgnore] public int HeadDim => HiddenSize / NumHeads;

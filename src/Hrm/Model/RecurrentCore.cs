@@ -90,13 +90,15 @@ public abstract class RecurrentCore : nn.Module
     }
 
     /// <summary>H_init and L_init (truncated normal, std 1, never trained), then the Q head's "halting off" start.</summary>
-    protected void BuildInitialStates(Generator? generator)
+    /// <param name="lowState">false for cores without a z_L (the transformer baseline): L_init is then zeros, drawn
+    /// from no generator and not saved, as the reference has no such buffer.</param>
+    protected void BuildInitialStates(Generator? generator, bool lowState = true)
     {
         int hidden = Config.HiddenSize;
         H_init = Init.TruncNormal_(empty(hidden), 1.0, generator).to(dtype);
-        L_init = Init.TruncNormal_(empty(hidden), 1.0, generator).to(dtype);
+        L_init = lowState ? Init.TruncNormal_(empty(hidden), 1.0, generator).to(dtype) : zeros(hidden, dtype);
         register_buffer("H_init", H_init);
-        register_buffer("L_init", L_init);
+        register_buffer("L_init", L_init, persistent: lowState);
 
         // Q head starts (almost) silent, halting "off": weight 0, bias -5, for stable bootstrapping.
         using (no_grad())

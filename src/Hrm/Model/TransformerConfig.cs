@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+using TorchSharp;
+
+namespace Hrm.Model;
+
+/// <summary>
+/// The reference's non-recursive baseline (TRM repository, <c>recursive_reasoning.transformers_baseline@Model_ACTV2</c>):
+/// H_layers post-norm blocks applied once per segment to z_H + x, with full gradient, under the same ACT wrapper.
+/// H_cycles is accepted and ignored ("kept for compatibility"), as are L_layers and L_cycles. Halting is HRM's
+/// q_halt &gt; q_continue, but the reference never asks for a Q-continue target (compute_target_q is never passed), so
+/// q_continue is only weight-decayed.
+/// </summary>
+public sealed record TransformerConfig : ModelConfig
+{
+    /// <summary>Adaptive halting in training; false runs every row halt_max_steps segments.</summary>
+    [JsonPropertyName("act_enabled")] public bool ActEnabled { get; init; } = true;
+    /// <summary>Adaptive halting in evaluation (the reference's act_inference; off by default).</summary>
+    [JsonPropertyName("act_inference")] public bool ActInference { get; init; }
+
+    [JsonIgnore] public override Architecture Architecture => Architecture.Transformer;
+    public override RecurrentCore BuildCore(torch.Generator? generator) => new TransformerInner(this, generator);
+    [JsonIgnore] public override bool BootstrapsQContinue => false;
+    [JsonIgnore] public override bool HaltsInTraining => ActEnabled;
+    [JsonIgnore] public override bool HaltsInEvaluation => ActInference;
+    [JsonIgnore] public override int BlocksPerSegment => HLayers;
+    [JsonIgnore] public override int GradientBlocksPerSegment => HLayers;
+
+    public override ModelConfig Validate()
+    {
+        base.Validate();
+        Require(HLayers >= 1, "H_layers must be >= 1");
+        Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
+        return this;
+    }
+}
