@@ -13,8 +13,12 @@ namespace Hrm.Tests.Training;
 /// </summary>
 public class LearningTests(ITestOutputHelper log)
 {
-    [Fact]
-    public void SmallHrmLearnsFourByFourSudoku()
+    /// <summary>HRM's preset, and TRM's with one layer in its network (the same block applications per segment as
+    /// HRM's preset, so the test costs about the same; the recursion and the full last-recursion gradient are TRM's).</summary>
+    [Theory]
+    [InlineData("sudoku4-cpu", "")]
+    [InlineData("trm-sudoku4-cpu", "arch.L_layers=1")]
+    public void SmallModelLearnsFourByFourSudoku(string preset, string extra)
     {
         using var tmp = new TempDirectory();
         var data = Path.Combine(tmp.Path, "sudoku4");
@@ -24,8 +28,8 @@ public class LearningTests(ITestOutputHelper log)
         var test = SudokuGenerator.Generate(shape, 500, new SudokuGeneratorOptions(), seed: 12, seen);
         SudokuDataset.Write(data, shape, train, test, numAug: 0, seed: 11);
 
-        var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "sudoku4-cpu.json"),
-            [$"max_steps={Steps}", "eval_every_steps=1000000", "checkpoint_every_steps=null", "log_every_steps=100"]);
+        var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", preset + ".json"),
+            [$"max_steps={Steps}", "eval_every_steps=1000000", "checkpoint_every_steps=null", "log_every_steps=100", .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         var observer = new LogObserver(log);
         var result = new Trainer(config, data, Path.Combine(tmp.Path, "run"), observer).Run();
 
