@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace Hrm.Evaluation.Analysis;
 
-/// <summary>PR measured on a random subset of <see cref="Puzzles"/> puzzles: mean and sample sd over <see cref="Repeats"/> draws.</summary>
-public sealed record PrCurvePoint(int Puzzles, double Mean, double Sd, double Min, double Max, int Repeats);
+/// <summary>PR measured on random subsets of <see cref="Puzzles"/> puzzles: its spread over <see cref="Repeats"/> draws.</summary>
+public sealed record PrCurvePoint(int Puzzles, int Repeats, Spread Pr);
 
 /// <summary>
 /// The participation ratio of a cloud of hidden vectors, the effective number of dimensions it spreads over:
@@ -73,13 +73,7 @@ public static class ParticipationRatio
                 values[n].Add(acc.ParticipationRatio());
             }
         }
-        return counts.Select(n =>
-        {
-            var v = values[n];
-            double mean = v.Average();
-            double sd = v.Count > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1)) : 0;
-            return new PrCurvePoint(n, mean, sd, v.Min(), v.Max(), v.Count);
-        }).ToList();
+        return counts.Select(n => new PrCurvePoint(n, repeats, Spread.Of(values[n]))).ToList();
     }
 
     /// <summary>Puzzle counts for <see cref="AgainstPuzzles"/>: 10, 20, 50, 100, 200, 500, ... below <paramref name="puzzles"/>,

@@ -78,11 +78,11 @@ public class ParticipationRatioTests
         Assert.Equal(curve, again);
         Assert.Equal(counts, curve.Select(p => p.Puzzles));
         Assert.All(curve, p => Assert.Equal(4, p.Repeats));
-        Assert.True(curve[0].Sd > 0);
-        Assert.Equal(0, curve[^1].Sd, 9);
-        Assert.Equal(ParticipationRatio.Of(cat(blocks, 0)), curve[^1].Mean, 9);
-        Assert.True(curve[0].Min <= curve[0].Mean && curve[0].Mean <= curve[0].Max);
-        Assert.NotEqual(curve[0].Mean, ParticipationRatio.AgainstPuzzles(blocks, counts, repeats: 4, seed: 2)[0].Mean);
+        Assert.True(curve[0].Pr.Sd > 0);
+        Assert.Equal(0, curve[^1].Pr.Sd, 9);
+        Assert.Equal(ParticipationRatio.Of(cat(blocks, 0)), curve[^1].Pr.Mean, 9);
+        Assert.True(curve[0].Pr.Min <= curve[0].Pr.Mean && curve[0].Pr.Mean <= curve[0].Pr.Max);
+        Assert.NotEqual(curve[0].Pr.Mean, ParticipationRatio.AgainstPuzzles(blocks, counts, repeats: 4, seed: 2)[0].Pr.Mean);
     }
 
     [Fact]
