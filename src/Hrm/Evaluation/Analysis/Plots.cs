@@ -15,7 +15,10 @@ public sealed record Figure(string Title, string XLabel, string YLabel)
     public (double Min, double Max)? YRange { get; init; }
 }
 
-/// <summary>One line: y over x, with an optional spread (drawn as a band y - spread .. y + spread, e.g. one sd).</summary>
+/// <summary>
+/// One line: y over x, with an optional spread (drawn as a band y - spread .. y + spread, e.g. one sd; on a log axis a
+/// band reaching 0 or below is cut at y / 10).
+/// </summary>
 public sealed record LineSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y, IReadOnlyList<double>? Spread = null)
 {
     /// <summary>Draw a marker at each point as well as the line.</summary>
@@ -62,7 +65,14 @@ public static class Plots
             {
                 var lo = new double[xs.Length];
                 var hi = new double[xs.Length];
-                for (int i = 0; i < xs.Length; i++) { lo[i] = Y(figure, line.Y[i] - spread[i]); hi[i] = Y(figure, line.Y[i] + spread[i]); }
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    double low = line.Y[i] - spread[i];
+                    // A log axis cannot show a band that reaches 0: cut it at a tenth of the value (one decade).
+                    if (figure.LogY && low <= 0) low = line.Y[i] / 10;
+                    lo[i] = Y(figure, low);
+                    hi[i] = Y(figure, line.Y[i] + spread[i]);
+                }
                 var band = plot.Add.FillY(xs, lo, hi);
                 band.FillColor = color.WithAlpha(0.25);
                 band.LineWidth = 0;

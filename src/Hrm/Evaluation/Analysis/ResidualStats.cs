@@ -89,4 +89,34 @@ public static class ResidualStats
             table.Add(s.Segment, s.Step, s.Puzzles, s.ZH.Mean, s.ZH.Sd, s.ZH.Min, s.ZH.Max, s.ZL.Mean, s.ZL.Sd, s.ZL.Min, s.ZL.Max);
         return table;
     }
+
+    /// <summary>
+    /// The hierarchical-convergence figure: mean zH and zL residuals with a one-sd band on a log axis, against the
+    /// low-level step counted over all segments (row i of <see cref="ToCsv"/> is x = i + 1). Dashed markers sit
+    /// between steps: after every summary for which <paramref name="hUpdateAfter"/> holds ("H update"), or, without
+    /// it, after the last step of each segment but the last ("segment end").
+    /// </summary>
+    public static void Plot(string path, IReadOnlyList<ResidualSummary> summaries, Func<ResidualSummary, bool>? hUpdateAfter = null,
+        string title = "Forward residuals of zH and zL", int width = 900, int height = 540)
+    {
+        if (summaries.Count == 0) throw new HrmException("residuals: nothing to plot");
+        var x = Enumerable.Range(1, summaries.Count).Select(i => (double)i).ToArray();
+        var markers = new List<double>();
+        for (int i = 0; i < summaries.Count - 1; i++)
+        {
+            bool mark = hUpdateAfter is not null ? hUpdateAfter(summaries[i]) : summaries[i + 1].Segment != summaries[i].Segment;
+            if (mark) markers.Add(i + 1.5);
+        }
+        var figure = new Figure(title, "low-level step (over all segments)", "relative residual ||z_t - z_t-1|| / ||z_t-1||")
+        {
+            Width = width, Height = height, LogY = true,
+        };
+        Plots.Lines(path, figure,
+            new[]
+            {
+                new LineSeries("zH", x, summaries.Select(s => s.ZH.Mean).ToArray(), summaries.Select(s => s.ZH.Sd).ToArray()),
+                new LineSeries("zL", x, summaries.Select(s => s.ZL.Mean).ToArray(), summaries.Select(s => s.ZL.Sd).ToArray()),
+            },
+            markers.Count == 0 ? null : new[] { new VerticalMarkers(hUpdateAfter is not null ? "H update" : "segment end", markers) });
+    }
 }

@@ -56,4 +56,18 @@ public class ResidualStatsTests
         Assert.Contains("twice", Assert.Throws<HrmException>(() => ResidualStats.Aggregate(new[] { new[] { new ResidualRecord(1, 1, 0, 0), new ResidualRecord(1, 1, 0, 0) } })).Message);
         Assert.Throws<HrmException>(() => ResidualStats.Aggregate(Array.Empty<IReadOnlyList<ResidualRecord>>()));
     }
+
+    [Fact]
+    public void PlotsTheSummariesAsAPng()
+    {
+        // Two segments of 4 low-level steps, H update every 2 steps (L_cycles = 2).
+        var puzzles = Enumerable.Range(0, 3).Select(p => (IReadOnlyList<ResidualRecord>)Enumerable.Range(0, 8)
+            .Select(i => new ResidualRecord(1 + i / 4, 1 + i % 4, 1.0 / (i + 1) + 0.01 * p, i % 2 == 0 ? 1.0 : 0.1 + 0.01 * p)).ToList());
+        var s = ResidualStats.Aggregate(puzzles);
+        using var dir = new TempDirectory();
+        var path = dir.File("residuals.png");
+        ResidualStats.Plot(path, s, r => r.Step % 2 == 0, width: 600, height: 360);
+        using var bitmap = SkiaSharp.SKBitmap.Decode(path);
+        Assert.Equal((600, 360), (bitmap.Width, bitmap.Height));
+    }
 }
