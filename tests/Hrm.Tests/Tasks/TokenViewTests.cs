@@ -12,6 +12,20 @@ public class TokenViewTests
         foreach (var v in views) Assert.Equal(tokens, v.Invert(v.Apply(tokens)));
     }
 
+    [Fact]
+    public void EveryTaskHasAFactoryOfTheSharedShape()
+    {
+        var factories = new TokenViewFactory[] { SudokuViews.Views, MazeViews.Views, ArcViews.Views };
+        var inputs = new[] { SudokuShape.Size4.Encode(new int[16]), MazeEncoding.Encode(new string(' ', 25)), ArcCanvas.Encode(new ArcGrid(1, 2, new[] { 3, 4 })) };
+        for (int i = 0; i < factories.Length; i++)
+        {
+            var views = factories[i](inputs[i], 2, 0);
+            Assert.Equal(2, views.Count);
+            Assert.Same(IdentityView.Instance, views[0]);
+            AssertRoundTrips(views, inputs[i]);
+        }
+    }
+
     [Theory]
     [InlineData(4)]
     [InlineData(6)]

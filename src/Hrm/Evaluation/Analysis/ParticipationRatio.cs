@@ -100,7 +100,8 @@ public static class ParticipationRatio
 /// <summary>
 /// Running sample covariance of D-dimensional vectors, added in blocks [n, D], kept as float64 sums
 /// (sum x, sum x x^T) so that memory is D x D whatever the number of samples. The centring uses a shift (the first
-/// sample), which keeps the float64 sums well conditioned when the mean is far from 0.
+/// sample), which keeps the float64 sums well conditioned when the mean is far from 0. The sums live on the device
+/// of the first block (later blocks are moved there), so states recorded on a GPU are reduced there.
 /// </summary>
 public sealed class CovarianceAccumulator : IDisposable
 {
@@ -115,14 +116,14 @@ public sealed class CovarianceAccumulator : IDisposable
         _dims = dims;
     }
 
-    /// <summary>Adds samples [n, D] (any float dtype, any device; kept on the CPU in float64).</summary>
+    /// <summary>Adds samples [n, D] (any float dtype; summed in float64).</summary>
     public void Add(Tensor samples)
     {
         if (samples.dim() != 2 || samples.shape[1] != _dims)
             throw new HrmException($"covariance: expected samples [n, {_dims}], got [{string.Join(", ", samples.shape)}]");
         if (samples.shape[0] == 0) return;
         using var scope = NewDisposeScope();
-        var x = samples.detach().to(CPU).to(float64);                 // [n, D]
+        var x = samples.detach().to(_shift?.device ?? samples.device).to(float64);   // [n, D]
         if (_shift is null)
         {
             _shift = x[0].clone().DetachFromDisposeScope();
@@ -150,7 +151,7 @@ public sealed class CovarianceAccumulator : IDisposable
     public double[] Eigenvalues()
     {
         using var scope = NewDisposeScope();
-        return linalg.eigvalsh(Covariance()).data<double>().ToArray();
+        return linalg.eigvalsh(Covariance()).cpu().data<double>().ToArray();
     }
 
     public double ParticipationRatio() => Analysis.ParticipationRatio.FromEigenvalues(Eigenvalues());
