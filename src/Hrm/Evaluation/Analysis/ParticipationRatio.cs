@@ -89,6 +89,29 @@ public static class ParticipationRatio
         return counts;
     }
 
+    /// <summary>Column names of <see cref="ToCsv"/>.</summary>
+    public static readonly string[] CsvColumns = { "model", "module", "puzzles", "pr", "pr_sd", "pr_min", "pr_max", "repeats" };
+
+    /// <summary>
+    /// pr.csv: one row per (model, module, puzzles), e.g. model "trained" / "untrained" and module "zH" / "zL", the
+    /// mean PR under the plain name and its spread over the repeats beside it.
+    /// </summary>
+    public static CsvTable ToCsv(IEnumerable<(string Model, string Module, PrCurvePoint Point)> rows)
+    {
+        var table = new CsvTable(CsvColumns);
+        foreach (var (model, module, p) in rows) table.Add(model, module, p.Puzzles, p.Pr.Mean, p.Pr.Sd, p.Pr.Min, p.Pr.Max, p.Repeats);
+        return table;
+    }
+
+    /// <summary>PR against the number of puzzles sampled, one line (with a one-sd band) per named curve.</summary>
+    public static void Plot(string path, IReadOnlyList<(string Label, IReadOnlyList<PrCurvePoint> Curve)> curves,
+        string title = "Participation ratio of the hidden states", int width = 900, int height = 540)
+    {
+        var series = curves.Select(c => new LineSeries(c.Label, c.Curve.Select(p => (double)p.Puzzles).ToArray(),
+            c.Curve.Select(p => p.Pr.Mean).ToArray(), c.Curve.Select(p => p.Pr.Sd).ToArray()) { Markers = true }).ToList();
+        Plots.Lines(path, new Figure(title, "puzzles sampled (count)", "participation ratio (effective dimensions)") { Width = width, Height = height }, series);
+    }
+
     static long Dims(Tensor samples)
     {
         if (samples.dim() != 2) throw new HrmException($"participation ratio: samples must be [N, D], got shape [{string.Join(", ", samples.shape)}]");

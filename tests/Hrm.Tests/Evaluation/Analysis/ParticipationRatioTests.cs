@@ -83,6 +83,16 @@ public class ParticipationRatioTests
         Assert.Equal(ParticipationRatio.Of(cat(blocks, 0)), curve[^1].Pr.Mean, 9);
         Assert.True(curve[0].Pr.Min <= curve[0].Pr.Mean && curve[0].Pr.Mean <= curve[0].Pr.Max);
         Assert.NotEqual(curve[0].Pr.Mean, ParticipationRatio.AgainstPuzzles(blocks, counts, repeats: 4, seed: 2)[0].Pr.Mean);
+
+        var csv = CsvTable.Parse(ParticipationRatio.ToCsv(curve.Select(p => ("trained", "zH", p))).ToString());
+        Assert.Equal(ParticipationRatio.CsvColumns, csv.Columns);
+        Assert.Equal(curve.Select(p => p.Pr.Mean), csv.Doubles("pr"));
+        Assert.Equal(new double[] { 10, 20, 30 }, csv.Doubles("puzzles"));
+        Assert.All(csv.Strings("module"), m => Assert.Equal("zH", m));
+        using var dir = new TempDirectory();
+        ParticipationRatio.Plot(dir.File("pr.png"), new[] { ("trained zH", curve), ("shifted", (IReadOnlyList<PrCurvePoint>)curve.Select(p => p with { Pr = p.Pr with { Mean = p.Pr.Mean + 1 } }).ToList()) }, width: 500, height: 300);
+        using var png = SkiaSharp.SKBitmap.Decode(dir.File("pr.png"));
+        Assert.Equal((500, 300), (png.Width, png.Height));
     }
 
     [Fact]
