@@ -13,6 +13,7 @@ public static class CommandRegistry
         yield return EvalCommand.Build();
         yield return PredictCommand.Build();
         yield return SolveCommand.Build();
+        yield return VizCommand.Build();
         yield return BenchCommand.Build();
     }
 }

@@ -81,12 +81,15 @@ public sealed class Solver : IDisposable
     }
 
     /// <summary>The task a model config fits, or null.</summary>
-    public static PuzzleTask? TaskOf(HrmConfig c)
+    public static PuzzleTask? TaskOf(HrmConfig c) => TaskOf(c.SeqLen, c.VocabSize);
+
+    /// <summary>The task a sequence length and vocabulary fit (a model's or a dataset's), or null.</summary>
+    public static PuzzleTask? TaskOf(int seqLen, int vocabSize)
     {
-        if (c.SeqLen == ArcCanvas.SeqLen && c.VocabSize == ArcCanvas.VocabSize) return PuzzleTask.Arc;
-        if (SudokuShape.OfCellCount(c.SeqLen) is { } shape && c.VocabSize == shape.VocabSize) return PuzzleTask.Sudoku;
-        int n = (int)Math.Round(Math.Sqrt(c.SeqLen));
-        if (n * n == c.SeqLen && c.VocabSize == MazeEncoding.VocabSize) return PuzzleTask.Maze;
+        if (seqLen == ArcCanvas.SeqLen && vocabSize == ArcCanvas.VocabSize) return PuzzleTask.Arc;
+        if (SudokuShape.OfCellCount(seqLen) is { } shape && vocabSize == shape.VocabSize) return PuzzleTask.Sudoku;
+        int n = (int)Math.Round(Math.Sqrt(seqLen));
+        if (n * n == seqLen && vocabSize == MazeEncoding.VocabSize) return PuzzleTask.Maze;
         return null;
     }
 

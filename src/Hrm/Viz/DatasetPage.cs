@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Hrm.Data;
+using Hrm.Evaluation;
+
+namespace Hrm.Viz;
+
+/// <summary>
+/// How much of a dataset the browser page embeds. The page carries compact text grids ("C:cells", one character per
+/// cell) and draws only the current page of groups and the selected puzzle, so its size is bounded by these caps.
+/// </summary>
+public sealed record DatasetPageOptions
+{
+    /// <summary>Puzzles embedded per group: the original and up to this many minus one augmentations.</summary>
+    public int MaxPuzzlesPerGroup { get; init; } = 8;
+    /// <summary>Examples embedded per puzzle (ARC puzzles hold a task's demonstration pairs).</summary>
+    public int MaxExamplesPerPuzzle { get; init; } = 10;
+    /// <summary>Groups embedded per split (in file order).</summary>
+    public int MaxGroupsPerSplit { get; init; } = 5000;
+    /// <summary>Groups listed per page of the browser.</summary>
+    public int GroupsPerPage { get; init; } = 25;
+
+    public DatasetPageOptions Validate()
+    {
+        if (MaxPuzzlesPerGroup < 1) throw new HrmException($"puzzles per group must be >= 1, got {MaxPuzzlesPerGroup}");
+        if (MaxExamplesPerPuzzle < 1) throw new HrmException($"examples per puzzle must be >= 1, got {MaxExamplesPerPuzzle}");
+        if (MaxGroupsPerSplit < 1) throw new HrmException($"groups per split must be >= 1, got {MaxGroupsPerSplit}");
+        if (GroupsPerPage < 1) throw new HrmException($"groups per page must be >= 1, got {GroupsPerPage}");
+        return this;
+    }
+}
+
+/// <summary>
+/// `hrm viz --data DIR`: a browser for a dataset directory like the authors' puzzle_visualizer.html (splits -> groups
+/// -> puzzles, an original and its augmentations -> examples, each input beside its label), for Sudoku, maze and ARC
+/// sets (the task comes from seq_len and vocab_size). Self-contained HTML, paged (see <see cref="DatasetPageOptions"/>).
+/// Hooks: #ds-split, #ds-groups li[data-group], #ds-puzzles button[data-puzzle], .ds-example[data-example] with two
+/// grids of .cell[data-row][data-col], #ds-prev / #ds-next / #ds-page.
+/// </summary>
+public static class DatasetPage
+{
+    public static string Render(string dataDir, DatasetPageOptions? options = null)
+    {
+        var o = (options ?? new DatasetPageOptions()).Validate();
+        if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: dataset directory not found");
+        var splits = PuzzleDatasetDirectory.Splits.Where(s => File.Exists(Path.Combine(dataDir, s, "dataset.json"))).ToList();
+        if (splits.Count == 0) throw new HrmException($"{dataDir}: no train/dataset.json or test/dataset.json: not a dataset directory");
+        var names = File.Exists(Path.Combine(dataDir, "identifiers.json")) ? PuzzleDatasetDirectory.ReadIdentifiers(dataDir) : [];
+
+        PuzzleTask? task = null;
+        var splitData = new List<object>();
+        foreach (var split in splits)
+        {
+            var meta = PuzzleDatasetDirectory.ReadMetadata(dataDir, split);
+            var t = Solver.TaskOf(meta.SeqLen, meta.VocabSize) ?? throw new HrmException(
+                $"{Path.Combine(dataDir, split)}: seq_len {meta.SeqLen} and vocab {meta.VocabSize} are no Sudoku, maze or ARC set");
+            if (task is not null && t != task) throw new HrmException($"{dataDir}: the splits hold different tasks ({task} and {t})");
+            task = t;
+            foreach (var set in meta.Sets)
+                splitData.Add(Split(meta.Sets.Count == 1 ? split : $"{split}/{set}", PuzzleDatasetDirectory.ReadSet(dataDir, split, set), t, names, o));
+        }
+        var taskName = task!.Value.ToString().ToLowerInvariant();
+        var name = Path.GetFileName(Path.GetFullPath(dataDir).TrimEnd(Path.DirectorySeparatorChar));
+        var data = new Dictionary<string, object>
+        {
+            ["name"] = name,
+            ["task"] = taskName,
+            ["pageSize"] = o.GroupsPerPage,
+            ["note"] = $"{Path.GetFullPath(dataDir)}. Embedded: up to {o.MaxGroupsPerSplit} groups per split, {o.MaxPuzzlesPerGroup} puzzles per group (the original and its first augmentations) and {o.MaxExamplesPerPuzzle} examples per puzzle; the counts in headings are the dataset's own.",
+            ["splits"] = splitData,
+        };
+        var json = JsonSerializer.Serialize(data, VizAssets.EmbedJson);
+        return VizAssets.Page($"HRM dataset: {name}", "hrm-dataset", json,
+            "HrmViz.renderDataset(document.getElementById('app'), JSON.parse(document.getElementById('hrm-dataset').textContent));");
+    }
+
+    public static void Write(string dataDir, string path, DatasetPageOptions? options = null) => VizFiles.WriteText(path, Render(dataDir, options));
+
+    static object Split(string label, PuzzleSplit s, PuzzleTask task, IReadOnlyList<string> names, DatasetPageOptions o)
+    {
+        var groups = new List<object>();
+        for (int g = 0; g < Math.Min(s.GroupCount, o.MaxGroupsPerSplit); g++)
+        {
+            int p0 = s.GroupIndices[g], p1 = s.GroupIndices[g + 1];
+            var puzzles = new List<object>();
+            for (int p = p0; p < Math.Min(p1, p0 + o.MaxPuzzlesPerGroup); p++)
+            {
+                int e0 = s.PuzzleIndices[p], e1 = s.PuzzleIndices[p + 1];
+                var examples = new List<string[]>();
+                for (int e = e0; e < Math.Min(e1, e0 + o.MaxExamplesPerPuzzle); e++)
+                    examples.Add([Compact(s.Input(e), task), Compact(s.Label(e), task)]);
+                int id = s.PuzzleIdentifiers[p];
+                string? name = id > 0 && id < names.Count ? names[id] : null;
+                puzzles.Add(new Dictionary<string, object?> { ["name"] = name, ["totalExamples"] = e1 - e0, ["examples"] = examples });
+            }
+            groups.Add(new Dictionary<string, object> { ["index"] = g, ["totalPuzzles"] = p1 - p0, ["puzzles"] = puzzles });
+        }
+        return new Dictionary<string, object>
+        {
+            ["name"] = label,
+            ["totalGroups"] = s.GroupCount,
+            ["totalPuzzles"] = s.PuzzleCount,
+            ["totalExamples"] = s.ExampleCount,
+            ["groups"] = groups,
+        };
+    }
+
+    /// <summary>"C:cells": C columns, then the cells row-major without separators (about one byte per cell).</summary>
+    static string Compact(ReadOnlySpan<int> tokens, PuzzleTask task)
+    {
+        int cols;
+        string text;
+        switch (task)
+        {
+            case PuzzleTask.Sudoku: text = GridText.Sudoku(tokens); cols = text.IndexOf('\n') is int i and > 0 ? i : text.Length; break;
+            case PuzzleTask.Maze: text = GridText.Maze(tokens); cols = text.IndexOf('\n') is int j and > 0 ? j : text.Length; break;
+            default: text = GridText.Arc(tokens, out _, out cols); break;
+        }
+        return $"{cols}:{text.Replace("\n", "")}";
+    }
+}
