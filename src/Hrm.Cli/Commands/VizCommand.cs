@@ -22,6 +22,7 @@ public static class VizCommand
         var maxPuzzles = new Option<int>("--max-puzzles") { Description = "Dataset browser: puzzles embedded per group (the original and its first augmentations).", DefaultValueFactory = _ => 8 };
         var maxExamples = new Option<int>("--max-examples") { Description = "Dataset browser: examples embedded per puzzle.", DefaultValueFactory = _ => 10 };
         var maxGroups = new Option<int>("--max-groups") { Description = "Dataset browser: groups embedded per split.", DefaultValueFactory = _ => 5000 };
+        var maxCells = new Option<int>("--max-cells") { Description = "Dataset browser: grid cells embedded per split (about one byte each): every group's original first, then augmentations while they last.", DefaultValueFactory = _ => 3_000_000 };
         var cmd = new Command("viz", """
             Draw a reasoning trace as a self-contained HTML page (opens from a file, no network): the puzzle, the decoded
             answer at every entry with step buttons, a slider, play/pause and the arrow keys, changed cells ringed,
@@ -31,7 +32,7 @@ public static class VizCommand
             Examples:
               hrm viz --trace trace.json --out trace.html --png frames/ --gif trace.gif
               hrm viz --data data/sudoku4 --out browse.html
-            """) { trace, data, output, png, gif, frameMs, title, maxPuzzles, maxExamples, maxGroups };
+            """) { trace, data, output, png, gif, frameMs, title, maxPuzzles, maxExamples, maxGroups, maxCells };
         cmd.SetAction(parse =>
         {
             var outPath = parse.GetValue(output)!;
@@ -42,6 +43,7 @@ public static class VizCommand
                 var options = new DatasetPageOptions
                 {
                     MaxPuzzlesPerGroup = parse.GetValue(maxPuzzles), MaxExamplesPerPuzzle = parse.GetValue(maxExamples), MaxGroupsPerSplit = parse.GetValue(maxGroups),
+                    MaxCellsPerSplit = parse.GetValue(maxCells),
                 };
                 DatasetPage.Write(dir, outPath, options);
                 Console.WriteLine($"dataset browser: {Path.GetFullPath(outPath)} ({new FileInfo(outPath).Length / 1024.0:F0} KiB)");

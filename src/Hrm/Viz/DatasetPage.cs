@@ -16,6 +16,11 @@ public sealed record DatasetPageOptions
     public int MaxExamplesPerPuzzle { get; init; } = 10;
     /// <summary>Groups embedded per split (in file order).</summary>
     public int MaxGroupsPerSplit { get; init; } = 5000;
+    /// <summary>
+    /// Cells embedded per split at most (about one byte each in the page). Every group's original comes first, then
+    /// the first augmentation of every group, and so on while the budget lasts, so a large set keeps all its groups.
+    /// </summary>
+    public int MaxCellsPerSplit { get; init; } = 3_000_000;
     /// <summary>Groups listed per page of the browser.</summary>
     public int GroupsPerPage { get; init; } = 25;
 
@@ -24,6 +29,7 @@ public sealed record DatasetPageOptions
         if (MaxPuzzlesPerGroup < 1) throw new HrmException($"puzzles per group must be >= 1, got {MaxPuzzlesPerGroup}");
         if (MaxExamplesPerPuzzle < 1) throw new HrmException($"examples per puzzle must be >= 1, got {MaxExamplesPerPuzzle}");
         if (MaxGroupsPerSplit < 1) throw new HrmException($"groups per split must be >= 1, got {MaxGroupsPerSplit}");
+        if (MaxCellsPerSplit < 1) throw new HrmException($"cells per split must be >= 1, got {MaxCellsPerSplit}");
         if (GroupsPerPage < 1) throw new HrmException($"groups per page must be >= 1, got {GroupsPerPage}");
         return this;
     }
@@ -65,7 +71,7 @@ public static class DatasetPage
             ["name"] = name,
             ["task"] = taskName,
             ["pageSize"] = o.GroupsPerPage,
-            ["note"] = $"{Path.GetFullPath(dataDir)}. Embedded: up to {o.MaxGroupsPerSplit} groups per split, {o.MaxPuzzlesPerGroup} puzzles per group (the original and its first augmentations) and {o.MaxExamplesPerPuzzle} examples per puzzle; the counts in headings are the dataset's own.",
+            ["note"] = $"{Path.GetFullPath(dataDir)}. Embedded per split: up to {o.MaxGroupsPerSplit} groups, {o.MaxPuzzlesPerGroup} puzzles per group (the original first, then the same augmentations of every group while {o.MaxCellsPerSplit:N0} cells last) and {o.MaxExamplesPerPuzzle} examples per puzzle; the counts in headings are the dataset's own (hrm viz --data DIR --max-puzzles K --max-cells N for more).",
             ["splits"] = splitData,
         };
         var json = JsonSerializer.Serialize(data, VizAssets.EmbedJson);
@@ -77,16 +83,38 @@ public static class DatasetPage
 
     static object Split(string label, PuzzleSplit s, PuzzleTask task, IReadOnlyList<string> names, DatasetPageOptions o)
     {
+        int groupCount = Math.Min(s.GroupCount, o.MaxGroupsPerSplit);
+        int Examples(int p) => Math.Min(s.PuzzleIndices[p + 1] - s.PuzzleIndices[p], o.MaxExamplesPerPuzzle);
+        // Depth k = the k-th puzzle of every group (k = 0 is the original): take whole depths while the budget lasts;
+        // at depth 0 take groups in order, so even a huge set shows its first groups.
+        long budget = o.MaxCellsPerSplit, cellsPerExample = 2L * s.SeqLen;
+        int depth = 0, groupsShown = 0;
+        for (int g = 0; g < groupCount; g++)
+        {
+            long cost = Examples(s.GroupIndices[g]) * cellsPerExample;
+            if (cost > budget && groupsShown > 0) break;
+            budget -= cost; groupsShown++;
+        }
+        if (groupsShown > 0) depth = 1;
+        for (int k = 1; k < o.MaxPuzzlesPerGroup && groupsShown == groupCount; k++)
+        {
+            long cost = 0;
+            for (int g = 0; g < groupsShown; g++)
+                if (s.GroupIndices[g] + k < s.GroupIndices[g + 1]) cost += Examples(s.GroupIndices[g] + k) * cellsPerExample;
+            if (cost == 0 || cost > budget) break;
+            budget -= cost; depth = k + 1;
+        }
+
         var groups = new List<object>();
-        for (int g = 0; g < Math.Min(s.GroupCount, o.MaxGroupsPerSplit); g++)
+        for (int g = 0; g < groupsShown; g++)
         {
             int p0 = s.GroupIndices[g], p1 = s.GroupIndices[g + 1];
             var puzzles = new List<object>();
-            for (int p = p0; p < Math.Min(p1, p0 + o.MaxPuzzlesPerGroup); p++)
+            for (int p = p0; p < Math.Min(p1, p0 + depth); p++)
             {
                 int e0 = s.PuzzleIndices[p], e1 = s.PuzzleIndices[p + 1];
                 var examples = new List<string[]>();
-                for (int e = e0; e < Math.Min(e1, e0 + o.MaxExamplesPerPuzzle); e++)
+                for (int e = e0; e < e0 + Examples(p); e++)
                     examples.Add([Compact(s.Input(e), task), Compact(s.Label(e), task)]);
                 int id = s.PuzzleIdentifiers[p];
                 string? name = id > 0 && id < names.Count ? names[id] : null;

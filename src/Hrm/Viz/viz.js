@@ -407,6 +407,12 @@
       if (!grp) { main.appendChild(el('div', { class: 'hrm-empty', text: 'no groups in this split' })); return; }
       main.appendChild(el('h2', { text: `group ${grp.index}: ${grp.totalPuzzles} puzzle(s) (the original and its augmentations)` + (grp.puzzles.length < grp.totalPuzzles ? `, first ${grp.puzzles.length} shown` : '') }));
       const bar = el('div', { class: 'ds-puzzles', id: 'ds-puzzles' });
+      if (grp.puzzles.length > 1) {
+        // All puzzles at once: the original beside its augmentations (Sudoku and mazes have one example each).
+        const all = el('button', { type: 'button', 'data-puzzle': 'all', class: state.puzzle < 0 ? 'selected' : '', text: 'all' });
+        all.addEventListener('click', () => { state.puzzle = -1; drawGroup(); });
+        bar.appendChild(all);
+      }
       grp.puzzles.forEach((p, i) => {
         const b = el('button', { type: 'button', 'data-puzzle': i, class: i === state.puzzle ? 'selected' : '', text: i === 0 ? 'original' : `aug ${i}` });
         b.title = p.name || '';
@@ -414,14 +420,18 @@
         bar.appendChild(b);
       });
       main.appendChild(bar);
-      const p = grp.puzzles[state.puzzle];
-      main.appendChild(el('div', { class: 'hrm-status', id: 'ds-puzzle-name', text: (p.name ? p.name + ' · ' : '') + `${p.totalExamples} example(s)` + (p.examples.length < p.totalExamples ? `, first ${p.examples.length} shown` : '') }));
+      const shown = state.puzzle < 0 ? grp.puzzles.map((p, i) => [p, i]) : [[grp.puzzles[state.puzzle], state.puzzle]];
+      for (const [p, i] of shown) drawPuzzle(p, i, state.puzzle < 0);
+    }
+    function drawPuzzle(p, i, many) {
+      const what = many ? (i === 0 ? 'original' : `aug ${i}`) + ' · ' : '';
+      main.appendChild(el('div', { class: 'hrm-status ds-puzzle-name', text: what + (p.name ? p.name + ' · ' : '') + `${p.totalExamples} example(s)` + (p.examples.length < p.totalExamples ? `, first ${p.examples.length} shown` : '') }));
       p.examples.forEach(([inp, lab], k) => {
         const ri = unpack(inp), rl = unpack(lab);
         const base = data.task === 'arc' ? null : ri;
         const cell = data.task === 'arc' ? Math.max(6, Math.min(18, Math.floor(200 / Math.max(ri.length, (ri[0] || '').length, rl.length, (rl[0] || '').length, 1)))) : undefined;
         const scaled = data.task === 'sudoku' ? 30 : data.task === 'maze' ? Math.max(8, Math.min(24, Math.floor(300 / Math.max(ri.length, 1)))) : cell;
-        main.appendChild(el('div', { class: 'ds-example', 'data-example': k }, [
+        main.appendChild(el('div', { class: 'ds-example', 'data-puzzle': i, 'data-example': k }, [
           el('div', {}, [el('div', { class: 'label', text: `example ${k + 1}: input` }), drawGrid(data.task, ri, { base, cell: scaled })]),
           el('div', { class: 'arrow', text: '→' }),
           el('div', {}, [el('div', { class: 'label', text: 'label' }), drawGrid(data.task, rl, { base, cell: scaled })]),

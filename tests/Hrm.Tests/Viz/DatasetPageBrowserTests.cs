@@ -54,7 +54,9 @@ public sealed class DatasetPageBrowserTests(Chromium chromium, SmallDatasets dat
         Assert.Equal("page 3 / 3", await Text(page, "#ds-page"));
         Assert.Equal(10, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#ds-groups li').length"));
         await page.ClickAsync("#ds-groups li[data-group=\"52\"]");
-        Assert.Equal(4, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#ds-puzzles button').length"));
+        Assert.Equal(5, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#ds-puzzles button').length"));   // all, original, aug 1..3
+        await page.ClickAsync("#ds-puzzles button[data-puzzle=\"all\"]");
+        Assert.Equal(4, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.ds-example').length"));
         await page.ClickAsync("#ds-puzzles button[data-puzzle=\"2\"]");
 
         var split = PuzzleDatasetDirectory.ReadSet(data.Sudoku, "train", "all");
