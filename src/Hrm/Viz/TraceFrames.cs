@@ -233,7 +233,7 @@ public static class TraceFrames
                 char under = maze[r][c], ch = rows[r][c];
                 fill.Color = under switch { '#' => Wall, 'S' => Start, 'G' => Goal, _ => Background };
                 canvas.DrawRect(rect, fill);
-                if (confidence is not null) ShadeCell(canvas, rect, confidence[r * cols + c], Shade);
+                if (confidence is not null) ShadeCell(canvas, rect, confidence[r * cols + c], Shade, under == '#' ? 0.3f : 0.75f);
                 bool wrong = ch != under && !(ch == 'o' && under == ' ');
                 if (ch == 'o')
                 {
@@ -266,9 +266,9 @@ public static class TraceFrames
         if (changed is not null) Rings(canvas, x0, y0, cell, changed, SKColors.White, Math.Max(1, cell / 10));
     }
 
-    static void ShadeCell(SKCanvas canvas, SKRect rect, float confidence, SKColor colour)
+    static void ShadeCell(SKCanvas canvas, SKRect rect, float confidence, SKColor colour, float strength = 0.75f)
     {
-        float alpha = Math.Clamp((1 - confidence) * 0.75f, 0, 1);
+        float alpha = Math.Clamp((1 - confidence) * strength, 0, 1);
         if (alpha <= 0.01f) return;
         using var paint = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill, Color = colour.WithAlpha((byte)(alpha * 255)) };
         canvas.DrawRect(rect, paint);

@@ -17,13 +17,14 @@ public sealed class Chromium : IAsyncLifetime
     public IBrowser Browser => browser ?? throw new InvalidOperationException("the browser has not started");
 
     /// <summary>$HRM_CHROMIUM, else the first of <see cref="Candidates"/> that exists.</summary>
-    public static string FindExecutable()
+    public static string FindExecutable() => FindExecutable(Environment.GetEnvironmentVariable("HRM_CHROMIUM"), Candidates);
+
+    public static string FindExecutable(string? fromEnv, string[] candidates)
     {
-        var fromEnv = Environment.GetEnvironmentVariable("HRM_CHROMIUM");
         if (!string.IsNullOrEmpty(fromEnv))
             return File.Exists(fromEnv) ? fromEnv : throw new InvalidOperationException($"HRM_CHROMIUM={fromEnv} does not exist");
-        return Candidates.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
-            $"the browser tests need chromium and found none at {string.Join(", ", Candidates)}. Install it with " +
+        return candidates.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
+            $"the browser tests need chromium and found none at {string.Join(", ", candidates)}. Install it with " +
             "`sudo apt-get update && sudo apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this when run as root), " +
             "or set HRM_CHROMIUM to a Chrome or Chromium binary.");
     }

@@ -82,3 +82,14 @@ public sealed class TraceFramesTests
         Assert.Equal(SKColor.Parse("#00FF00"), bmp.GetPixel(2, 1));
     }
 }
+
+public sealed class ChromiumLookupTests
+{
+    [Fact]
+    public void Missing_chromium_fails_with_the_install_command()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Chromium.FindExecutable(null, ["/nonexistent/chromium"]));
+        Assert.Contains("apt-get install -y chromium", e.Message);
+        Assert.Contains("/nonexistent/chromium", e.Message);
+    }
+}
