@@ -278,7 +278,12 @@
     }
 
     function show(i) {
-      if (entries.length === 0) { counter.textContent = 'waiting for the first step…'; return; }
+      if (entries.length === 0) {
+        counter.textContent = 'waiting for the first step…';
+        verdict.textContent = 'running…';
+        verdict.setAttribute('data-verdict', 'pending');
+        return;
+      }
       i = Math.max(0, Math.min(entries.length - 1, i | 0));
       state.index = i;
       state.follow = i === entries.length - 1;

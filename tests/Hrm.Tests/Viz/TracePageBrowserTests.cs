@@ -99,4 +99,31 @@ public sealed class TracePageBrowserTests(Chromium chromium) : IClassFixture<Chr
         await page.WaitForFunctionAsync("() => document.querySelector('#step-counter').dataset.index === '2'", new WaitForFunctionOptions { Timeout = 5000 });
         Assert.Equal("false", await page.EvaluateExpressionAsync<string>("document.querySelector('#btn-play').dataset.playing"));
     }
+
+    [Fact]
+    public async Task RenderTrace_follows_entries_streamed_in_one_by_one()
+    {
+        // What a served app does: draw an empty trace, then append entries as the model produces them.
+        await using var page = await OpenTrace("sudoku4");
+        var json = SampleTraces.Sudoku4.ToJson();
+        await page.EvaluateFunctionAsync("""
+            json => {
+              const t = JSON.parse(json), entries = t.entries;
+              const live = Object.assign({}, t, { entries: [], valid: null, correct: null, problem: null });
+              const box = document.createElement('div'); box.id = 'live';
+              document.body.innerHTML = ''; document.body.appendChild(box);
+              window.ctl = HrmViz.renderTrace(box, live, { totalSegments: 4, keyboard: false });
+              window.rest = entries;
+            }
+            """, json);
+        Assert.Equal("waiting for the first step…", await Text(page, "#step-counter"));
+        Assert.Equal("pending", await page.EvaluateExpressionAsync<string>("document.querySelector('#verdict').dataset.verdict"));
+        await page.EvaluateExpressionAsync("ctl.append(rest[0]); ctl.append(rest[1])");
+        Assert.Equal("segment 2 / 4", await Text(page, "#step-counter"));
+        Assert.Equal(4, (await CellsWith(page, "grid-answer", "violation")).Length);
+        await page.EvaluateExpressionAsync("ctl.append(rest[2]); ctl.append(rest[3]); ctl.finish({ valid: true, correct: true, problem: null })");
+        Assert.Equal("segment 4 / 4", await Text(page, "#step-counter"));
+        Assert.Equal("solved", await page.EvaluateExpressionAsync<string>("document.querySelector('#verdict').dataset.verdict"));
+        Assert.Equal(4, await page.EvaluateExpressionAsync<int>("ctl.count"));
+    }
 }
