@@ -22,7 +22,7 @@ public static class VizCommand
         var maxPuzzles = new Option<int>("--max-puzzles") { Description = "Dataset browser: puzzles embedded per group (the original and its first augmentations).", DefaultValueFactory = _ => 8 };
         var maxExamples = new Option<int>("--max-examples") { Description = "Dataset browser: examples embedded per puzzle.", DefaultValueFactory = _ => 10 };
         var maxGroups = new Option<int>("--max-groups") { Description = "Dataset browser: groups embedded per split.", DefaultValueFactory = _ => 5000 };
-        var maxCells = new Option<int>("--max-cells") { Description = "Dataset browser: grid cells embedded per split (about one byte each): every group's original first, then augmentations while they last.", DefaultValueFactory = _ => 3_000_000 };
+        var maxCells = new Option<int>("--max-cells") { Description = "Dataset browser: grid cells embedded per split (about one byte each): every group's original first, then augmentations while they last.", DefaultValueFactory = _ => 2_000_000 };
         var cmd = new Command("viz", """
             Draw a reasoning trace as a self-contained HTML page (opens from a file, no network): the puzzle, the decoded
             answer at every entry with step buttons, a slider, play/pause and the arrow keys, changed cells ringed,

@@ -20,7 +20,7 @@ public sealed record DatasetPageOptions
     /// Cells embedded per split at most (about one byte each in the page). Every group's original comes first, then
     /// the first augmentation of every group, and so on while the budget lasts, so a large set keeps all its groups.
     /// </summary>
-    public int MaxCellsPerSplit { get; init; } = 3_000_000;
+    public int MaxCellsPerSplit { get; init; } = 2_000_000;
     /// <summary>Groups listed per page of the browser.</summary>
     public int GroupsPerPage { get; init; } = 25;
 
@@ -84,14 +84,22 @@ public static class DatasetPage
     static object Split(string label, PuzzleSplit s, PuzzleTask task, IReadOnlyList<string> names, DatasetPageOptions o)
     {
         int groupCount = Math.Min(s.GroupCount, o.MaxGroupsPerSplit);
-        int Examples(int p) => Math.Min(s.PuzzleIndices[p + 1] - s.PuzzleIndices[p], o.MaxExamplesPerPuzzle);
+        var encoded = new Dictionary<int, (List<string[]> Examples, long Cells)>();
+        (List<string[]> Examples, long Cells) Encode(int p)
+        {
+            if (encoded.TryGetValue(p, out var done)) return done;
+            int e0 = s.PuzzleIndices[p], e1 = Math.Min(s.PuzzleIndices[p + 1], e0 + o.MaxExamplesPerPuzzle);
+            var examples = new List<string[]>();
+            for (int e = e0; e < e1; e++) examples.Add([Compact(s.Input(e), task), Compact(s.Label(e), task)]);
+            return encoded[p] = (examples, examples.Sum(x => (long)x[0].Length + x[1].Length));
+        }
         // Depth k = the k-th puzzle of every group (k = 0 is the original): take whole depths while the budget lasts;
         // at depth 0 take groups in order, so even a huge set shows its first groups.
-        long budget = o.MaxCellsPerSplit, cellsPerExample = 2L * s.SeqLen;
+        long budget = o.MaxCellsPerSplit;
         int depth = 0, groupsShown = 0;
         for (int g = 0; g < groupCount; g++)
         {
-            long cost = Examples(s.GroupIndices[g]) * cellsPerExample;
+            long cost = Encode(s.GroupIndices[g]).Cells;
             if (cost > budget && groupsShown > 0) break;
             budget -= cost; groupsShown++;
         }
@@ -99,8 +107,8 @@ public static class DatasetPage
         for (int k = 1; k < o.MaxPuzzlesPerGroup && groupsShown == groupCount; k++)
         {
             long cost = 0;
-            for (int g = 0; g < groupsShown; g++)
-                if (s.GroupIndices[g] + k < s.GroupIndices[g + 1]) cost += Examples(s.GroupIndices[g] + k) * cellsPerExample;
+            for (int g = 0; g < groupsShown && cost <= budget; g++)
+                if (s.GroupIndices[g] + k < s.GroupIndices[g + 1]) cost += Encode(s.GroupIndices[g] + k).Cells;
             if (cost == 0 || cost > budget) break;
             budget -= cost; depth = k + 1;
         }
@@ -112,13 +120,12 @@ public static class DatasetPage
             var puzzles = new List<object>();
             for (int p = p0; p < Math.Min(p1, p0 + depth); p++)
             {
-                int e0 = s.PuzzleIndices[p], e1 = s.PuzzleIndices[p + 1];
-                var examples = new List<string[]>();
-                for (int e = e0; e < e0 + Examples(p); e++)
-                    examples.Add([Compact(s.Input(e), task), Compact(s.Label(e), task)]);
                 int id = s.PuzzleIdentifiers[p];
                 string? name = id > 0 && id < names.Count ? names[id] : null;
-                puzzles.Add(new Dictionary<string, object?> { ["name"] = name, ["totalExamples"] = e1 - e0, ["examples"] = examples });
+                puzzles.Add(new Dictionary<string, object?>
+                {
+                    ["name"] = name, ["totalExamples"] = s.PuzzleIndices[p + 1] - s.PuzzleIndices[p], ["examples"] = Encode(p).Examples,
+                });
             }
             groups.Add(new Dictionary<string, object> { ["index"] = g, ["totalPuzzles"] = p1 - p0, ["puzzles"] = puzzles });
         }

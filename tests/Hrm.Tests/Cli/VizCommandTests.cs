@@ -45,6 +45,20 @@ public sealed class VizCommandTests
         var r = CliHarness.Ok("viz", "--data", temp.File("s4"), "--out", temp.File("b.html"));
         Assert.Contains("dataset browser: ", r.Out);
         Assert.Contains("HrmViz.renderDataset", File.ReadAllText(temp.File("b.html")));
+
+        // The cell budget: each 4x4 example embeds "4:" + 16 cells twice = 36 cells; 30 groups of 3 puzzles.
+        (int Groups, int Depth) Embedded(string maxCells)
+        {
+            CliHarness.Ok("viz", "--data", temp.File("s4"), "--out", temp.File("c.html"), "--max-cells", maxCells);
+            var html = File.ReadAllText(temp.File("c.html"));
+            var start = html.IndexOf("id=\"hrm-dataset\">", StringComparison.Ordinal) + "id=\"hrm-dataset\">".Length;
+            using var doc = System.Text.Json.JsonDocument.Parse(html[start..html.IndexOf("</script>", start, StringComparison.Ordinal)]);
+            var groups = doc.RootElement.GetProperty("splits")[0].GetProperty("groups");
+            return (groups.GetArrayLength(), groups.EnumerateArray().Max(g => g.GetProperty("puzzles").GetArrayLength()));
+        }
+        Assert.Equal((30, 3), Embedded("100000"));
+        Assert.Equal((30, 2), Embedded(((30 * 2 + 1) * 36).ToString()));
+        Assert.Equal((13, 1), Embedded("500"));
     }
 
     [Fact]
