@@ -338,6 +338,7 @@
     if (o.keyboard) {
       document.addEventListener('keydown', ev => {
         if (ev.target && /^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName) && ev.target !== slider) return;
+        if (ev.key === ' ' && ev.target && ev.target.tagName === 'BUTTON') return;   // space presses the focused button
         if (ev.key === 'ArrowRight') { pause(); next(); ev.preventDefault(); }
         else if (ev.key === 'ArrowLeft') { pause(); prev(); ev.preventDefault(); }
         else if (ev.key === 'Home') { pause(); show(0); ev.preventDefault(); }
