@@ -37,8 +37,7 @@ public static class Common
     public static void SetThreads(int threads)
     {
         if (threads < 0) throw new HrmException("--threads must be >= 0");
-        Hrm.Training.NativeAllocator.Tune();
-        set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        Hrm.Runtime.TorchRuntime.Configure(threads);
     }
 
     /// <summary>The per-set evaluation table shown by train, eval and quickstart.</summary>

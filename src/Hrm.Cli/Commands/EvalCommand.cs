@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Hrm.Interop;
+using Hrm.Runtime;
 using Hrm.Evaluation;
 using Hrm.Training;
 using Spectre.Console;
@@ -29,10 +31,10 @@ public static class EvalCommand
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
-            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var dataDir = parse.GetValue(data)!;
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
-            using var model = Checkpoint.LoadModel(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
             var meta = Data.PuzzleDatasetDirectory.ReadMetadata(dataDir, "test");
             if (meta.SeqLen != model.Config.SeqLen || meta.VocabSize != model.Config.VocabSize)
                 throw new HrmException($"{dataDir}: dataset has seq_len {meta.SeqLen}, vocab {meta.VocabSize} but the model expects seq_len {model.Config.SeqLen}, vocab {model.Config.VocabSize} (a dataset of another task?)");

@@ -29,21 +29,21 @@ public sealed record EvaluatedExample(string Set, int Example, int PuzzleIdentif
 /// <summary>Evaluates a model on a dataset's test split, per set.</summary>
 public static class Evaluator
 {
-    public static Dictionary<string, SetMetrics> Evaluate(ActModel model, string dataDir, EvalOptions options, Action<EvaluatedExample>? onExample = null)
+    /// <summary>Every set of a dataset directory's test split.</summary>
+    public static Dictionary<string, SetMetrics> Evaluate(ActModel model, string dataDir, EvalOptions options, Action<EvaluatedExample>? onExample = null) =>
+        Evaluate(model, PuzzleSet.ReadAll(dataDir, "test"), options, onExample);
+
+    /// <summary>Sets already in memory (training evaluates the same test sets many times and reads them once).</summary>
+    public static Dictionary<string, SetMetrics> Evaluate(ActModel model, IEnumerable<PuzzleSet> sets, EvalOptions options, Action<EvaluatedExample>? onExample = null)
     {
-        var meta = PuzzleDatasetDirectory.ReadMetadata(dataDir, "test");
         var result = new Dictionary<string, SetMetrics>();
-        foreach (var setName in meta.Sets)
-        {
-            var set = new SplitSet(setName, PuzzleDatasetDirectory.ReadSet(dataDir, "test", setName), meta);
-            result[setName] = Evaluate(model, set, options, onExample);
-        }
+        foreach (var set in sets) result[set.Name] = Evaluate(model, set, options, onExample);
         return result;
     }
 
-    public static SetMetrics Evaluate(ActModel model, SplitSet set, EvalOptions options, Action<EvaluatedExample>? onExample = null)
+    public static SetMetrics Evaluate(ActModel model, PuzzleSet set, EvalOptions options, Action<EvaluatedExample>? onExample = null)
     {
-        var device = options.Device ?? model.inner.H_init.device;
+        var device = options.Device ?? model.Device;
         var sw = Stopwatch.StartNew();
         int count = 0, exact = 0, qCorrect = 0, exampleIndex = 0;
         double tokenAcc = 0, segments = 0;
@@ -63,7 +63,7 @@ public static class Evaluator
                 var label = batch.Labels.AsSpan(r * s, s);
                 int valid = 0, correct = 0;
                 for (int j = 0; j < s; j++)
-                    if (label[j] != SplitSet.IgnoreLabel) { valid++; if (results[r].Prediction[j] == label[j]) correct++; }
+                    if (label[j] != PuzzleSet.IgnoreLabel) { valid++; if (results[r].Prediction[j] == label[j]) correct++; }
                 bool isCorrect = correct == valid;
                 if (valid > 0)
                 {

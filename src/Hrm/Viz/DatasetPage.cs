@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Hrm.Data;
-using Hrm.Evaluation;
+using Hrm.Tasks;
 
 namespace Hrm.Viz;
 
@@ -57,14 +57,15 @@ public static class DatasetPage
         foreach (var split in splits)
         {
             var meta = PuzzleDatasetDirectory.ReadMetadata(dataDir, split);
-            var t = Solver.TaskOf(meta.SeqLen, meta.VocabSize) ?? throw new HrmException(
-                $"{Path.Combine(dataDir, split)}: seq_len {meta.SeqLen} and vocab {meta.VocabSize} are no Sudoku, maze or ARC set");
-            if (task is not null && t != task) throw new HrmException($"{dataDir}: the splits hold different tasks ({task} and {t})");
+            PuzzleTask t;
+            try { t = PuzzleTask.Resolve(meta.Task, meta.SeqLen, meta.VocabSize); }
+            catch (HrmException e) { throw new HrmException($"{Path.Combine(dataDir, split)}: {e.Message}"); }
+            if (task is not null && t.Name != task.Name) throw new HrmException($"{dataDir}: the splits hold different tasks ({task} and {t})");
             task = t;
             foreach (var set in meta.Sets)
                 splitData.Add(Split(meta.Sets.Count == 1 ? split : $"{split}/{set}", PuzzleDatasetDirectory.ReadSet(dataDir, split, set), t, names, o));
         }
-        var taskName = task!.Value.ToString().ToLowerInvariant();
+        var taskName = task!.Name;
         var name = Path.GetFileName(Path.GetFullPath(dataDir).TrimEnd(Path.DirectorySeparatorChar));
         var data = new Dictionary<string, object>
         {
@@ -79,7 +80,7 @@ public static class DatasetPage
             "HrmViz.renderDataset(document.getElementById('app'), JSON.parse(document.getElementById('hrm-dataset').textContent));");
     }
 
-    public static void Write(string dataDir, string path, DatasetPageOptions? options = null) => VizFiles.WriteText(path, Render(dataDir, options));
+    public static void Write(string dataDir, string path, DatasetPageOptions? options = null) => AtomicFile.WriteAllText(path, Render(dataDir, options));
 
     static object Split(string label, PuzzleSplit s, PuzzleTask task, IReadOnlyList<string> names, DatasetPageOptions o)
     {
@@ -142,14 +143,7 @@ public static class DatasetPage
     /// <summary>"C:cells": C columns, then the cells row-major without separators (about one byte per cell).</summary>
     static string Compact(ReadOnlySpan<int> tokens, PuzzleTask task)
     {
-        int cols;
-        string text;
-        switch (task)
-        {
-            case PuzzleTask.Sudoku: text = GridText.Sudoku(tokens); cols = text.IndexOf('\n') is int i and > 0 ? i : text.Length; break;
-            case PuzzleTask.Maze: text = GridText.Maze(tokens); cols = text.IndexOf('\n') is int j and > 0 ? j : text.Length; break;
-            default: text = GridText.Arc(tokens, out _, out cols); break;
-        }
+        var (text, cols) = GridText.Of(task, tokens);
         return $"{cols}:{text.Replace("\n", "")}";
     }
 }

@@ -1,37 +1,20 @@
+using Hrm.Tasks;
 using Hrm.Tasks.Arc;
-using Hrm.Tasks.Maze;
-using Hrm.Tasks.Sudoku;
 
 namespace Hrm.Viz;
 
 /// <summary>
-/// Token rows of a dataset back to the text grids the pages draw ('\n' between rows, one character per cell; '?'
-/// for a token that is no cell of the task).
+/// Token rows of a dataset as the text grids the pages draw ('\n' between rows, one character per cell). Sudoku and
+/// maze rows decode through their <see cref="PuzzleTask"/>; ARC rows are cropped to their colour cells.
 /// </summary>
 public static class GridText
 {
-    /// <summary>Sudoku: token = digit + 1, 1 = blank (and 0 = pad) give '.'.</summary>
-    public static string Sudoku(ReadOnlySpan<int> tokens)
+    /// <summary>One input or label row of <paramref name="task"/> as text, and its number of columns.</summary>
+    public static (string Text, int Cols) Of(PuzzleTask task, ReadOnlySpan<int> tokens)
     {
-        var shape = SudokuShape.OfCellCount(tokens.Length) ?? throw new HrmException($"{tokens.Length} tokens are no Sudoku (16, 36 or 81)");
-        var chars = new char[tokens.Length];
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            int t = tokens[i];
-            chars[i] = t <= 1 ? '.' : t <= shape.N + 1 ? (char)('0' + t - 1) : '?';
-        }
-        return Lines(chars, shape.N);
-    }
-
-    /// <summary>Maze: <see cref="MazeEncoding"/> tokens on an N x N grid.</summary>
-    public static string Maze(ReadOnlySpan<int> tokens)
-    {
-        int n = (int)Math.Round(Math.Sqrt(tokens.Length));
-        if (n * n != tokens.Length) throw new HrmException($"{tokens.Length} tokens are no square maze");
-        var chars = new char[tokens.Length];
-        for (int i = 0; i < tokens.Length; i++)
-            chars[i] = tokens[i] is >= MazeEncoding.Wall and <= MazeEncoding.Path ? MazeEncoding.Char(tokens[i]) : '?';
-        return Lines(chars, n);
+        if (task is ArcPuzzleTask) { var text = Arc(tokens, out _, out int cols); return (text, cols); }
+        var grid = task.Decode(tokens, tokens);
+        return (grid.Text, grid.Cols);
     }
 
     /// <summary>
@@ -58,11 +41,9 @@ public static class GridText
                 int t = tokens[(top + r) * ArcCanvas.Size + left + c];
                 chars[r * cols + c] = IsColour(t) ? (char)('0' + t - ArcCanvas.ColourOffset) : '?';
             }
-        return Lines(chars, cols);
+        int width = cols;
+        return string.Join('\n', Enumerable.Range(0, rows).Select(r => new string(chars, r * width, width)));
     }
 
     static bool IsColour(int t) => t >= ArcCanvas.ColourOffset && t < ArcCanvas.ColourOffset + ArcGrid.Colours;
-
-    static string Lines(char[] chars, int cols) =>
-        string.Join('\n', Enumerable.Range(0, chars.Length / cols).Select(r => new string(chars, r * cols, cols)));
 }

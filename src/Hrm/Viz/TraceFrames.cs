@@ -35,14 +35,14 @@ public static class TraceFrames
         {
             using var bitmap = Draw(trace, i, layout);
             var path = System.IO.Path.Combine(dir, $"entry_{i + 1:D3}.png");
-            VizFiles.WriteBytes(path, EncodePng(bitmap));
+            AtomicFile.WriteAllBytes(path, EncodePng(bitmap));
             paths.Add(path);
         }
         return paths;
     }
 
     /// <summary>Writes an animated GIF, one frame per entry, the last held three times as long.</summary>
-    public static void WriteGif(Trace trace, string path, int frameMs = 700) => VizFiles.WriteBytes(path, EncodeGif(trace, frameMs));
+    public static void WriteGif(Trace trace, string path, int frameMs = 700) => AtomicFile.WriteAllBytes(path, EncodeGif(trace, frameMs));
 
     public static byte[] EncodeGif(Trace trace, int frameMs = 700)
     {

@@ -25,28 +25,5 @@ public static class TracePage
     }
 
     /// <summary>Renders and writes the page through a temporary file, so a reader never sees half a page.</summary>
-    public static void Write(Trace trace, string path, string? title = null) => VizFiles.WriteText(path, Render(trace, title));
-}
-
-/// <summary>Writes output files through a temporary sibling and a rename.</summary>
-internal static class VizFiles
-{
-    public static void WriteText(string path, string text) => WriteBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
-
-    public static void WriteBytes(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new HrmException($"{path}: is a directory, expected a file name");
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + $".tmp-{Guid.NewGuid():N}";
-        try
-        {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    public static void Write(Trace trace, string path, string? title = null) => AtomicFile.WriteAllText(path, Render(trace, title));
 }

@@ -72,7 +72,7 @@ public sealed class VizCommandTests
         CliHarness.Fails("not a dataset directory", "viz", "--data", temp.Path, "--out", temp.File("a.html"));
         CliHarness.Fails("do not go with --data", "viz", "--data", temp.Path, "--out", temp.File("a.html"), "--gif", temp.File("a.gif"));
         CliHarness.Fails("--frame-ms", "viz", "--trace", SampleTraces.PathOf("arc-scale"), "--out", temp.File("a.html"), "--frame-ms", "0");
-        CliHarness.Fails("is a directory", "viz", "--trace", SampleTraces.PathOf("arc-scale"), "--out", temp.Path);
+        CliHarness.Fails("is a folder", "viz", "--trace", SampleTraces.PathOf("arc-scale"), "--out", temp.Path);
         Assert.False(File.Exists(temp.File("a.html")));
     }
 }

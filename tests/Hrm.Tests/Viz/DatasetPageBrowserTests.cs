@@ -61,9 +61,9 @@ public sealed class DatasetPageBrowserTests(Chromium chromium, SmallDatasets dat
 
         var split = PuzzleDatasetDirectory.ReadSet(data.Sudoku, "train", "all");
         int example = split.PuzzleIndices[split.GroupIndices[52] + 2];
-        Assert.Equal(Hrm.Viz.GridText.Sudoku(split.Input(example)), await GridText(page, 0));
+        Assert.Equal(Hrm.Viz.GridText.Of(Sudoku4, split.Input(example)).Text, await GridText(page, 0));
         Assert.Equal(2, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.ds-example .hrm-grid').length"));
-        Assert.Equal(Hrm.Viz.GridText.Sudoku(split.Label(example)), await GridText(page, 1));
+        Assert.Equal(Hrm.Viz.GridText.Of(Sudoku4, split.Label(example)).Text, await GridText(page, 1));
 
         var given = await page.EvaluateExpressionAsync<int[]>("(() => { const c = document.querySelector('.ds-example .hrm-grid .cell.given'); return [+c.dataset.row, +c.dataset.col]; })()");
         var shot = await Shot(page);
@@ -94,6 +94,8 @@ public sealed class DatasetPageBrowserTests(Chromium chromium, SmallDatasets dat
         int colour = text[0] - '0';
         AssertColour(shot, (await BoxOf(page, ".ds-example .hrm-grid .cell[data-row=\"0\"][data-col=\"0\"]")).Centre, HrmPalette[colour], what: $"ARC colour {colour}");
     }
+
+    static readonly Hrm.Tasks.PuzzleTask Sudoku4 = new Hrm.Tasks.Sudoku.SudokuTask(Hrm.Tasks.Sudoku.SudokuShape.Size4);
 
     static readonly string[] HrmPalette = ["#000000", "#0074D9", "#FF4136", "#2ECC40", "#FFDC00", "#AAAAAA", "#F012BE", "#FF851B", "#7FDBFF", "#870C25"];
 }
