@@ -39,6 +39,13 @@ public abstract class PuzzleTask
     /// confidence are read there); identity for grid tasks.</summary>
     public virtual int[] CellPositions(DecodedGrid answer) => Enumerable.Range(0, answer.Rows * answer.Cols).ToArray();
 
+    /// <summary>
+    /// <paramref name="k"/> views of a puzzle for test-time augmentation (view 0 the identity), each with its inverse
+    /// for predictions; seeded. Sudoku: digit relabelling, transpose, band/stack permutations; maze: the 8 dihedral
+    /// maps; ARC: the dataset's augmentations.
+    /// </summary>
+    public abstract IReadOnlyList<ITokenView> Views(int[] input, int k, int seed);
+
     public override string ToString() => Name;
 
     /// <summary>The task a name stands for, for a model or dataset of the given shape.</summary>

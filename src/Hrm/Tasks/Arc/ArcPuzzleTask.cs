@@ -50,4 +50,6 @@ public sealed class ArcPuzzleTask : PuzzleTask
         : predicted.Height != expected.Height || predicted.Width != expected.Width
             ? $"predicted a {predicted.Height}x{predicted.Width} grid, the expected output is {expected.Height}x{expected.Width}"
             : $"{predicted.Cells.Zip(expected.Cells).Count(c => c.First != c.Second)} cell(s) differ from the expected output";
+
+    public override IReadOnlyList<ITokenView> Views(int[] input, int k, int seed) => ArcViews.Views(input, k, seed);
 }

@@ -52,4 +52,6 @@ public sealed class MazeTask(int size) : PuzzleTask
         for (int i = 0; i < chars.Length; i++) chars[i] = tokens[i] is >= MazeEncoding.Wall and <= MazeEncoding.Path ? MazeEncoding.Char(tokens[i]) : '?';
         return string.Join('\n', Enumerable.Range(0, Size).Select(r => new string(chars, r * Size, Size)));
     }
+
+    public override IReadOnlyList<ITokenView> Views(int[] input, int k, int seed) => MazeViews.Views(input, k, seed);
 }

@@ -82,4 +82,6 @@ public sealed class SudokuTask(SudokuShape shape) : PuzzleTask
     }
 
     string Text(int[] digits) => string.Join('\n', Enumerable.Range(0, Shape.N).Select(r => SudokuShape.Format(digits.AsSpan(r * Shape.N, Shape.N))));
+
+    public override IReadOnlyList<ITokenView> Views(int[] input, int k, int seed) => SudokuViews.Views(input, k, seed);
 }
