@@ -29,6 +29,7 @@ public static class EvalCommand
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
+            if (parse.GetValue(batch) <= 0) throw new HrmException("--batch must be positive");
             var dev = Trainer.ParseDevice(parse.GetValue(device)!);
             var dataDir = parse.GetValue(data)!;
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");

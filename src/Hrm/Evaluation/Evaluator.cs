@@ -43,6 +43,7 @@ public static class Evaluator
 
     public static SetMetrics Evaluate(ActModel model, SplitSet set, EvalOptions options, Action<EvaluatedExample>? onExample = null)
     {
+        if (options.BatchSize <= 0) throw new HrmException($"batch size must be positive, got {options.BatchSize}");
         var device = options.Device ?? model.inner.H_init.device;
         var sw = Stopwatch.StartNew();
         int count = 0, exact = 0, qCorrect = 0, exampleIndex = 0;

@@ -115,7 +115,7 @@ public sealed class Solver : IDisposable
         int[] grid;
         try { grid = shape.Parse(cells); }
         catch (ArgumentException e) { throw new HrmException($"Sudoku: {e.Message}"); }
-        if (ConflictingGiven(shape, grid) is string conflict) throw new HrmException($"Sudoku: {conflict}");
+        if (shape.ConflictingGiven(grid) is string conflict) throw new HrmException($"Sudoku: {conflict}");
 
         var row = RunOne(shape.Encode(grid), 0);
         var answer = new int[shape.Cells];
@@ -138,24 +138,6 @@ public sealed class Solver : IDisposable
         if (blanks > 0) return $"{blanks} cell(s) left blank";
         if (!shape.IsValidSolution(answer)) return "a row, column or box repeats a digit";
         if (!SudokuShape.IsConsistent(puzzle, answer)) return "changes a given digit";
-        return null;
-    }
-
-    static string? ConflictingGiven(SudokuShape shape, int[] grid)
-    {
-        var units = shape.Units();
-        string[] kinds = ["row", "column", "box"];
-        for (int u = 0; u < units.Length; u++)
-        {
-            int seen = 0;
-            foreach (var cell in units[u])
-            {
-                int d = grid[cell];
-                if (d == 0) continue;
-                if ((seen & (1 << d)) != 0) return $"digit {d} appears twice in {kinds[u / shape.N]} {u % shape.N + 1}";
-                seen |= 1 << d;
-            }
-        }
         return null;
     }
 

@@ -27,14 +27,43 @@ public static class ConfigJson
         return Parse(File.ReadAllText(path), path);
     }
 
-    public static HrmConfig Parse(string json, string source)
+    /// <summary>
+    /// Parses a config file's text into a JSON object, refusing what System.Text.Json would let through silently or
+    /// crash on: a key given twice (which value would win?) and anything but an object at the top.
+    /// </summary>
+    internal static JsonObject ParseObject(string json, string source, bool allowComments = false)
     {
-        JsonObject obj;
+        var options = new JsonDocumentOptions
+        {
+            CommentHandling = allowComments ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow,
+            AllowTrailingCommas = allowComments,
+        };
         try
         {
-            obj = JsonNode.Parse(json) as JsonObject ?? throw new HrmException($"{source}: config must be a JSON object");
+            using (var doc = JsonDocument.Parse(json, options))
+                if (FirstDuplicateKey(doc.RootElement) is string key) throw new HrmException($"{source}: key '{key}' appears twice");
+            return JsonNode.Parse(json, documentOptions: options) as JsonObject ?? throw new HrmException($"{source}: config must be a JSON object");
         }
-        catch (JsonException e) { throw new HrmException($"{source}: invalid JSON: {e.Message}"); }
+        catch (JsonException e) { throw new HrmException($"{source}: invalid JSON: {e.Message.Split('\n')[0]}"); }
+    }
+
+    static string? FirstDuplicateKey(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+            return e.EnumerateArray().Select(FirstDuplicateKey).FirstOrDefault(k => k is not null);
+        if (e.ValueKind != JsonValueKind.Object) return null;
+        var seen = new HashSet<string>();
+        foreach (var p in e.EnumerateObject())
+        {
+            if (!seen.Add(p.Name)) return p.Name;
+            if (FirstDuplicateKey(p.Value) is string inner) return $"{p.Name}.{inner}";
+        }
+        return null;
+    }
+
+    public static HrmConfig Parse(string json, string source)
+    {
+        var obj = ParseObject(json, source);
 
         var loss = LossType.StablemaxCrossEntropy;
         foreach (var key in obj.Select(kv => kv.Key).ToList())
@@ -48,7 +77,7 @@ public static class ConfigJson
         }
         if (obj.ContainsKey("loss_type"))
         {
-            loss = ParseLossName(obj["loss_type"]?.GetValue<string>(), source);
+            loss = ParseLossName(obj["loss_type"], source);
             obj.Remove("loss_type");
         }
         HrmConfig config;
@@ -70,14 +99,21 @@ public static class ConfigJson
         if (node is not JsonObject o) throw new HrmException($"{source}: 'loss' must be an object with 'loss_type'");
         foreach (var (k, _) in o)
             if (k is not ("name" or "loss_type")) throw new HrmException($"{source}: unknown key 'loss.{k}'");
-        return o["loss_type"] is JsonNode t ? ParseLossName(t.GetValue<string>(), source) : LossType.StablemaxCrossEntropy;
+        // The reference names its loss head class here; this implementation has that one head and no other.
+        if (o.ContainsKey("name") && Text(o["name"]) != LossHeadName)
+            throw new HrmException($"{source}: loss.name must be {LossHeadName}, not {o["name"]?.ToJsonString() ?? "null"}");
+        return o.ContainsKey("loss_type") ? ParseLossName(o["loss_type"], source) : LossType.StablemaxCrossEntropy;
     }
 
-    static LossType ParseLossName(string? name, string source) => name switch
+    const string LossHeadName = "losses@ACTLossHead";
+
+    static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    static LossType ParseLossName(JsonNode? node, string source) => Text(node) switch
     {
         "stablemax_cross_entropy" => LossType.StablemaxCrossEntropy,
         "softmax_cross_entropy" => LossType.SoftmaxCrossEntropy,
-        _ => throw new HrmException($"{source}: loss_type must be stablemax_cross_entropy or softmax_cross_entropy, not '{name}'"),
+        _ => throw new HrmException($"{source}: loss_type must be stablemax_cross_entropy or softmax_cross_entropy, not {node?.ToJsonString() ?? "null"}"),
     };
 
     static string Describe(JsonException e)
@@ -94,7 +130,7 @@ public static class ConfigJson
         node.Remove("loss_type");
         node["loss"] = new JsonObject
         {
-            ["name"] = "losses@ACTLossHead",
+            ["name"] = LossHeadName,
             ["loss_type"] = config.Loss == LossType.StablemaxCrossEntropy ? "stablemax_cross_entropy" : "softmax_cross_entropy",
         };
         return node.ToJsonString(Options);

@@ -61,7 +61,20 @@ public sealed record HrmConfig
     public HrmConfig Validate()
     {
         void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
+        // Upper bounds sit far above any model this tool can train; past them a typo would only show up as an
+        // enormous allocation or an overflow deep inside the model.
+        void AtMost(long value, long max, string name) => Require(value <= max, $"{name} must be at most {max:N0}, not {value:N0}");
         Require(BatchSize > 0, "batch_size must be positive");
+        AtMost(BatchSize, 1 << 20, "batch_size");
+        AtMost(SeqLen, 1 << 20, "seq_len");
+        AtMost(VocabSize, 1 << 20, "vocab_size");
+        AtMost(NumPuzzleIdentifiers, 1 << 27, "num_puzzle_identifiers");
+        AtMost(PuzzleEmbNdim, 1 << 16, "puzzle_emb_ndim");
+        AtMost(HiddenSize, 1 << 14, "hidden_size");
+        AtMost(Math.Max(HCycles, LCycles), 256, "H_cycles and L_cycles");
+        AtMost(Math.Max(HLayers, LLayers), 256, "H_layers and L_layers");
+        AtMost(HaltMaxSteps, 1024, "halt_max_steps");
+        Require(double.IsFinite(Expansion) && Expansion <= 64, "expansion must be a finite number at most 64");
         Require(SeqLen > 0, "seq_len must be positive");
         Require(PuzzleEmbNdim >= 0, "puzzle_emb_ndim must be >= 0");
         Require(NumPuzzleIdentifiers > 0, "num_puzzle_identifiers must be positive");

@@ -72,8 +72,8 @@ public static class Checkpoint
         string weights;
         if (Directory.Exists(path))
         {
-            dir = File.Exists(Path.Combine(path, ModelFile)) ? path
-                : Latest(path) ?? throw new HrmException($"{path}: no checkpoint found (expected {ModelFile} or checkpoints/step_*/)");
+            dir = CheckpointIn(path) ?? OnlyRunInside(path)
+                ?? throw new HrmException($"{path}: no checkpoint found (expected {ModelFile}, checkpoints/step_*/ or one run folder inside)");
             weights = Path.Combine(dir, ModelFile);
         }
         else if (File.Exists(path))
@@ -85,6 +85,21 @@ public static class Checkpoint
         var config = configPath ?? Path.Combine(dir, ConfigFile);
         if (!File.Exists(config)) throw new HrmException($"{config}: model config not found (pass --config)");
         return (weights, config);
+    }
+
+    static string? CheckpointIn(string dir) => File.Exists(Path.Combine(dir, ModelFile)) ? dir : Latest(dir);
+
+    /// <summary>
+    /// The checkpoint of the one run one level below <paramref name="dir"/>: `hrm quickstart` writes
+    /// runs/quickstart/{data,run}, and users pass the folder it names. Several runs there are an error that lists them.
+    /// </summary>
+    static string? OnlyRunInside(string dir)
+    {
+        var runs = Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
+            .Select(d => (Run: d, Checkpoint: CheckpointIn(d))).Where(r => r.Checkpoint is not null).ToList();
+        if (runs.Count > 1)
+            throw new HrmException($"{dir}: no checkpoint here but {runs.Count} runs inside ({string.Join(", ", runs.Select(r => Path.GetFileName(r.Run)))}): pass one of them");
+        return runs.Count == 1 ? runs[0].Checkpoint : null;
     }
 
     /// <summary>

@@ -57,8 +57,13 @@ public sealed class Trainer
 
     sealed class NullObserver : ITrainingObserver { }
 
+    /// <summary>cpu, cuda or cuda:N: the names this tool accepts (libtorch knows more, none of which it can run here).</summary>
+    public static bool IsDeviceName(string? device) =>
+        device is "cpu" or "cuda" || (device is not null && System.Text.RegularExpressions.Regex.IsMatch(device, @"^cuda:[0-9]{1,3}$"));
+
     public static Device ParseDevice(string device)
     {
+        if (!IsDeviceName(device)) throw new HrmException($"unknown device '{device}': expected cpu, cuda or cuda:N");
         if (device.StartsWith("cuda") && !cuda.is_available())
             throw new HrmException($"device '{device}' requested but CUDA is not available (this build uses the CPU libtorch; see README, CUDA)");
         return new Device(device);
