@@ -272,7 +272,7 @@ static class PtReader
             if (args is not object[] a) throw Error("REDUCE arguments are not a tuple");
             return g.ToString() switch
             {
-                "collections.OrderedDict" when a.Length == 0 => new PyDict(),
+                "collections.OrderedDict" when a.Length == 0 || (a.Length == 1 && a[0] is List<object> { Count: 0 } or object[] { Length: 0 }) => new PyDict(),
                 "torch._utils._rebuild_tensor_v2" => RebuildTensor(a),
                 "torch._utils._rebuild_parameter" when a.Length >= 1 && a[0] is Tensor t => t,
                 _ => throw Error($"unsupported call of {g}"),
