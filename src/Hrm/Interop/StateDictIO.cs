@@ -60,11 +60,11 @@ public static class StateDictIO
     static FileKind Kind(string path)
     {
         using var f = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[2];
-        int n = f.Read(head);
-        if (n == 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return FileKind.Zip;
-        // torch.save before 1.6 wrote a bare pickle stream, which starts with the PROTO opcode.
-        if (n == 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5) return FileKind.LegacyPickle;
+        Span<byte> head = stackalloc byte[4];
+        int n = f.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        if (n >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return FileKind.Zip;
+        // torch.save before 1.6 wrote a bare pickle stream that opens with its magic number: PROTO 2, LONG1 of 10 bytes.
+        if (n == 4 && head.SequenceEqual(new byte[] { 0x80, 0x02, 0x8a, 0x0a })) return FileKind.LegacyPickle;
         return FileKind.Safetensors;
     }
 
