@@ -91,7 +91,7 @@ public sealed record TrainConfig
     static void ApplyOverride(JsonObject root, string assignment)
     {
         int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new HrmException($"--set expects key=value, got '{assignment}'");
+        if (eq <= 0) throw new HrmException($"an override must be key=value, got '{assignment}'");
         var keys = assignment[..eq].Trim().Split('.');
         var text = assignment[(eq + 1)..].Trim();
         JsonNode? value;
@@ -131,15 +131,16 @@ public sealed record TrainConfig
         Require(MaxMinutes is not double m || (m > 0 && double.IsFinite(m)), "max_minutes must be positive");
         Require(Threads >= 0, "threads must be >= 0");
         Require(MicroBatchSize is null or > 0, "micro_batch_size must be positive");
-        Require(Trainer.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'");
+        Require(Runtime.TorchRuntime.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'");
         // The architecture part is checked by the model config's own parser (unknown keys, ranges).
         ModelConfig(new Data.DatasetMetadata(0, 0, 0, 2, 1, 1, 1, 1, ["all"]), source);
     }
 
     /// <summary>The model configuration for a dataset: "arch" plus the dataset-derived fields.</summary>
-    public HrmConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
+    public ModelConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
     {
         var arch = (JsonObject)(Arch ?? throw new HrmException($"{source}: arch must be an object (the model config)")).DeepClone();
+        if (train.Task is not null) arch["task"] = train.Task;
         arch["vocab_size"] = train.VocabSize;
         arch["seq_len"] = train.SeqLen;
         arch["num_puzzle_identifiers"] = train.NumPuzzleIdentifiers;

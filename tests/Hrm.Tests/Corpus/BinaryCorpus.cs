@@ -1,5 +1,6 @@
 using System.Text;
 using Hrm.Data;
+using Hrm.Interop;
 using Hrm.Training;
 using static Hrm.Tests.Corpus.Samples;
 using static Hrm.Tests.Corpus.TorchFiles;
@@ -77,7 +78,7 @@ public static class BinaryCorpus
         var file = Path.Combine(dir, kind == "pt" ? "model.pt" : Checkpoint.ModelFile);
         File.WriteAllBytes(file, content());
         WriteTinyConfig(dir);
-        return () => { using var m = Checkpoint.LoadModel(kind == "pt" ? file : dir); };
+        return () => { using var m = ModelStore.Load(kind == "pt" ? file : dir); };
     });
 
     public static IEnumerable<CorpusCase> Safetensors()

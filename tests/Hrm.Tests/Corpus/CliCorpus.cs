@@ -57,8 +57,8 @@ public static class CliCorpus
 
     public static IEnumerable<CorpusCase> Cases()
     {
-        yield return Eval("eval-batch-zero", "--batch must be positive", "--batch", "0");
-        yield return Eval("eval-batch-negative", "--batch must be positive", "--batch", "-5");
+        yield return Eval("eval-batch-zero", "--batch must be >= 1", "--batch", "0");
+        yield return Eval("eval-batch-negative", "--batch must be >= 1", "--batch", "-5");
         yield return Eval("eval-batch-word", "see hrm eval --help", "--batch", "abc");
         yield return Eval("eval-batch-overflow", "see hrm eval --help", "--batch", "99999999999");
         yield return Eval("eval-device-unknown", "device 'tpu'", "--device", "tpu");

@@ -86,7 +86,7 @@ public static class ConfigCorpus
         yield return Arch("halt-max-steps-huge", "halt_max_steps must be", o => o["halt_max_steps"] = 1_000_000_000);
         yield return Arch("exploration-above-one", "halt_exploration_prob must be in [0, 1]", o => o["halt_exploration_prob"] = 2);
         yield return Arch("h-cycles-zero", "H_cycles and L_cycles must be >= 1", o => o["H_cycles"] = 0);
-        yield return Arch("l-layers-zero", "H_layers and L_layers must be >= 1", o => o["L_layers"] = 0);
+        yield return Arch("l-layers-zero", "L_layers must be >= 1", o => o["L_layers"] = 0);
         yield return Arch("layers-huge", "must be at most", o => o["H_layers"] = 100_000);
         yield return Arch("expansion-zero", "expansion must be positive", o => o["expansion"] = 0);
         yield return Arch("expansion-huge", "expansion must be", o => o["expansion"] = 1e9);
@@ -103,8 +103,8 @@ public static class ConfigCorpus
         yield return Arch("loss-not-object", "'loss' must be an object", o => o["loss"] = "stablemax");
         yield return Arch("loss-extra-key", "unknown key 'loss.weight'", o => o["loss"]!["weight"] = 1);
         yield return Arch("top-level-loss-type-number", "loss_type must be", o => { o.Remove("loss"); o["loss_type"] = 3; });
-        yield return Set("set-without-equals", "--set expects key=value", "lr");
-        yield return Set("set-empty-key", "--set expects key=value", "=1");
+        yield return Set("set-without-equals", "must be key=value", "lr");
+        yield return Set("set-empty-key", "must be key=value", "=1");
         yield return Set("set-unknown-key", "unknown config key 'nope'", "nope=1");
         yield return Set("set-unknown-arch-key", "unknown config key 'arch.nope'", "arch.nope=1");
         yield return Set("set-beta1", "beta1 must be in [0, 1)", "beta1=1.5");

@@ -28,7 +28,7 @@ public static class Samples
     public const string ArcTaskJson = """{"train": [{"input": [[1, 2], [3, 4]], "output": [[4, 3], [2, 1]]}], "test": [{"input": [[5]], "output": [[6]]}]}""";
 
     /// <summary>The smallest model worth loading: 4x4 Sudoku vocabulary, one layer per level.</summary>
-    public static HrmConfig TinyModel { get; } = new HrmConfig
+    public static HrmConfig TinyModel { get; } = (HrmConfig)new HrmConfig
     {
         BatchSize = 4, SeqLen = 16, PuzzleEmbNdim = 0, NumPuzzleIdentifiers = 1, VocabSize = 6,
         HCycles = 1, LCycles = 1, HLayers = 1, LLayers = 1, HiddenSize = 16, Expansion = 2, NumHeads = 2,

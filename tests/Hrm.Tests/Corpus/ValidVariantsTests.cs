@@ -85,11 +85,11 @@ public sealed class ValidVariantsTests
         var quickstart = Path.Combine(dir.Path, "quickstart");
         Directory.CreateDirectory(Path.Combine(quickstart, "data"));
         var step = TinyCheckpoint(Path.Combine(quickstart, "run", "checkpoints", "step_0000010"));
-        Assert.Equal(Path.Combine(step, Checkpoint.ModelFile), Checkpoint.Resolve(quickstart).Weights);
-        using (var model = Checkpoint.LoadModel(quickstart)) Assert.Equal(TinyModel.HiddenSize, model.Config.HiddenSize);
+        Assert.Equal(Path.Combine(step, Checkpoint.ModelFile), ModelStore.Resolve(quickstart).Weights);
+        using (var model = ModelStore.Load(quickstart)) Assert.Equal(TinyModel.HiddenSize, model.Config.HiddenSize);
 
         TinyCheckpoint(Path.Combine(quickstart, "other", "checkpoints", "step_0000020"));
-        var e = Assert.Throws<HrmException>(() => Checkpoint.Resolve(quickstart));
+        var e = Assert.Throws<HrmException>(() => ModelStore.Resolve(quickstart));
         Assert.Contains("2 runs inside (other, run)", e.Message);
     }
 

@@ -108,7 +108,7 @@ public static class SudokuImport
     // A repeated given is the usual cause of "no solution"; saying which digit and where is more use.
     static void CheckGivens(string where, string what, int[] cells, SudokuShape shape)
     {
-        if (shape.ConflictingGiven(cells) is string conflict) throw new HrmException($"{where}: {what}: {conflict}");
+        if (new SudokuTask(shape).ConflictingGiven(cells) is string conflict) throw new HrmException($"{where}: {what}: {conflict}");
     }
 
     static int[] ParseCells(string where, string what, string text, SudokuShape shape)

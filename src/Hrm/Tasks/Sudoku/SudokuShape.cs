@@ -67,25 +67,6 @@ public sealed record SudokuShape(int BoxRows, int BoxCols)
         return true;
     }
 
-    /// <summary>Why the givens of <paramref name="grid"/> break the rules ("digit 5 appears twice in row 1"), or null.</summary>
-    public string? ConflictingGiven(ReadOnlySpan<int> grid)
-    {
-        var units = Units();
-        string[] kinds = ["row", "column", "box"];
-        for (int u = 0; u < units.Length; u++)
-        {
-            int seen = 0;
-            foreach (var cell in units[u])
-            {
-                int d = grid[cell];
-                if (d == 0) continue;
-                if ((seen & (1 << d)) != 0) return $"digit {d} appears twice in {kinds[u / N]} {u % N + 1}";
-                seen |= 1 << d;
-            }
-        }
-        return null;
-    }
-
     /// <summary>True if every clue of <paramref name="puzzle"/> (non-zero cell) equals the solution's digit there.</summary>
     public static bool IsConsistent(ReadOnlySpan<int> puzzle, ReadOnlySpan<int> solution)
     {

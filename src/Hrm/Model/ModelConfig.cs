@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 
@@ -7,11 +6,22 @@ namespace Hrm.Model;
 /// <summary>Token loss of the language-model head.</summary>
 public enum LossType { StablemaxCrossEntropy, SoftmaxCrossEntropy }
 
+/// <summary>How the ACT wrapper decides in training that a row halts (besides reaching halt_max_steps).</summary>
+public enum ActHalting
+{
+    /// <summary>HRM: halt when q_halt &gt; q_continue; q_continue is trained towards a bootstrapped target that costs one
+    /// more no-gradient forward.</summary>
+    QHaltAboveContinue,
+    /// <summary>TRM's no_ACT_continue: halt when q_halt &gt; 0 (sigmoid &gt; 0.5); no Q-continue target, no extra forward.</summary>
+    QHaltPositive,
+}
+
 /// <summary>
-/// The HRM architecture (the reference's <c>HierarchicalReasoningModel_ACTV1Config</c>), with the paper's defaults.
-/// JSON field names are the reference's, so its config files load unchanged.
+/// The settings every architecture shares (the fields of the reference's model configs with the same JSON names), with
+/// the paper's defaults. Each architecture derives its own record (<see cref="HrmConfig"/>, ...) and names its recurrent core; <see cref="Interop.ConfigJson"/> picks the record from
+/// the config's "name" (the reference's <c>module@Class</c>; missing means HRM).
 /// </summary>
-public sealed record HrmConfig
+public abstract record ModelConfig
 {
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 768;
     [JsonPropertyName("seq_len")] public int SeqLen { get; init; } = 81;
@@ -28,7 +38,7 @@ public sealed record HrmConfig
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 512;
     [JsonPropertyName("expansion")] public double Expansion { get; init; } = 4.0;
     [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 8;
-    /// <summary>"rope" or "learned".</summary>
+    /// <summary>"rope" or "learned" (TRM also "none").</summary>
     [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
@@ -41,13 +51,26 @@ public sealed record HrmConfig
 
     [JsonPropertyName("loss_type")] public LossType Loss { get; init; } = LossType.StablemaxCrossEntropy;
 
+    /// <summary>The task the model was trained on ("sudoku", "maze", "arc"), recorded from the dataset; null for
+    /// checkpoints from elsewhere (the task is then inferred from seq_len and vocab_size). Not a reference field.</summary>
+    [JsonPropertyName("task")] public string? Task { get; init; }
+
+    // ---- the architecture ----
+    [JsonIgnore] public abstract Architecture Architecture { get; }
+    /// <summary>Builds this architecture's recurrent core (the reference's "inner" model).</summary>
+    public abstract RecurrentCore BuildCore(torch.Generator? generator);
+    [JsonIgnore] public virtual ActHalting Halting => ActHalting.QHaltAboveContinue;
+
     // ---- derived quantities ----
     [JsonIgnore] public int HeadDim => HiddenSize / NumHeads;
-    /// <summary>Number of puzzle-embedding tokens prepended to the sequence: ceil(puzzle_emb_ndim / hidden_size).</summary>
-    [JsonIgnore] public int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
+    /// <summary>Number of puzzle-embedding tokens prepended to the sequence; HRM's rule: ceil(puzzle_emb_ndim / hidden_size).</summary>
+    [JsonIgnore] public virtual int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
     [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
+    [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps);
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
-    [JsonIgnore] public int SwiGluIntermediate => RoundUp((int)Math.Round(Expansion * HiddenSize * 2.0 / 3.0, MidpointRounding.ToEven), 256);
+    [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;
+    /// <summary>Position encoding actually used: "rope", "learned" or "none".</summary>
+    [JsonIgnore] public virtual string Positions => PosEncodings;
     [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtype switch
     {
         "float32" => torch.ScalarType.Float32,
@@ -55,16 +78,20 @@ public sealed record HrmConfig
         _ => throw new HrmException($"forward_dtype must be float32 or bfloat16, not '{ForwardDtype}'"),
     };
 
-    static int RoundUp(int a, int b) => (a + b - 1) / b * b;
+    /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
+    [JsonIgnore] public abstract int BlocksPerSegment { get; }
+    [JsonIgnore] public abstract int GradientBlocksPerSegment { get; }
+
+    protected static void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
+
+    protected static void AtMost(long value, long max, string name) => Require(value <= max, $"{name} must be at most {max:N0}, not {value:N0}");
 
     /// <summary>Checks every field once; throws <see cref="HrmException"/> naming the first bad one.</summary>
-    public HrmConfig Validate()
+    public virtual ModelConfig Validate()
     {
-        void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
+        Require(BatchSize > 0, "batch_size must be positive");
         // Upper bounds sit far above any model this tool can train; past them a typo would only show up as an
         // enormous allocation or an overflow deep inside the model.
-        void AtMost(long value, long max, string name) => Require(value <= max, $"{name} must be at most {max:N0}, not {value:N0}");
-        Require(BatchSize > 0, "batch_size must be positive");
         AtMost(BatchSize, 1 << 20, "batch_size");
         AtMost(SeqLen, 1 << 20, "seq_len");
         AtMost(VocabSize, 1 << 20, "vocab_size");
@@ -72,7 +99,7 @@ public sealed record HrmConfig
         AtMost(PuzzleEmbNdim, 1 << 16, "puzzle_emb_ndim");
         AtMost(HiddenSize, 1 << 14, "hidden_size");
         AtMost(Math.Max(HCycles, LCycles), 256, "H_cycles and L_cycles");
-        AtMost(Math.Max(HLayers, LLayers), 256, "H_layers and L_layers");
+        AtMost(LLayers, 256, "L_layers");
         AtMost(HaltMaxSteps, 1024, "halt_max_steps");
         Require(double.IsFinite(Expansion) && Expansion <= 64, "expansion must be a finite number at most 64");
         Require(SeqLen > 0, "seq_len must be positive");
@@ -80,16 +107,37 @@ public sealed record HrmConfig
         Require(NumPuzzleIdentifiers > 0, "num_puzzle_identifiers must be positive");
         Require(VocabSize > 1, "vocab_size must be at least 2");
         Require(HCycles >= 1 && LCycles >= 1, "H_cycles and L_cycles must be >= 1");
-        Require(HLayers >= 1 && LLayers >= 1, "H_layers and L_layers must be >= 1");
+        Require(LLayers >= 1, "L_layers must be >= 1");
         Require(HiddenSize > 0 && NumHeads > 0 && HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
-        Require(HeadDim % 2 == 0 || PosEncodings != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
+        Require(HeadDim % 2 == 0 || Positions != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
         Require(Expansion > 0, "expansion must be positive");
-        Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
         Require(RmsNormEps > 0, "rms_norm_eps must be positive");
         Require(RopeTheta > 0, "rope_theta must be positive");
         Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
+        Require(Task is null or "sudoku" or "maze" or "arc", $"task must be sudoku, maze or arc, not '{Task}'");
         _ = ForwardScalarType;
+        return this;
+    }
+}
+
+/// <summary>
+/// The HRM architecture (the reference's <c>HierarchicalReasoningModel_ACTV1Config</c>): a high-level module of
+/// H_layers blocks and a low-level module of L_layers blocks, H_cycles x L_cycles steps per segment.
+/// </summary>
+public sealed record HrmConfig : ModelConfig
+{
+    [JsonIgnore] public override Architecture Architecture => Architecture.Hrm;
+    public override RecurrentCore BuildCore(torch.Generator? generator) => new HrmInner(this, generator);
+    [JsonIgnore] public override int BlocksPerSegment => HCycles * LCycles * LLayers + HCycles * HLayers;
+    [JsonIgnore] public override int GradientBlocksPerSegment => LLayers + HLayers;
+
+    public override ModelConfig Validate()
+    {
+        base.Validate();
+        Require(HLayers >= 1, "H_layers must be >= 1");
+        AtMost(HLayers, 256, "H_layers");
+        Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
         return this;
     }
 }
