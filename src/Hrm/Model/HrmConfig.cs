@@ -28,7 +28,7 @@ public sealed record HrmConfig
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 512;
     [JsonPropertyName("expansion")] public double Expansion { get; init; } = 4.0;
     [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 8;
-    /// <summary>"rope" or "learned".</summary>
+    /// <summary>"rope", "learned", or "rope2d" (rotary positions by row and column of a square grid; not in the reference).</summary>
     [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
@@ -46,6 +46,8 @@ public sealed record HrmConfig
     /// <summary>Number of puzzle-embedding tokens prepended to the sequence: ceil(puzzle_emb_ndim / hidden_size).</summary>
     [JsonIgnore] public int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
     [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
+    /// <summary>Side of the square grid the sequence is (seq_len = side^2), or 0 if seq_len is not a square.</summary>
+    [JsonIgnore] public int GridSide => (int)Math.Round(Math.Sqrt(SeqLen)) is var n && n * n == SeqLen ? n : 0;
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     [JsonIgnore] public int SwiGluIntermediate => RoundUp((int)Math.Round(Expansion * HiddenSize * 2.0 / 3.0, MidpointRounding.ToEven), 256);
     [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtype switch
@@ -71,7 +73,9 @@ public sealed record HrmConfig
         Require(HiddenSize > 0 && NumHeads > 0 && HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
         Require(HeadDim % 2 == 0 || PosEncodings != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
         Require(Expansion > 0, "expansion must be positive");
-        Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
+        Require(PosEncodings is "rope" or "learned" or "rope2d", $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
+        Require(PosEncodings != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(PosEncodings != "rope2d" || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
         Require(RmsNormEps > 0, "rms_norm_eps must be positive");
         Require(RopeTheta > 0, "rope_theta must be positive");
         Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");

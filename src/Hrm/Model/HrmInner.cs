@@ -53,9 +53,11 @@ public sealed class HrmInner : nn.Module
             register_module("puzzle_emb", puzzle_emb);
         }
 
-        if (config.PosEncodings == "rope")
+        if (config.PosEncodings is "rope" or "rope2d")
         {
-            rotary_emb = new RotaryEmbedding(config.HeadDim, config.ModelSeqLen, config.RopeTheta);
+            rotary_emb = config.PosEncodings == "rope"
+                ? new RotaryEmbedding(config.HeadDim, config.ModelSeqLen, config.RopeTheta)
+                : RotaryEmbedding.Grid(config.HeadDim, config.GridSide, config.PuzzleEmbLen, config.RopeTheta);
             register_module("rotary_emb", rotary_emb);
         }
         else
