@@ -33,6 +33,8 @@ public sealed record HrmConfig
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
 
+    /// <summary>0 (the reference): only the last L and H update of a segment get a gradient; k: the last k H cycles do.</summary>
+    [JsonPropertyName("grad_h_cycles")] public int GradHCycles { get; init; }
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
@@ -79,6 +81,7 @@ public sealed record HrmConfig
         Require(RmsNormEps > 0, "rms_norm_eps must be positive");
         Require(RopeTheta > 0, "rope_theta must be positive");
         Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
+        Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
         _ = ForwardScalarType;
         return this;

@@ -115,10 +115,13 @@ public sealed class HrmInner : nn.Module
         var x = InputEmbedding(inputs, puzzleIds);
         Tensor zH = carry.ZH, zL = carry.ZL;
 
-        // All but the last L and H update run without gradient: the one-step gradient approximation.
+        // All but the last L and H update run without gradient: the one-step gradient approximation. With
+        // grad_h_cycles k > 0 the last k H cycles (their L steps and H step) keep their gradient instead, so a
+        // segment learns to use several propagation steps at once (TRM's full backprop through the last recursion).
+        int noGradCycles = Config.HCycles - Config.GradHCycles;
         using (no_grad())
         {
-            for (int h = 0; h < Config.HCycles; h++)
+            for (int h = 0; h < Math.Min(noGradCycles, Config.HCycles); h++)
             {
                 for (int l = 0; l < Config.LCycles; l++)
                     if (!(h == Config.HCycles - 1 && l == Config.LCycles - 1))
@@ -127,8 +130,20 @@ public sealed class HrmInner : nn.Module
                     zH = H_level.forward(zH, zL, rotary_emb);
             }
         }
-        zL = L_level.forward(zL, zH + x, rotary_emb);
-        zH = H_level.forward(zH, zL, rotary_emb);
+        if (Config.GradHCycles == 0)
+        {
+            zL = L_level.forward(zL, zH + x, rotary_emb);
+            zH = H_level.forward(zH, zL, rotary_emb);
+        }
+        else
+        {
+            for (int h = noGradCycles; h < Config.HCycles; h++)
+            {
+                for (int l = 0; l < Config.LCycles; l++)
+                    zL = L_level.forward(zL, zH + x, rotary_emb);
+                zH = H_level.forward(zH, zL, rotary_emb);
+            }
+        }
 
         var logits = lm_head.forward(zH)[.., Config.PuzzleEmbLen..];    // [B, S, vocab]
         var q = q_head.forward(zH[.., 0]).to(float32);                   // [B, 2], read at position 0

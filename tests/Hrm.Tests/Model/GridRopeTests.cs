@@ -43,3 +43,36 @@ public class GridRopeTests
         Assert.Contains("multiple of 4", Assert.Throws<HrmException>(() => (ok with { HiddenSize = 60, NumHeads = 10 }).Validate()).Message);
     }
 }
+
+public class GradCyclesTests
+{
+    static (Tensor Logits, Tensor? CarryGrad, Tensor EmbedGrad) Run(int gradCycles)
+    {
+        var cfg = new HrmConfig
+        {
+            BatchSize = 2, SeqLen = 9, VocabSize = 6, PuzzleEmbNdim = 0, HiddenSize = 16, NumHeads = 2, HLayers = 1, LLayers = 1,
+            HCycles = 2, LCycles = 2, PosEncodings = "rope2d", ForwardDtype = "float32", GradHCycles = gradCycles,
+        };
+        using var inner = new HrmInner(cfg, new TorchSharp.torch.Generator(3));
+        var g = new TorchSharp.torch.Generator(4);
+        var zL = randn([2, 9, 16], generator: g).requires_grad_(true);
+        var zH = randn([2, 9, 16], generator: g);
+        var inputs = randint(1, 5, [2, 9], generator: g, dtype: ScalarType.Int32);
+        var output = inner.forward(new InnerCarry(zH, zL), inputs, zeros(2, ScalarType.Int32));
+        output.Logits.square().sum().backward();
+        return (output.Logits.detach().clone(), zL.grad?.clone(), inner.embed_tokens.embedding_weight.grad!.clone());
+    }
+
+    [Fact]
+    public void GradHCyclesKeepsTheForwardAndDeepensTheGradient()
+    {
+        var (oneStep, oneStepCarryGrad, oneStepEmbed) = Run(0);
+        var (full, fullCarryGrad, fullEmbed) = Run(2);
+        Assert.True(oneStep.allclose(full, rtol: 1e-5, atol: 1e-6));   // same numbers forward
+        Assert.Null(oneStepCarryGrad);                                   // one-step: the carry is outside the graph
+        Assert.NotNull(fullCarryGrad);                                   // full backprop reaches the segment's start
+        Assert.True(fullCarryGrad!.abs().sum().item<float>() > 0);
+        Assert.False(oneStepEmbed.allclose(fullEmbed));                  // x enters every L step's gradient
+        Assert.Throws<HrmException>(() => new HrmConfig { HCycles = 2, GradHCycles = 3, ForwardDtype = "float32" }.Validate());
+    }
+}
