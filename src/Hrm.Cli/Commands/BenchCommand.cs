@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Hrm.Runtime;
 using Hrm.Evaluation;
 using Hrm.Interop;
 using Hrm.Model;
@@ -41,7 +42,7 @@ public static class BenchCommand
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
-            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var cfg = ConfigJson.Load(parse.GetValue(config)!);
             int b = parse.GetValue(batch);
             if (b < 1) throw new HrmException("--batch must be >= 1");
@@ -98,7 +99,7 @@ public static class BenchCommand
         return cmd;
     }
 
-    static Dictionary<string, object> Run(string mode, HrmConfig cfg, int b, int steps, int warmup, Device dev, int? microBatch)
+    static Dictionary<string, object> Run(string mode, ModelConfig cfg, int b, int steps, int warmup, Device dev, int? microBatch)
     {
         var gen = new Generator(0);
         using var model = new ActModel(cfg, gen);
@@ -117,27 +118,18 @@ public static class BenchCommand
                 using var scope = NewDisposeScope();
                 var batch = RandomBatch();
                 var sw = Stopwatch.StartNew();
-                var sums = state.TrainBatch(batch);
-                _ = sums!.cpu();   // synchronise (matters on CUDA)
+                _ = state.TrainBatch(batch)!.ToMetrics();   // synchronises (matters on CUDA)
                 if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
             }
         }
         else
         {
-            model.eval();
-            using var noGrad = no_grad();
-            using var outer = NewDisposeScope();
+            // Timed through the library's inference loop (full budget, no early exit): one entry per segment.
+            using var scope = NewDisposeScope();
             var batch = RandomBatch();
-            var carry = model.inner.ResetCarry(ones(b, @bool, dev), model.inner.EmptyCarry(b));
-            for (int i = 0; i < warmup + steps; i++)
-            {
-                using var scope = NewDisposeScope();
-                var sw = Stopwatch.StartNew();
-                var seg = model.inner.forward(carry, batch.Inputs, batch.PuzzleIds);
-                _ = seg.QHalt.cpu();
-                if (i >= warmup) times.Add(sw.Elapsed.TotalMilliseconds);
-                carry = new InnerCarry(seg.Carry.ZH.MoveToOuterDisposeScope(), seg.Carry.ZL.MoveToOuterDisposeScope());
-            }
+            var timer = new SegmentTimer();
+            Inference.Run(model, batch.Inputs, batch.PuzzleIds, HaltPolicy.Full, warmup + steps, timer);
+            times.AddRange(timer.Milliseconds.Skip(warmup));
         }
         times.Sort();
         double median = times[times.Count / 2];
@@ -154,5 +146,19 @@ public static class BenchCommand
             ["params"] = model.parameters().Sum(p => p.numel()),
             ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
         };
+    }
+
+    /// <summary>Time between consecutive segment reports (the loop copies q values to the host each segment, which
+    /// synchronises the device).</summary>
+    sealed class SegmentTimer : IInferenceObserver
+    {
+        readonly Stopwatch clock = Stopwatch.StartNew();
+        public List<double> Milliseconds { get; } = [];
+
+        public void OnSegment(SegmentReport report)
+        {
+            Milliseconds.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+        }
     }
 }

@@ -13,6 +13,8 @@ public static class CommandRegistry
         yield return EvalCommand.Build();
         yield return PredictCommand.Build();
         yield return SolveCommand.Build();
+        yield return TraceCommand.Build();
+        yield return AnalyzeCommand.Build();
         yield return BenchCommand.Build();
     }
 }

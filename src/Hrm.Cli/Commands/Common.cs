@@ -34,11 +34,17 @@ public static class Common
         }
     }
 
+    /// <summary>Adds an option or argument to a command.</summary>
+    public static void Add(Command cmd, Symbol symbol)
+    {
+        if (symbol is Option o) cmd.Options.Add(o);
+        else if (symbol is Argument a) cmd.Arguments.Add(a);
+    }
+
     public static void SetThreads(int threads)
     {
         if (threads < 0) throw new HrmException("--threads must be >= 0");
-        Hrm.Training.NativeAllocator.Tune();
-        set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        Hrm.Runtime.TorchRuntime.Configure(threads);
     }
 
     /// <summary>The per-set evaluation table shown by train, eval and quickstart.</summary>
@@ -46,9 +52,10 @@ public static class Common
     {
         var table = new Table();
         if (title is not null) table.Title(title);
-        foreach (var col in new[] { "set", "count", "exact", "token acc", "mean segments", "q_halt acc", "puzzles/s" }) table.AddColumn(col);
+        foreach (var col in new[] { "set", "count", "exact", "valid", "token acc", "mean segments", "q_halt acc", "puzzles/s" }) table.AddColumn(col);
         foreach (var (name, m) in sets)
-            table.AddRow(name, m.Count.ToString(), $"{m.ExactAccuracy:P2}", $"{m.TokenAccuracy:P2}", $"{m.MeanSegments:F2}", $"{m.QHaltAccuracy:P1}", $"{m.PuzzlesPerSecond:F0}");
+            table.AddRow(name, m.Count.ToString(), $"{m.ExactAccuracy:P2}", m.ValidAccuracy is double v ? $"{v:P2}" : "-", $"{m.TokenAccuracy:P2}",
+                $"{m.MeanSegments:F2}", $"{m.QHaltAccuracy:P1}", $"{m.PuzzlesPerSecond:F0}");
         return table;
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
-using System.Text.Json;
+using Hrm.Data;
 using Hrm.Evaluation;
-using Hrm.Training;
+using Hrm.Interop;
+using Hrm.Runtime;
+using Hrm.Tasks.Arc;
 using Spectre.Console;
 
 namespace Hrm.Cli.Commands;
@@ -14,45 +16,113 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var data = new Option<string>("--data") { Description = "Dataset directory; its test split is evaluated.", Required = true };
-        var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments}} to this file." };
+        var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments, q_halt_accuracy, valid_accuracy, exact_by_segment, segment_histogram, ...}} to this file." };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
+        var maxSteps = new Option<int?>("--max-steps") { Description = "Segments to run at test time (default: the model's halt_max_steps); more than that keeps the carried state going (inference-time scaling)." };
+        var tta = new Option<int>("--tta") { Description = "Test-time augmentation: vote over K views of each puzzle (Sudoku: relabelling, transpose, band/stack permutations; maze: dihedral maps; ARC: its augmentations); reported beside the plain figures.", DefaultValueFactory = _ => 0 };
+        var ttaSeed = new Option<int>("--tta-seed") { Description = "Seed of the test-time views.", DefaultValueFactory = _ => 0 };
+        var arcSource = new Option<string?>("--arc-source") { Description = "ARC: the task file(s) (a folder of task JSON or a Kaggle challenges file with its solutions) whose test outputs score the votes over all augmented test rows: pass@1/2/5/10 per task and overall." };
+        var submission = new Option<string?>("--submission") { Description = "ARC: write the Kaggle submission JSON ({task: [{attempt_1, attempt_2}, ...]}) here (needs --arc-source)." };
         var halt = Common.HaltOptions.Create();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("eval", """
-            Evaluate a checkpoint on a dataset's test split.
+            Evaluate a checkpoint on a dataset's test split: exact, token and valid accuracy, accuracy after each segment,
+            segments used, and optionally test-time augmentation and ARC pass@K.
             Examples:
               hrm eval --checkpoint runs/sudoku4 --data data/sudoku4
               hrm eval --checkpoint runs/sudoku4/checkpoints/step_0004000 --data data/sudoku4 --json metrics.json --early-exit
-              hrm eval --checkpoint runs/sudoku4 --data data/sudoku4 --halt-rule stable
-            """) { checkpoint, config, data, json, batch, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
+              hrm eval --checkpoint runs/sudoku4 --data data/sudoku4 --halt-rule stable --max-steps 16 --tta 8
+              hrm eval --checkpoint runs/arc --data data/arc-aug --arc-source ../shared/data/arc/evaluation --submission submission.json
+            """) { checkpoint, config, data, json, batch, maxSteps, tta, ttaSeed, arcSource, submission, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
         cmd.SetAction(parse =>
         {
+            int batchSize = parse.GetValue(batch);
+            if (batchSize < 1) throw new HrmException($"--batch must be >= 1, got {batchSize}");
+            if (parse.GetValue(maxSteps) is < 1) throw new HrmException("--max-steps must be >= 1");
+            if (parse.GetValue(tta) < 0) throw new HrmException("--tta must be >= 0");
+            if (parse.GetValue(submission) is not null && parse.GetValue(arcSource) is null) throw new HrmException("--submission needs --arc-source");
             Common.SetThreads(parse.GetValue(threads));
-            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var dataDir = parse.GetValue(data)!;
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
-            using var model = Checkpoint.LoadModel(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
-            var meta = Data.PuzzleDatasetDirectory.ReadMetadata(dataDir, "test");
-            if (meta.SeqLen != model.Config.SeqLen || meta.VocabSize != model.Config.VocabSize)
-                throw new HrmException($"{dataDir}: dataset has seq_len {meta.SeqLen}, vocab {meta.VocabSize} but the model expects seq_len {model.Config.SeqLen}, vocab {model.Config.VocabSize} (a dataset of another task?)");
-            if (meta.NumPuzzleIdentifiers > model.Config.NumPuzzleIdentifiers)
-                throw new HrmException($"{dataDir}: dataset has {meta.NumPuzzleIdentifiers} puzzle identifiers, the model {model.Config.NumPuzzleIdentifiers}");
-            var sets = Evaluator.Evaluate(model, dataDir, new EvalOptions { BatchSize = parse.GetValue(batch), Halt = halt.Parse(parse), Device = dev });
-            AnsiConsole.Write(Common.MetricsTable(sets));
-            if (parse.GetValue(json) is string path)
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
+            var sets = PuzzleSet.ReadAll(dataDir, "test");
+            foreach (var set in sets) CheckFits(set, model, dataDir);
+            var options = new EvalOptions
             {
-                var doc = sets.ToDictionary(kv => kv.Key, kv => new Dictionary<string, object>
-                {
-                    ["count"] = kv.Value.Count, ["exact_accuracy"] = kv.Value.ExactAccuracy, ["token_accuracy"] = kv.Value.TokenAccuracy,
-                    ["mean_segments"] = kv.Value.MeanSegments, ["q_halt_accuracy"] = kv.Value.QHaltAccuracy,
-                });
-                var tmp = path + ".tmp";
-                File.WriteAllText(tmp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-                File.Move(tmp, path, true);
+                BatchSize = batchSize, Halt = halt.Parse(parse), Device = dev, MaxSegments = parse.GetValue(maxSteps),
+                Tta = parse.GetValue(tta), TtaSeed = parse.GetValue(ttaSeed),
+            };
+
+            IReadOnlyList<ArcTask>? arcTasks = parse.GetValue(arcSource) is string src ? ArcReader.Read(src) : null;
+            var names = arcTasks is null ? null : PuzzleDatasetDirectory.ReadIdentifiers(dataDir);
+            var results = new Dictionary<string, (SetMetrics Metrics, ArcScore? Arc, ArcVoting? Voting)>();
+            foreach (var set in sets)
+            {
+                var voting = arcTasks is null ? null : new ArcVoting();
+                var metrics = Evaluator.Evaluate(model, set, options, voting is null ? null : ex =>
+                    voting.Add(names![ex.PuzzleIdentifier], ex.Input, ex.Result.Prediction, 1 / (1 + Math.Exp(-ex.Result.QHalt[^1]))));
+                results[set.Name] = (metrics, voting is null ? null : ArcScoring.Score(arcTasks!, voting), voting);
             }
+
+            AnsiConsole.Write(Common.MetricsTable(results.ToDictionary(kv => kv.Key, kv => kv.Value.Metrics)));
+            foreach (var (name, (m, arc, _)) in results)
+            {
+                Console.WriteLine($"{name}: exact by segment {string.Join(" ", m.ExactBySegment.Select(x => $"{x:P1}"))}; segments used {string.Join(" ", m.SegmentHistogram.Select((c, i) => $"{i + 1}:{c}"))}");
+                if (m.Tta is { } t)
+                    Console.WriteLine($"{name}: test-time augmentation over {t.Views} views: exact {m.ExactAccuracy:P2} -> {t.ExactAccuracy:P2}" +
+                                      (t.ValidAccuracy is double v ? $", valid {m.ValidAccuracy:P2} -> {v:P2}" : ""));
+                if (arc is not null)
+                    Console.WriteLine($"{name}: ARC {arc.Tasks.Count} tasks: " + string.Join(", ", arc.JsonFields().Select(f => $"{f.Key} {f.Value:P1}")));
+            }
+            if (parse.GetValue(submission) is string sub)
+            {
+                ArcScoring.WriteSubmission(sub, arcTasks!, results.Values.First().Voting!);
+                Console.WriteLine($"wrote the submission for {arcTasks!.Count} task(s) to {sub}");
+            }
+            if (parse.GetValue(json) is string path)
+                PuzzleAnswer.WriteJson(path, results.ToDictionary(kv => kv.Key, kv => Json(kv.Value.Metrics, kv.Value.Arc)));
             return 0;
         });
         return cmd;
+    }
+
+    static void CheckFits(PuzzleSet set, Hrm.Model.ActModel model, string dataDir)
+    {
+        var meta = set.Metadata;
+        var c = model.Config;
+        if (meta.SeqLen != c.SeqLen || meta.VocabSize != c.VocabSize)
+            throw new HrmException($"{dataDir}: dataset has seq_len {meta.SeqLen}, vocab {meta.VocabSize} but the model expects seq_len {c.SeqLen}, vocab {c.VocabSize} (a dataset of another task?)");
+        if (meta.NumPuzzleIdentifiers > c.NumPuzzleIdentifiers)
+            throw new HrmException($"{dataDir}: dataset has {meta.NumPuzzleIdentifiers} puzzle identifiers, the model {c.NumPuzzleIdentifiers}");
+        if (meta.Task is string t && c.Task is string mt && t != mt)
+            throw new HrmException($"{dataDir}: a {t} dataset, but the model was trained on {mt}");
+        // Tokens outside the model's vocabulary would index past its embedding: say so instead.
+        int bad = Array.FindIndex(set.Data.Inputs, x => x < 0 || x >= c.VocabSize);
+        if (bad >= 0) throw new HrmException($"{set.FileOf("inputs")}: token {set.Data.Inputs[bad]} at row {bad / c.SeqLen} is outside the vocabulary [0, {c.VocabSize})");
+        bad = Array.FindIndex(set.Data.Labels, x => (x < 0 || x >= c.VocabSize) && x != meta.IgnoreLabelId);
+        if (bad >= 0) throw new HrmException($"{set.FileOf("labels")}: label {set.Data.Labels[bad]} at row {bad / c.SeqLen} is outside the vocabulary [0, {c.VocabSize})");
+        bad = Array.FindIndex(set.Data.PuzzleIdentifiers, x => x < 0 || x >= c.NumPuzzleIdentifiers);
+        if (bad >= 0) throw new HrmException($"{set.FileOf("puzzle_identifiers")}: identifier {set.Data.PuzzleIdentifiers[bad]} is outside [0, {c.NumPuzzleIdentifiers})");
+    }
+
+    /// <summary>A set's JSON object: the original fields first, then the newer ones (readers of the old form keep working).</summary>
+    static Dictionary<string, object?> Json(SetMetrics m, ArcScore? arc)
+    {
+        var d = new Dictionary<string, object?>
+        {
+            ["count"] = m.Count, ["exact_accuracy"] = m.ExactAccuracy, ["token_accuracy"] = m.TokenAccuracy,
+            ["mean_segments"] = m.MeanSegments, ["q_halt_accuracy"] = m.QHaltAccuracy,
+            ["valid_accuracy"] = m.ValidAccuracy,
+            ["exact_by_segment"] = m.ExactBySegment,
+            ["segment_histogram"] = m.SegmentHistogram,
+            ["puzzles_per_second"] = m.PuzzlesPerSecond,
+        };
+        if (m.Tta is { } t)
+            d["tta"] = new Dictionary<string, object?> { ["views"] = t.Views, ["exact_accuracy"] = t.ExactAccuracy, ["valid_accuracy"] = t.ValidAccuracy };
+        if (arc is not null)
+            foreach (var (k, v) in arc.JsonFields()) d[k] = v;
+        return d;
     }
 }

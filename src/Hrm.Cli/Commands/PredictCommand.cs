@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Hrm.Interop;
+using Hrm.Runtime;
 using Hrm.Data;
+using Hrm.Evaluation;
 using Hrm.Model;
 using Hrm.Training;
 using TorchSharp;
@@ -32,8 +35,8 @@ public static class PredictCommand
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
-            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
-            using var model = Checkpoint.LoadModel(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, parse.GetValue(dtype));
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, parse.GetValue(dtype));
             var cfg = model.Config;
             var inArr = Npy.Read(parse.GetValue(inputs)!);
             if (inArr.Shape.Length != 2 || inArr.Shape[1] != cfg.SeqLen)
@@ -55,21 +58,25 @@ public static class PredictCommand
             if (m < 1) throw new HrmException("--segments must be >= 1");
             var dir = parse.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            using var _ = no_grad();
-            using var batch = new PuzzleBatch(tensor(tokens, inArr.Shape, device: dev), full(inArr.Shape, -100L, device: dev), tensor(idData, [b], device: dev));
-            var carry = model.InitialCarry(batch);
-            for (int seg = 1; seg <= m; seg++)
-            {
-                using var scope = NewDisposeScope();
-                (carry, var output) = model.forward(carry, batch);
-                carry.MoveToOuter();
-                Npy.WriteFloat32(Path.Combine(dir, $"logits_{seg}.npy"), output.Logits.to(float32).cpu().contiguous().data<float>().ToArray(), output.Logits.shape);
-                Npy.WriteFloat32(Path.Combine(dir, $"q_halt_{seg}.npy"), output.QHalt.cpu().data<float>().ToArray(), [b]);
-                Npy.WriteFloat32(Path.Combine(dir, $"q_continue_{seg}.npy"), output.QContinue.cpu().data<float>().ToArray(), [b]);
-            }
+            using var scope = NewDisposeScope();
+            Inference.Run(model, tensor(tokens, inArr.Shape, device: dev), tensor(idData, [b], device: dev), HaltPolicy.Full, m,
+                new SegmentWriter(dir));
             Console.WriteLine($"wrote {m} segment(s) of outputs for {b} rows to {dir}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Writes every segment's outputs as the reference's fixtures name them.</summary>
+    sealed class SegmentWriter(string dir) : IInferenceObserver
+    {
+        public void OnSegment(SegmentReport r)
+        {
+            var o = r.Output;
+            long b = o.QHalt.shape[0];
+            Npy.WriteFloat32(Path.Combine(dir, $"logits_{r.Segment}.npy"), o.Logits.to(float32).cpu().contiguous().data<float>().ToArray(), o.Logits.shape);
+            Npy.WriteFloat32(Path.Combine(dir, $"q_halt_{r.Segment}.npy"), o.QHalt.cpu().data<float>().ToArray(), [b]);
+            Npy.WriteFloat32(Path.Combine(dir, $"q_continue_{r.Segment}.npy"), o.QContinue.cpu().data<float>().ToArray(), [b]);
+        }
     }
 }

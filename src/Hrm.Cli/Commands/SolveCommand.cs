@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Hrm.Runtime;
 using Hrm.Evaluation;
+using Hrm.Tasks;
 using Hrm.Tasks.Arc;
 using Hrm.Tasks.Sudoku;
 using Hrm.Training;
@@ -43,7 +44,7 @@ public static class SolveCommand
             if (m is not null && !File.Exists(m)) throw new HrmException($"{m}: maze file not found");
             if (a is not null && !File.Exists(a)) throw new HrmException($"{a}: ARC task file not found");
             Common.SetThreads(parse.GetValue(threads));
-            var dev = Trainer.ParseDevice(parse.GetValue(device)!);
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
                 new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) });
@@ -60,7 +61,7 @@ public static class SolveCommand
 
             Console.WriteLine($"checkpoint: {ckpt} ({solver.Describe()})");
             foreach (var (label, r) in results) Print(label, r, solver);
-            if (parse.GetValue(json) is string path) WriteJson(path, ckpt, solver, results);
+            if (parse.GetValue(json) is string path) PuzzleAnswer.WriteJson(path, PuzzleAnswer.Document(ckpt, solver, results));
             return 0;
         });
         return cmd;
@@ -71,33 +72,25 @@ public static class SolveCommand
         Console.WriteLine();
         if (label.Length > 0) Console.WriteLine($"== {label}");
         Console.WriteLine("puzzle:");
-        Console.WriteLine(Grid(r.Task, r.Puzzle.Contains('\n') ? r.Puzzle : Rows(r.Puzzle, r.Cols)));
+        Console.WriteLine(Grid(r.Task, r.Puzzle));
         Console.WriteLine("answer:");
         Console.WriteLine(r.Rows == 0 ? "  (no grid)" : Grid(r.Task, r.Text));
         int max = solver.Options.MaxSegments ?? solver.Config.HaltMaxSteps;
         Console.WriteLine($"segments: {r.Segments} of {max}{(solver.Options.EarlyExit ? $" ({solver.Options.Halt})" : "")}");
         Console.WriteLine($"q_halt:     {string.Join(" ", r.QHalt.Select(F))}");
         Console.WriteLine($"q_continue: {string.Join(" ", r.QContinue.Select(F))}");
-        var rule = r.Task switch
-        {
-            PuzzleTask.Sudoku => "a complete valid grid keeping the givens",
-            PuzzleTask.Maze => "a shortest S-G path",
-            _ => "equals the expected test output",
-        };
-        Console.WriteLine(r.Valid ? $"valid: yes ({rule})" : $"valid: no ({r.Problem})");
+        Console.WriteLine(r.Valid ? $"valid: yes ({r.Task.RuleText})" : $"valid: no ({r.Problem ?? "no expected output to compare with"})");
     }
 
     static string F(float x) => x.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
-
-    static string Rows(string flat, int cols) =>
-        string.Join('\n', Enumerable.Range(0, flat.Length / cols).Select(r => flat.Substring(r * cols, cols)));
 
     /// <summary>Sudoku rows get spaces between cells and box separators; maze and ARC grids print as they are.</summary>
     static string Grid(PuzzleTask task, string text)
     {
         var lines = text.Split('\n');
-        if (task != PuzzleTask.Sudoku) return string.Join('\n', lines.Select(l => "  " + l));
-        var shape = SudokuShape.OfSize(lines.Length);
+        if (task is not SudokuTask sudoku) return string.Join('\n', lines.Select(l => "  " + l));
+        var shape = sudoku.Shape;
+        if (lines.Length == 1) lines = Enumerable.Range(0, shape.N).Select(r => text.Substring(r * shape.N, shape.N)).ToArray();
         var output = new List<string>();
         for (int r = 0; r < lines.Length; r++)
         {
@@ -108,33 +101,5 @@ public static class SolveCommand
             output.Add("  " + string.Join(" | ", boxes));
         }
         return string.Join('\n', output);
-    }
-
-    static void WriteJson(string path, string ckpt, Solver solver, List<(string Label, PuzzleAnswer Result)> results)
-    {
-        var doc = new Dictionary<string, object>
-        {
-            ["checkpoint"] = ckpt,
-            ["task"] = solver.Task.ToString().ToLowerInvariant(),
-            ["early_exit"] = solver.Options.EarlyExit,
-            ["halt_rule"] = solver.Options.Halt.ToString(),
-            ["results"] = results.Select(x => new Dictionary<string, object?>
-            {
-                ["name"] = x.Label.Length > 0 ? x.Label : null,
-                ["puzzle"] = x.Result.Puzzle,
-                ["answer"] = x.Result.Text,
-                ["cells"] = Enumerable.Range(0, x.Result.Rows).Select(r => x.Result.Cells.Skip(r * x.Result.Cols).Take(x.Result.Cols).ToArray()).ToArray(),
-                ["segments"] = x.Result.Segments,
-                ["q_halt"] = x.Result.QHalt,
-                ["q_continue"] = x.Result.QContinue,
-                ["valid"] = x.Result.Valid,
-                ["problem"] = x.Result.Problem,
-            }).ToList(),
-        };
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, full, true);
     }
 }

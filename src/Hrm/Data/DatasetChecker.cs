@@ -6,22 +6,15 @@ public sealed record DatasetProblem(string File, long? Row, string Message)
     public override string ToString() => Row is long r ? $"{File} row {r}: {Message}" : $"{File}: {Message}";
 }
 
-/// <summary>One set of one split that passed the structural checks, handed to task-specific checks.</summary>
-public sealed record DatasetSet(string Directory, string Split, string Set, DatasetMetadata Metadata, PuzzleSplit Data)
-{
-    /// <summary>The path of one of the set's arrays relative to the dataset directory, e.g. "train/all__labels.npy".</summary>
-    public string FileOf(string array) => $"{Split}/{PuzzleDatasetDirectory.ArrayFile(Set, array)}";
-}
-
 /// <summary>A task's own validity rule (e.g. every Sudoku label is a solution), plugged into <see cref="DatasetChecker"/>.</summary>
 public interface IDatasetCheck
 {
     string Name { get; }
     /// <summary>Whether the data looks like this task's (decided from the metadata, e.g. vocab and seq_len).</summary>
     bool AppliesTo(DatasetMetadata metadata);
-    IEnumerable<DatasetProblem> Check(DatasetSet set, int maxRowsPerRule);
+    IEnumerable<DatasetProblem> Check(PuzzleSet set, int maxRowsPerRule);
     /// <summary>Facts worth printing that are not problems (e.g. how many mazes have tied shortest paths).</summary>
-    IEnumerable<string> Notes(DatasetSet set) => [];
+    IEnumerable<string> Notes(PuzzleSet set) => [];
 }
 
 public sealed record DatasetSplitSummary(string Split, DatasetMetadata Metadata, int Examples, int Puzzles, int Groups);
@@ -77,7 +70,7 @@ public sealed class DatasetChecker
                 var data = CheckSetStructure(dir, split, set, meta, problems);
                 if (data is null) { countsKnown = false; continue; }
                 examples += data.ExampleCount; puzzles += data.PuzzleCount; groups += data.GroupCount;
-                var ds = new DatasetSet(dir, split, set, meta, data);
+                var ds = new PuzzleSet(set, data, meta) { Split = split };
                 foreach (var check in taskChecks.Where(c => c.AppliesTo(meta)))
                 {
                     applied.Add(check.Name);

@@ -4,7 +4,8 @@ namespace Hrm.Data;
 
 /// <summary>
 /// A split's metadata, as the reference's <c>dataset.json</c> (its snake_case field names). The model's vocabulary,
-/// sequence length and puzzle-embedding table size come from the train split's metadata.
+/// sequence length and puzzle-embedding table size come from the train split's metadata. <c>task</c> ("sudoku", "maze",
+/// "arc") is our addition, so that a model knows its task without guessing; the reference's loader ignores it.
 /// </summary>
 public sealed record DatasetMetadata(
     [property: JsonPropertyName("pad_id")] int PadId,
@@ -15,7 +16,8 @@ public sealed record DatasetMetadata(
     [property: JsonPropertyName("num_puzzle_identifiers")] int NumPuzzleIdentifiers,
     [property: JsonPropertyName("total_groups")] int TotalGroups,
     [property: JsonPropertyName("mean_puzzle_examples")] double MeanPuzzleExamples,
-    [property: JsonPropertyName("sets")] IReadOnlyList<string> Sets);
+    [property: JsonPropertyName("sets")] IReadOnlyList<string> Sets,
+    [property: JsonPropertyName("task"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null);
 
 /// <summary>
 /// One set (in practice "all") of one split, in memory, every array int32. Examples are grouped into puzzles

@@ -22,7 +22,7 @@ public static class PuzzleDatasetDirectory
     /// Writes both splits into a temporary sibling directory and renames it to <paramref name="dir"/> at the end, so a
     /// failure never leaves a half-written dataset (an existing directory is replaced only after success).
     /// </summary>
-    public static void Write(string dir, PuzzleSplit train, PuzzleSplit test, IReadOnlyList<string> identifiers, int vocabSize, int? ignoreLabelId = 0)
+    public static void Write(string dir, PuzzleSplit train, PuzzleSplit test, IReadOnlyList<string> identifiers, int vocabSize, int? ignoreLabelId = 0, string? task = null)
     {
         if (train.SeqLen != test.SeqLen) throw new HrmException($"train seq_len {train.SeqLen} differs from test seq_len {test.SeqLen}");
         if (identifiers.Count == 0) throw new HrmException("identifiers must hold at least the blank identifier");
@@ -35,8 +35,8 @@ public static class PuzzleDatasetDirectory
         {
             Directory.CreateDirectory(tmp);
             File.WriteAllText(Path.Combine(tmp, "identifiers.json"), JsonSerializer.Serialize(identifiers, JsonOptions));
-            WriteSplit(Path.Combine(tmp, "train"), train, identifiers.Count, vocabSize, ignoreLabelId);
-            WriteSplit(Path.Combine(tmp, "test"), test, identifiers.Count, vocabSize, ignoreLabelId);
+            WriteSplit(Path.Combine(tmp, "train"), train, identifiers.Count, vocabSize, ignoreLabelId, task);
+            WriteSplit(Path.Combine(tmp, "test"), test, identifiers.Count, vocabSize, ignoreLabelId, task);
             Replace(full, tmp);
             done = true;
         }
@@ -57,14 +57,14 @@ public static class PuzzleDatasetDirectory
         Directory.Delete(old, recursive: true);
     }
 
-    static void WriteSplit(string splitDir, PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId)
+    static void WriteSplit(string splitDir, PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId, string? task)
     {
         Directory.CreateDirectory(splitDir);
         var metadata = new DatasetMetadata(
             PadId: 0, IgnoreLabelId: ignoreLabelId, BlankIdentifierId: 0, VocabSize: vocabSize, SeqLen: split.SeqLen,
             NumPuzzleIdentifiers: numIdentifiers, TotalGroups: split.GroupCount,
             MeanPuzzleExamples: split.PuzzleCount == 0 ? 0 : (double)split.ExampleCount / split.PuzzleCount,
-            Sets: new[] { DefaultSet });
+            Sets: new[] { DefaultSet }, Task: task);
         File.WriteAllText(Path.Combine(splitDir, "dataset.json"), JsonSerializer.Serialize(metadata, JsonOptions));
         // The reference stores tokens as uint8 (np.uint8 arithmetic in its builders); int32 only when they do not fit.
         var tokenType = vocabSize <= 256 ? NpyType.UInt8 : NpyType.Int32;
@@ -106,8 +106,12 @@ public static class PuzzleDatasetDirectory
             var sets = Field("sets");
             if (sets.ValueKind != JsonValueKind.Array || sets.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
                 throw new HrmException($"{path}: field 'sets' must be a list of strings, found {sets.GetRawText()}");
+            string? task = null;
+            if (root.TryGetProperty("task", out var t) && t.ValueKind != JsonValueKind.Null)
+                task = t.ValueKind == JsonValueKind.String && t.GetString() is "sudoku" or "maze" or "arc" ? t.GetString()
+                    : throw new HrmException($"{path}: field 'task' must be \"sudoku\", \"maze\" or \"arc\", found {t.GetRawText()}");
             var meta = new DatasetMetadata(padId, ignore, blankId, vocab, seqLen, identifiers, groups, mean.GetDouble(),
-                sets.EnumerateArray().Select(s => s.GetString()!).ToArray());
+                sets.EnumerateArray().Select(s => s.GetString()!).ToArray(), task);
             if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");
             return meta;
         }

@@ -6,61 +6,20 @@ namespace Hrm.Data;
 /// </summary>
 public sealed record HostBatch(string Set, int[] Inputs, int[] Labels, int[] PuzzleIds, int Rows, int SeqLen, int EffectiveSize);
 
-/// <summary>The split's arrays for one set, plus the metadata needed to collate batches.</summary>
-public sealed record SplitSet(string Name, PuzzleSplit Data, DatasetMetadata Metadata)
-{
-    public const int IgnoreLabel = -100;
-
-    /// <summary>Copies the given examples into a batch of <paramref name="rows"/> rows, padding the rest as the reference does.</summary>
-    public HostBatch Collate(ReadOnlySpan<int> examples, ReadOnlySpan<int> puzzles, int rows)
-    {
-        int s = Data.SeqLen;
-        var inputs = new int[rows * s];
-        var labels = new int[rows * s];
-        var ids = new int[rows];
-        int n = examples.Length;
-        for (int r = 0; r < n; r++)
-        {
-            Data.Inputs.AsSpan(examples[r] * s, s).CopyTo(inputs.AsSpan(r * s, s));
-            var dst = labels.AsSpan(r * s, s);
-            Data.Labels.AsSpan(examples[r] * s, s).CopyTo(dst);
-            if (Metadata.IgnoreLabelId is int ignore)
-                for (int j = 0; j < s; j++) if (dst[j] == ignore) dst[j] = IgnoreLabel;
-            ids[r] = Data.PuzzleIdentifiers[puzzles[r]];
-        }
-        // Padding rows: inputs all pad, labels all ignored, blank identifier: they drop out of every metric.
-        if (n < rows)
-        {
-            inputs.AsSpan(n * s).Fill(Metadata.PadId);
-            labels.AsSpan(n * s).Fill(IgnoreLabel);
-            ids.AsSpan(n).Fill(Metadata.BlankIdentifierId);
-        }
-        return new HostBatch(Name, inputs, labels, ids, rows, s, n);
-    }
-
-    /// <summary>The puzzle that owns each example (puzzle_indices inverted).</summary>
-    public int[] PuzzleOfExample()
-    {
-        var owner = new int[Data.ExampleCount];
-        for (int p = 0; p < Data.PuzzleCount; p++)
-            for (int e = Data.PuzzleIndices[p]; e < Data.PuzzleIndices[p + 1]; e++) owner[e] = p;
-        return owner;
-    }
-}
-
 /// <summary>
 /// The reference's training sampler. An iteration covers <c>epochsPerIteration</c> epochs: it concatenates that many
-/// independent shuffles of the group ids (random generator seeded with seed + iteration, iterations counted from 1), then
+/// independent shuffles of the group ids (a System.Random seeded from seed and the iteration number, iterations counted
+/// from 1: the reference uses an unseeded global numpy RNG, so only the scheme is the reference's, not the numbers), then
 /// packs batches along the list: for each group, one of its puzzles at random, and min(its example count, room left)
 /// of that puzzle's examples without replacement. Only the final incomplete batch of an iteration is dropped.
 /// Deterministic for a seed, so a resumed run can regenerate and skip the batches it has already consumed.
 /// </summary>
 public sealed class TrainSampler
 {
-    readonly SplitSet set;
+    readonly PuzzleSet set;
     readonly int batchSize, seed, epochsPerIteration;
 
-    public TrainSampler(SplitSet set, int globalBatchSize, int seed, int epochsPerIteration)
+    public TrainSampler(PuzzleSet set, int globalBatchSize, int seed, int epochsPerIteration)
     {
         if (globalBatchSize <= 0) throw new HrmException("global_batch_size must be positive");
         if (epochsPerIteration <= 0) throw new HrmException("epochs per iteration must be positive");
@@ -132,7 +91,7 @@ public sealed class TrainSampler
 /// <summary>The reference's test iteration: examples in file order, chunks of the batch size, the last one padded.</summary>
 public static class TestBatches
 {
-    public static IEnumerable<HostBatch> Enumerate(SplitSet set, int batchSize)
+    public static IEnumerable<HostBatch> Enumerate(PuzzleSet set, int batchSize)
     {
         var owner = set.PuzzleOfExample();
         int total = set.Data.ExampleCount;

@@ -12,7 +12,8 @@ public enum HaltRule
 {
     /// <summary>Every row runs the full budget (halt_max_steps segments): the reference's evaluation.</summary>
     Full,
-    /// <summary>The model's ACT decision: stop at the first segment with q_halt &gt; q_continue.</summary>
+    /// <summary>The model's ACT decision: stop at the first segment where the architecture's halting rule holds
+    /// (HRM: q_halt &gt; q_continue; TRM: q_halt &gt; 0).</summary>
     QValues,
     /// <summary>Stop when the Q head is confident the current answer is correct: sigmoid(q_halt) &gt;= threshold
     /// (q_halt is trained to predict exactly that).</summary>
@@ -47,94 +48,114 @@ public sealed record HaltPolicy(HaltRule Rule = HaltRule.Full, double Threshold 
     public override string ToString() => Rule switch
     {
         HaltRule.Full => "full budget",
-        HaltRule.QValues => "early exit: q_halt > q_continue",
+        HaltRule.QValues => "early exit: the model's ACT decision",
         HaltRule.Confident => $"early exit: sigmoid(q_halt) >= {Threshold:0.###}",
         _ => "early exit: answer unchanged from the previous segment",
     };
 }
 
 /// <summary>
-/// Runs the model in evaluation mode over segments. With <see cref="HaltPolicy.Full"/> every row runs halt_max_steps
-/// segments, as the reference evaluates. With an early-exit rule a row stops at the first segment where the rule holds,
-/// and finished rows are dropped from the batch so later segments cost less.
+/// What the inference loop reports after each segment: the segment number (from 1), which rows of the original batch
+/// were still running (<see cref="Rows"/>[i] is the original index of row i of the tensors), the core's output for
+/// those rows, the carry after the segment, and which of them stop now. Tensors are valid only during the call.
+/// </summary>
+public sealed record SegmentReport(int Segment, long[] Rows, SegmentOutput Output, bool[] Stopping);
+
+/// <summary>
+/// Watches the inference loop. Every member is optional; an observer that asks for no steps costs the loop nothing
+/// beyond one call per segment, and no observer costs nothing at all.
+/// </summary>
+public interface IInferenceObserver
+{
+    /// <summary>An observer for the updates inside segment <paramref name="segment"/> (for the given original rows), or
+    /// null to not observe them.</summary>
+    IStepObserver? StepsOf(int segment, long[] rows) => null;
+    void OnSegment(SegmentReport report) { }
+}
+
+/// <summary>
+/// The one inference loop: runs a model over segments without gradient and without touching the model's state (so
+/// concurrent calls on one model are safe). With <see cref="HaltPolicy.Full"/> every row runs the budget
+/// (halt_max_steps segments unless <c>maxSegments</c> says otherwise: beyond halt_max_steps the carried state simply
+/// keeps going, with no ACT reset), as the reference evaluates. With an early-exit rule a row stops at the first
+/// segment where the rule holds, and finished rows are dropped from the batch so later segments cost less.
 /// </summary>
 public static class Inference
 {
     public static RowResult[] Run(ActModel model, Tensor inputs, Tensor puzzleIds, bool earlyExit, int? maxSegments = null) =>
         Run(model, inputs, puzzleIds, earlyExit ? HaltPolicy.QValues : HaltPolicy.Full, maxSegments);
 
-    public static RowResult[] Run(ActModel model, Tensor inputs, Tensor puzzleIds, HaltPolicy? halt = null, int? maxSegments = null)
+    public static RowResult[] Run(ActModel model, Tensor inputs, Tensor puzzleIds, HaltPolicy? halt = null, int? maxSegments = null,
+        IInferenceObserver? observer = null)
     {
         halt = (halt ?? HaltPolicy.Full).Validate();
         double logitThreshold = Math.Log(halt.Threshold / (1 - halt.Threshold));
-        var inner = model.inner;
+        var core = model.inner;
         int segments = maxSegments ?? model.Config.HaltMaxSteps;
+        if (segments < 1) throw new HrmException($"the segment budget must be >= 1, got {segments}");
         long b = inputs.shape[0];
         var results = new RowResult?[b];
         var qh = Enumerable.Range(0, (int)b).Select(_ => new List<float>()).ToArray();
         var qc = Enumerable.Range(0, (int)b).Select(_ => new List<float>()).ToArray();
-        bool wasTraining = model.training;
-        model.eval();
-        try
+
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var carry = core.InitialCarry(b);
+        var rows = Enumerable.Range(0, (int)b).Select(i => (long)i).ToArray();
+        var x = inputs;
+        var ids = puzzleIds;
+        Tensor? previous = null;                         // last segment's answers, for the stable rule
+        for (int m = 1; m <= segments && rows.Length > 0; m++)
         {
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
-            var carry = inner.ResetCarry(ones(b, @bool, inputs.device), inner.EmptyCarry(b));
-            var active = arange(b, int64, inputs.device);   // rows of the original batch still running
-            var x = inputs;
-            var ids = puzzleIds;
-            Tensor? previous = null;                         // last segment's answers, for the stable rule
-            for (int m = 1; m <= segments && active.shape[0] > 0; m++)
+            using var stepScope = NewDisposeScope();
+            var seg = core.forward(carry, x, ids, observer?.StepsOf(m, rows));
+            var qHalt = seg.QHalt.cpu().data<float>().ToArray();
+            var qCont = seg.QContinue.cpu().data<float>().ToArray();
+            // The answers are needed every segment only by the stable rule; otherwise only when some row stops.
+            Tensor Answer() => seg.Logits.argmax(-1).to(int32);
+            var answer = halt.Rule == HaltRule.Stable ? Answer() : null;
+            bool[]? unchanged = answer is not null && previous is not null
+                ? (answer == previous).all(-1).cpu().data<bool>().ToArray() : null;
+            bool[]? wants = halt.Rule == HaltRule.QValues ? model.WantsToHalt(seg.QHalt, seg.QContinue).cpu().data<bool>().ToArray() : null;
+            var stop = new bool[rows.Length];
+            for (int i = 0; i < rows.Length; i++)
             {
-                using var stepScope = NewDisposeScope();
-                var seg = inner.forward(carry, x, ids);
-                var qHalt = seg.QHalt.cpu().data<float>().ToArray();
-                var qCont = seg.QContinue.cpu().data<float>().ToArray();
-                var rows = active.cpu().data<long>().ToArray();
-                // The answers are needed every segment only by the stable rule; otherwise only when some row stops.
-                Tensor Answer() => seg.Logits.argmax(-1).to(int32);
-                var answer = halt.Rule == HaltRule.Stable ? Answer() : null;
-                bool[]? unchanged = answer is not null && previous is not null
-                    ? (answer == previous).all(-1).cpu().data<bool>().ToArray() : null;
-                var stop = new bool[rows.Length];
-                for (int i = 0; i < rows.Length; i++)
+                qh[rows[i]].Add(qHalt[i]);
+                qc[rows[i]].Add(qCont[i]);
+                stop[i] = m == segments || halt.Rule switch
                 {
-                    qh[rows[i]].Add(qHalt[i]);
-                    qc[rows[i]].Add(qCont[i]);
-                    stop[i] = m == segments || halt.Rule switch
-                    {
-                        HaltRule.QValues => qHalt[i] > qCont[i],
-                        HaltRule.Confident => qHalt[i] >= logitThreshold,
-                        HaltRule.Stable => unchanged is not null && unchanged[i],
-                        _ => false,
-                    };
-                }
-                if (stop.Any(h => h))
-                {
-                    answer ??= Answer();
-                    var pred = answer.cpu();
-                    long s = pred.shape[1];
-                    var predData = pred.data<int>().ToArray();
-                    for (int i = 0; i < rows.Length; i++)
-                        if (stop[i])
-                            results[rows[i]] = new RowResult(predData.AsSpan((int)(i * s), (int)s).ToArray(), m, qh[rows[i]].ToArray(), qc[rows[i]].ToArray());
-                }
-                if (stop.All(h => h)) break;
-                if (stop.Any(h => h))
-                {
-                    var keep = tensor(Enumerable.Range(0, rows.Length).Where(i => !stop[i]).Select(i => (long)i).ToArray(), device: inputs.device);
-                    carry = new InnerCarry(seg.Carry.ZH.index_select(0, keep), seg.Carry.ZL.index_select(0, keep));
-                    x = x.index_select(0, keep);
-                    ids = ids.index_select(0, keep);
-                    active = active.index_select(0, keep);
-                    answer = answer?.index_select(0, keep);
-                }
-                else carry = seg.Carry;
-                foreach (var t in new[] { carry.ZH, carry.ZL, x, ids, active }) t.MoveToOuterDisposeScope();
-                previous = answer?.MoveToOuterDisposeScope();
+                    HaltRule.QValues => wants![i],
+                    HaltRule.Confident => qHalt[i] >= logitThreshold,
+                    HaltRule.Stable => unchanged is not null && unchanged[i],
+                    _ => false,
+                };
             }
+            observer?.OnSegment(new SegmentReport(m, rows, seg, stop));
+            if (stop.Any(h => h))
+            {
+                answer ??= Answer();
+                var pred = answer.cpu();
+                long s = pred.shape[1];
+                var predData = pred.data<int>().ToArray();
+                for (int i = 0; i < rows.Length; i++)
+                    if (stop[i])
+                        results[rows[i]] = new RowResult(predData.AsSpan((int)(i * s), (int)s).ToArray(), m, qh[rows[i]].ToArray(), qc[rows[i]].ToArray());
+            }
+            if (stop.All(h => h)) break;
+            if (stop.Any(h => h))
+            {
+                var keepIdx = Enumerable.Range(0, rows.Length).Where(i => !stop[i]).ToArray();
+                var keep = tensor(keepIdx.Select(i => (long)i).ToArray(), device: inputs.device);
+                carry = new InnerCarry(seg.Carry.ZH.index_select(0, keep), seg.Carry.ZL.index_select(0, keep));
+                x = x.index_select(0, keep);
+                ids = ids.index_select(0, keep);
+                answer = answer?.index_select(0, keep);
+                rows = keepIdx.Select(i => rows[i]).ToArray();
+            }
+            else carry = seg.Carry;
+            foreach (var t in new[] { carry.ZH, carry.ZL, x, ids }) t.MoveToOuterDisposeScope();
+            previous = answer?.MoveToOuterDisposeScope();
         }
-        finally { model.train(wasTraining); }
         return results.Select(r => r!).ToArray();
     }
 }

@@ -52,17 +52,20 @@ public sealed class ActCarry : IDisposable
 public sealed record ActOutput(Tensor Logits, Tensor QHalt, Tensor QContinue, Tensor? TargetQContinue);
 
 /// <summary>
-/// The ACT wrapper (the reference's HierarchicalReasoningModel_ACTV1): deep supervision over segments with Q-learned
-/// halting. One call = one segment. Named "model" in reference checkpoints, with the inner model under "inner".
+/// The ACT wrapper (the reference's ..._ACTV1 classes): deep supervision over segments with Q-learned halting, around
+/// any architecture's <see cref="RecurrentCore"/>, chosen by the config. One call = one segment. Named "model" in
+/// reference checkpoints, with the core under "inner".
 /// </summary>
 public sealed class ActModel : nn.Module
 {
-    public readonly HrmInner inner;
-    public HrmConfig Config => inner.Config;
+    public readonly RecurrentCore inner;
+    public ModelConfig Config => inner.Config;
+    /// <summary>The device the model lives on.</summary>
+    public Device Device => inner.Device;
 
-    public ActModel(HrmConfig config, Generator? generator = null) : base(nameof(ActModel))
+    public ActModel(ModelConfig config, Generator? generator = null) : base(nameof(ActModel))
     {
-        inner = new HrmInner(config, generator);
+        inner = config.Validate().BuildCore(generator);
         register_module("inner", inner);
     }
 
@@ -75,10 +78,18 @@ public sealed class ActModel : nn.Module
             new PuzzleBatch(zeros_like(batch.Inputs), zeros_like(batch.Labels), zeros_like(batch.PuzzleIds)));
     }
 
+    /// <summary>The model's own ACT decision for each row (bool [B]): the architecture's halting rule on the Q values.
+    /// Training and inference's "q" rule both ask here.</summary>
+    public Tensor WantsToHalt(Tensor qHalt, Tensor qContinue) => Config.Halting switch
+    {
+        ActHalting.QHaltPositive => qHalt > 0,
+        _ => qHalt > qContinue,
+    };
+
     /// <summary>
-    /// One segment. In training (module.train()) with halt_max_steps &gt; 1, rows also halt when q_halt &gt; q_continue
-    /// (subject to exploration), and the Q-continue target is bootstrapped from one more no-gradient forward.
-    /// In evaluation every row runs exactly halt_max_steps segments.
+    /// One segment. In training (module.train()) with halt_max_steps &gt; 1, rows also halt by the architecture's
+    /// rule (<see cref="WantsToHalt"/>, subject to exploration), and with HRM's rule the Q-continue target is
+    /// bootstrapped from one more no-gradient forward. In evaluation every row runs exactly halt_max_steps segments.
     /// </summary>
     public (ActCarry Carry, ActOutput Output) forward(ActCarry carry, PuzzleBatch batch, Generator? generator = null)
     {
@@ -93,25 +104,28 @@ public sealed class ActModel : nn.Module
 
         var seg = inner.forward(innerCarry, data.Inputs, data.PuzzleIds);
 
-        Tensor halted, target;
+        Tensor halted;
+        Tensor? target = null;
         using (no_grad())
         {
             steps = steps + 1;
             var isLastStep = steps >= Config.HaltMaxSteps;
             halted = isLastStep;
-            target = null!;
             if (training && Config.HaltMaxSteps > 1)
             {
-                halted = halted | (seg.QHalt > seg.QContinue);
+                halted = halted | WantsToHalt(seg.QHalt, seg.QContinue);
 
                 // Exploration: some rows must run at least a random number of segments in {2..halt_max_steps}.
                 var explore = rand(seg.QHalt.shape, generator: generator, device: seg.QHalt.device) < Config.HaltExplorationProb;
                 var minHalt = explore * randint(2, Config.HaltMaxSteps + 1, steps.shape, generator: generator, dtype: int32, device: steps.device);
                 halted = halted & (steps >= minHalt);
 
-                // Bootstrapped target from the post-segment state, with this step's (not yet updated) weights.
-                var next = inner.forward(seg.Carry, data.Inputs, data.PuzzleIds);
-                target = sigmoid(where(isLastStep, next.QHalt, maximum(next.QHalt, next.QContinue)));
+                if (Config.Halting == ActHalting.QHaltAboveContinue)
+                {
+                    // Bootstrapped target from the post-segment state, with this step's (not yet updated) weights.
+                    var next = inner.forward(seg.Carry, data.Inputs, data.PuzzleIds);
+                    target = sigmoid(where(isLastStep, next.QHalt, maximum(next.QHalt, next.QContinue)));
+                }
             }
         }
         var newCarry = new ActCarry(seg.Carry, steps.to(int32), halted, data);

@@ -3,6 +3,13 @@ using static TorchSharp.torch;
 
 namespace Hrm.Model;
 
+/// <summary>What a transformer block needs to know, shared by every architecture: width, heads, SwiGLU expansion, norm eps.</summary>
+public sealed record BlockConfig(int HiddenSize, int NumHeads, double Expansion, double RmsNormEps)
+{
+    /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
+    public int SwiGluIntermediate => SwiGlu.IntermediateSize(HiddenSize, Expansion);
+}
+
 /// <summary>
 /// A post-norm transformer block: h = rmsnorm(h + attn(h)); h = rmsnorm(h + mlp(h)). Post-norm (not pre-norm) is the
 /// reference's choice: the recurrent state is re-normalised after every block, which keeps it bounded across cycles.
@@ -13,7 +20,7 @@ public sealed class HrmBlock : nn.Module
     public readonly SwiGlu mlp;
     readonly double eps;
 
-    public HrmBlock(HrmConfig c, Generator? generator) : base(nameof(HrmBlock))
+    public HrmBlock(BlockConfig c, Generator? generator) : base(nameof(HrmBlock))
     {
         self_attn = new Attention(c.HiddenSize, c.NumHeads, generator);
         mlp = new SwiGlu(c.HiddenSize, c.SwiGluIntermediate, generator);
@@ -34,7 +41,7 @@ public sealed class ReasoningModule : nn.Module
 {
     public readonly TorchSharp.Modules.ModuleList<HrmBlock> layers;
 
-    public ReasoningModule(HrmConfig c, int numLayers, Generator? generator) : base(nameof(ReasoningModule))
+    public ReasoningModule(BlockConfig c, int numLayers, Generator? generator) : base(nameof(ReasoningModule))
     {
         layers = nn.ModuleList(Enumerable.Range(0, numLayers).Select(_ => new HrmBlock(c, generator)).ToArray());
         register_module("layers", layers);

@@ -162,6 +162,14 @@ public sealed class SwiGlu : nn.Module
     public readonly CastedLinear gate_up_proj;   // hidden -> 2*inter
     public readonly CastedLinear down_proj;      // inter -> hidden
 
+    /// <summary>The reference's width rule: round(expansion * width * 2/3) (half to even, as Python) rounded up to a
+    /// multiple of 256.</summary>
+    public static int IntermediateSize(int width, double expansion)
+    {
+        int inner = (int)Math.Round(expansion * width * 2.0 / 3.0, MidpointRounding.ToEven);
+        return (inner + 255) / 256 * 256;
+    }
+
     public SwiGlu(int hidden, int intermediate, Generator? generator) : base(nameof(SwiGlu))
     {
         gate_up_proj = new CastedLinear(hidden, 2 * intermediate, bias: false, generator);

@@ -1,33 +1,34 @@
 namespace Hrm.Model;
 
-/// <summary>Analytic FLOP counts (multiply-add = 2 FLOPs) of HRM's segments, for throughput and utilisation figures.</summary>
+/// <summary>Analytic FLOP counts (multiply-add = 2 FLOPs) of a segment, for throughput and utilisation figures.</summary>
 public static class ModelCost
 {
     /// <summary>Forward FLOPs of one transformer block over a batch: projections, attention scores/values, SwiGLU.</summary>
-    public static double BlockForward(HrmConfig c, long batch)
+    public static double BlockForward(ModelConfig c, long batch)
     {
         double s = c.ModelSeqLen, d = c.HiddenSize, inter = c.SwiGluIntermediate, tokens = batch * s;
         return 2 * tokens * (4 * d * d + 3 * d * inter) + 4 * batch * s * s * d;
     }
 
-    static double Heads(HrmConfig c, long batch) => 2.0 * batch * c.SeqLen * c.HiddenSize * c.VocabSize + 2.0 * batch * c.HiddenSize * 2;
+    static double Heads(ModelConfig c, long batch) => 2.0 * batch * c.SeqLen * c.HiddenSize * c.VocabSize + 2.0 * batch * c.HiddenSize * 2;
 
-    /// <summary>Block forwards in one full segment (all H and L updates).</summary>
-    public static int BlocksPerSegment(HrmConfig c) => c.HCycles * c.LCycles * c.LLayers + c.HCycles * c.HLayers;
+    /// <summary>Block forwards in one full segment.</summary>
+    public static int BlocksPerSegment(ModelConfig c) => c.BlocksPerSegment;
 
     /// <summary>One inference segment.</summary>
-    public static double InferenceSegment(HrmConfig c, long batch) => BlockForward(c, batch) * BlocksPerSegment(c) + Heads(c, batch);
+    public static double InferenceSegment(ModelConfig c, long batch) => BlockForward(c, batch) * c.BlocksPerSegment + Heads(c, batch);
 
     /// <summary>
-    /// One training step: the segment's no-gradient updates, the last L and H update forward and backward (backward = 2x
-    /// forward), the heads forward and backward, and the extra no-gradient forward for the Q-continue target.
+    /// One training step: the segment's no-gradient updates, the gradient-carrying updates forward and backward
+    /// (backward = 2x forward), the heads forward and backward, and (HRM's halting) the extra no-gradient forward for
+    /// the Q-continue target.
     /// </summary>
-    public static double TrainStep(HrmConfig c, long batch)
+    public static double TrainStep(ModelConfig c, long batch)
     {
-        int gradBlocks = c.LLayers + c.HLayers;
-        int noGradBlocks = BlocksPerSegment(c) - gradBlocks;
+        int gradBlocks = c.GradientBlocksPerSegment;
+        int noGradBlocks = c.BlocksPerSegment - gradBlocks;
         double segment = BlockForward(c, batch) * (noGradBlocks + 3 * gradBlocks) + 3 * Heads(c, batch);
-        double target = c.HaltMaxSteps > 1 ? InferenceSegment(c, batch) : 0;
+        double target = c.HaltMaxSteps > 1 && c.Halting == ActHalting.QHaltAboveContinue ? InferenceSegment(c, batch) : 0;
         return segment + target;
     }
 }

@@ -9,7 +9,7 @@ namespace Hrm.Training;
 /// Per element, in float32: p *= 1 - lr*wd; m = lerp(m, g, 1-b1); v = lerp(v, g^2, 1-b2);
 /// p -= (lr / bc1) * atan2(m, sqrt(v) / sqrt(bc2)).
 /// </summary>
-public sealed class AdamAtan2
+public sealed class AdamAtan2 : IDisposable
 {
     readonly IReadOnlyList<(string Name, Tensor Param)> parameters;
     readonly Dictionary<string, (Tensor M, Tensor V)> state = new();
@@ -46,6 +46,13 @@ public sealed class AdamAtan2
             s.V.lerp_(g.square(), 1 - Beta2);
             p.add_(atan2(s.M, s.V.sqrt() / Math.Sqrt(bc2)), alpha: -(LearningRate / bc1));
         }
+    }
+
+    /// <summary>Frees the moment tensors (native memory).</summary>
+    public void Dispose()
+    {
+        foreach (var (m, v) in state.Values) { m.Dispose(); v.Dispose(); }
+        state.Clear();
     }
 
     public void ZeroGrad()

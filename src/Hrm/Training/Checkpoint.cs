@@ -10,15 +10,15 @@ namespace Hrm.Training;
 public sealed record RunPosition(long Step, long TotalSteps, long BatchesConsumed, double ElapsedSeconds);
 
 /// <summary>
-/// Checkpoints of a training run. A checkpoint is a folder RUN/checkpoints/step_NNNNNNN holding
+/// Checkpoints of a training run (the model folder of <see cref="ModelStore"/> plus what resuming needs). A checkpoint is a folder RUN/checkpoints/step_NNNNNNN holding
 /// model.safetensors (reference tensor names, so the authors' code can load it), config.json (the model config in the
 /// reference's format), train_config.json, and for resume optimizer.safetensors (Adam moments, the ACT carry, the
 /// exploration RNG) and position.json. Folders are written under a temporary name and renamed when complete.
 /// </summary>
 public static class Checkpoint
 {
-    public const string ModelFile = "model.safetensors";
-    public const string ConfigFile = "config.json";
+    public const string ModelFile = ModelStore.ModelFile;
+    public const string ConfigFile = ModelStore.ConfigFile;
     public const string TrainConfigFile = "train_config.json";
     public const string OptimizerFile = "optimizer.safetensors";
     public const string PositionFile = "position.json";
@@ -32,8 +32,7 @@ public static class Checkpoint
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
 
-        StateDictIO.Save(Path.Combine(tmp, ModelFile), ReferenceNames.Export(state.Model));
-        ConfigJson.Save(Path.Combine(tmp, ConfigFile), state.Model.Config);
+        ModelStore.Save(tmp, state.Model);
         File.WriteAllText(Path.Combine(tmp, TrainConfigFile), trainConfig.ToJson());
 
         var opt = state.Adam.StateDict().ToDictionary(kv => "adam." + kv.Key, kv => kv.Value);
@@ -53,55 +52,7 @@ public static class Checkpoint
     }
 
     /// <summary>The newest complete checkpoint folder of a run, or null.</summary>
-    public static string? Latest(string runDir)
-    {
-        var root = Path.Combine(runDir, "checkpoints");
-        if (!Directory.Exists(root)) return null;
-        return Directory.GetDirectories(root, "step_*")
-            .Where(d => !d.EndsWith(".tmp") && File.Exists(Path.Combine(d, ModelFile)))
-            .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
-    }
-
-    /// <summary>
-    /// Resolves what a user passed as --checkpoint: a run folder (its latest checkpoint), a checkpoint folder, or a weights
-    /// file (.safetensors or .pt) with config.json beside it unless <paramref name="configPath"/> is given.
-    /// </summary>
-    public static (string Weights, string Config) Resolve(string path, string? configPath = null)
-    {
-        string dir;
-        string weights;
-        if (Directory.Exists(path))
-        {
-            dir = File.Exists(Path.Combine(path, ModelFile)) ? path
-                : Latest(path) ?? throw new HrmException($"{path}: no checkpoint found (expected {ModelFile} or checkpoints/step_*/)");
-            weights = Path.Combine(dir, ModelFile);
-        }
-        else if (File.Exists(path))
-        {
-            weights = path;
-            dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        }
-        else throw new HrmException($"{path}: checkpoint not found");
-        var config = configPath ?? Path.Combine(dir, ConfigFile);
-        if (!File.Exists(config)) throw new HrmException($"{config}: model config not found (pass --config)");
-        return (weights, config);
-    }
-
-    /// <summary>
-    /// Loads a model for inference from anything <see cref="Resolve"/> accepts; <paramref name="forwardDtype"/>
-    /// overrides the config's forward_dtype (the weights stay float32 either way).
-    /// </summary>
-    public static ActModel LoadModel(string path, string? configPath = null, Device? device = null, string? forwardDtype = null)
-    {
-        var (weights, config) = Resolve(path, configPath);
-        var cfg = ConfigJson.Load(config);
-        if (forwardDtype is not null) cfg = (cfg with { ForwardDtype = forwardDtype }).Validate();
-        var model = new ActModel(cfg);
-        ReferenceNames.Import(model, StateDictIO.Load(weights), weights);
-        if (device is not null) model.to(device);
-        model.eval();
-        return model;
-    }
+    public static string? Latest(string runDir) => ModelStore.LatestCheckpoint(runDir);
 
     /// <summary>Restores weights, optimizer, carry and RNG from a checkpoint folder into a freshly built state.</summary>
     public static RunPosition Restore(string checkpointDir, TrainState state)
@@ -114,7 +65,7 @@ public static class Checkpoint
         if (opt.TryGetValue("generator", out var g)) state.Generator.set_state(g);
         if (opt.ContainsKey("carry.z_H"))
         {
-            var device = state.Model.inner.H_init.device;
+            var device = state.Model.Device;
             Tensor T(string k) => opt.TryGetValue(k, out var t) ? t.to(device) : throw new HrmException($"{optPath}: missing '{k}'");
             var carry = new ActCarry(new InnerCarry(T("carry.z_H"), T("carry.z_L")), T("carry.steps"), T("carry.halted").to(ScalarType.Bool),
                 new PuzzleBatch(T("carry.inputs"), T("carry.labels"), T("carry.puzzle_identifiers")));

@@ -91,7 +91,7 @@ public sealed record TrainConfig
     static void ApplyOverride(JsonObject root, string assignment)
     {
         int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new HrmException($"--set expects key=value, got '{assignment}'");
+        if (eq <= 0) throw new HrmException($"an override must be key=value, got '{assignment}'");
         var keys = assignment[..eq].Trim().Split('.');
         var text = assignment[(eq + 1)..].Trim();
         JsonNode? value;
@@ -126,9 +126,10 @@ public sealed record TrainConfig
     }
 
     /// <summary>The model configuration for a dataset: "arch" plus the dataset-derived fields.</summary>
-    public HrmConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
+    public ModelConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
     {
         var arch = (JsonObject)Arch.DeepClone();
+        if (train.Task is not null) arch["task"] = train.Task;
         arch["vocab_size"] = train.VocabSize;
         arch["seq_len"] = train.SeqLen;
         arch["num_puzzle_identifiers"] = train.NumPuzzleIdentifiers;

@@ -43,7 +43,7 @@ public sealed class TrainState : IDisposable
         TotalSteps = totalSteps;
         Generator = generator;
         Adam = new AdamAtan2(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), settings.Lr, settings.Beta1, settings.Beta2, settings.WeightDecay);
-        if (model.inner.puzzle_emb is PuzzleEmbedding pe)
+        if (model.inner.PuzzleEmbedding is PuzzleEmbedding pe)
             PuzzleEmbOptimizer = new SignSgd(pe, settings.PuzzleEmbLr, settings.PuzzleEmbWeightDecay);
     }
 
@@ -51,16 +51,37 @@ public sealed class TrainState : IDisposable
         Schedule.LearningRate(Step, baseLr, Settings.LrWarmupSteps, TotalSteps, Settings.LrMinRatio);
 
     /// <summary>
-    /// One training segment on <paramref name="batch"/> (always a full batch of global_batch_size rows): forward with the
-    /// carried state, backward of total / global_batch_size, sign-SGD then Adam-atan2 at the scheduled learning rates.
-    /// Returns the metric sums (see <see cref="ActLoss.ToMetrics"/>), or null when the step budget is exhausted.
+    /// One training segment on <paramref name="batch"/> (always a full batch of global_batch_size rows):
+    /// <see cref="ForwardBackward"/> then <see cref="Update"/>. Returns the loss terms and metric sums, or null when the
+    /// step budget is exhausted.
     /// </summary>
-    public Tensor? TrainBatch(PuzzleBatch batch)
+    public ActLossResult? TrainBatch(PuzzleBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var result = ForwardBackward(batch);
+        if (result is null) return null;
+        Update();
+        return result.Loss.MoveToOuter();
+    }
+
+    /// <summary>The forward/backward half of a step: what it computed, for inspection before <see cref="Update"/>.</summary>
+    /// <param name="Carry">The carry after this segment (committed by <see cref="Update"/>).</param>
+    /// <param name="Loss">Loss terms and metric sums, summed over micro-batches.</param>
+    /// <param name="Output">The ACT output, when the batch ran in one piece (no micro-batches).</param>
+    public sealed record Forward(ActCarry Carry, ActLossResult Loss, ActOutput? Output);
+
+    Forward? pending;
+
+    /// <summary>
+    /// Advances the step counter and, within the budget, runs the segment forward with the carried state and
+    /// backpropagates total / global_batch_size, leaving the gradients on the parameters (and the puzzle embedding's
+    /// local rows). Returns null past the budget (the reference skips such steps).
+    /// </summary>
+    public Forward? ForwardBackward(PuzzleBatch batch)
     {
         Step++;
         if (Step > TotalSteps) return null;
         Model.train();
-        using var scope = NewDisposeScope();
         // The carry outlives every dispose scope of the caller: it is owned (and disposed) by this state.
         Carry ??= Model.InitialCarry(batch).Detach();
 
@@ -69,19 +90,29 @@ public sealed class TrainState : IDisposable
         // memory. The loss is still divided by the full batch size, as the reference does.
         int chunk = MicroBatchSize is int mb && mb > 0 && mb < batch.Size ? mb : (int)batch.Size;
         var carries = new List<ActCarry>();
-        Tensor? metrics = null;
+        ActLossResult? loss = null;
+        ActOutput? output = null;
         for (long start = 0; start < batch.Size; start += chunk)
         {
             long len = Math.Min(chunk, batch.Size - start);
             var (carryIn, part) = chunk == batch.Size ? (Carry, batch) : (Carry.Rows(start, len), batch.Rows(start, len));
-            var (carryOut, output) = Model.forward(carryIn, part, Generator);
-            var (total, sums) = ActLoss.Compute(carryOut, output, Model.Config.Loss);
-            (total / batch.Size).backward();
-            metrics = metrics is null ? sums : metrics + sums;
+            var (carryOut, o) = Model.forward(carryIn, part, Generator);
+            var l = ActLoss.Compute(carryOut, o, Model.Config.Loss);
+            (l.Total / batch.Size).backward();
+            loss = loss is null ? l : loss.Add(l);
             carries.Add(carryOut);
+            if (chunk == batch.Size) output = o;
         }
-        var carry = carries.Count == 1 ? carries[0] : ActCarry.Concat(carries);
+        pending = new Forward(carries.Count == 1 ? carries[0] : ActCarry.Concat(carries), loss!, output);
+        return pending;
+    }
 
+    /// <summary>The update half of a step: sign-SGD on the puzzle rows, then Adam-atan2, at the scheduled learning
+    /// rates; then the step's carry replaces the old one.</summary>
+    public void Update()
+    {
+        var step = pending ?? throw new InvalidOperationException("Update without ForwardBackward");
+        pending = null;
         if (PuzzleEmbOptimizer is not null)
         {
             PuzzleEmbOptimizer.LearningRate = LearningRate(Settings.PuzzleEmbLr);
@@ -92,9 +123,8 @@ public sealed class TrainState : IDisposable
         Adam.Step();
         Adam.ZeroGrad();
 
-        Carry.Dispose();
-        Carry = carry.Detach();
-        return metrics!.MoveToOuterDisposeScope();
+        Carry?.Dispose();
+        Carry = step.Carry.Detach();
     }
 
     /// <summary>Replaces the carry (resume from a checkpoint).</summary>
@@ -111,5 +141,9 @@ public sealed class TrainState : IDisposable
         Carry = null;
     }
 
-    public void Dispose() => ResetCarry();
+    public void Dispose()
+    {
+        ResetCarry();
+        Adam.Dispose();
+    }
 }

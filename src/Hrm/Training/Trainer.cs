@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using Hrm.Data;
 using Hrm.Evaluation;
 using Hrm.Model;
+using Hrm.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,11 +21,23 @@ public sealed record TrainProgress(long Step, long TotalSteps, double Lr, Segmen
     public double ExactAccuracy => Sums.ExactAccuracy / Count;
     public double QHaltAccuracy => Sums.QHaltAccuracy / Count;
     public double MeanSteps => Sums.Steps / Count;
+
+    /// <summary>The logged scalars under the reference's names.</summary>
+    public IEnumerable<(string Name, double Value)> Scalars() =>
+    [
+        ("train/lm_loss", LmLoss), ("train/q_halt_loss", QHaltLoss), ("train/q_continue_loss", QContinueLoss),
+        ("train/accuracy", TokenAccuracy), ("train/exact_accuracy", ExactAccuracy), ("train/q_halt_accuracy", QHaltAccuracy),
+        ("train/steps", MeanSteps), ("train/lr", Lr), ("train/examples_per_s", ExamplesPerSecond),
+    ];
 }
 
-public sealed record EvalReport(long Step, IReadOnlyDictionary<string, SetMetrics> Sets, bool Final);
+public sealed record EvalReport(long Step, IReadOnlyDictionary<string, SetMetrics> Sets, bool Final)
+{
+    /// <summary>Wall time of the run when the evaluation finished.</summary>
+    public TimeSpan Elapsed { get; init; }
+}
 
-/// <summary>Receives what a training run reports; the CLI renders it, tests ignore it.</summary>
+/// <summary>Receives what a training run reports; the CLI renders it, the run's logs write it, tests ignore it.</summary>
 public interface ITrainingObserver
 {
     void OnStart(string message) { }
@@ -45,48 +57,50 @@ public sealed class Trainer
 {
     readonly TrainConfig config;
     readonly string dataDir, runDir;
-    readonly ITrainingObserver observer;
+    readonly ITrainingObserver user;
 
     public Trainer(TrainConfig config, string dataDir, string runDir, ITrainingObserver? observer = null)
     {
         this.config = config;
         this.dataDir = dataDir;
         this.runDir = runDir;
-        this.observer = observer ?? new NullObserver();
+        user = observer ?? new TrainingObservers([]);
     }
 
-    sealed class NullObserver : ITrainingObserver { }
+    /// <summary>The dataset as training sees it: the train set, the test sets (read once) and the model config for them.</summary>
+    sealed record Data(PuzzleSet Train, IReadOnlyList<PuzzleSet> Test, ModelConfig Model, DatasetMetadata TrainMeta);
 
-    public static Device ParseDevice(string device)
+    Data LoadData()
     {
-        if (device.StartsWith("cuda") && !cuda.is_available())
-            throw new HrmException($"device '{device}' requested but CUDA is not available (this build uses the CPU libtorch; see README, CUDA)");
-        return new Device(device);
+        if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
+        var trainMeta = PuzzleDatasetDirectory.ReadMetadata(dataDir, "train");
+        var test = PuzzleSet.ReadAll(dataDir, "test");
+        if (test.Count == 0) throw new HrmException($"{dataDir}: the test split has no sets");
+        var testMeta = test[0].Metadata;
+        if (testMeta.VocabSize != trainMeta.VocabSize || testMeta.SeqLen != trainMeta.SeqLen)
+            throw new HrmException($"{dataDir}: train and test splits disagree on vocab_size/seq_len");
+        var modelConfig = config.ModelConfig(trainMeta);
+        return new Data(PuzzleSet.Read(dataDir, "train", trainMeta), test, modelConfig, trainMeta);
     }
 
     public TrainResult Run(bool resume = false, CancellationToken cancel = default)
     {
-        if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
-        var trainMeta = PuzzleDatasetDirectory.ReadMetadata(dataDir, "train");
-        var testMeta = PuzzleDatasetDirectory.ReadMetadata(dataDir, "test");
-        var modelConfig = config.ModelConfig(trainMeta);
-        if (testMeta.VocabSize != trainMeta.VocabSize || testMeta.SeqLen != trainMeta.SeqLen)
-            throw new HrmException($"{dataDir}: train and test splits disagree on vocab_size/seq_len");
-        var trainSet = new SplitSet("all", PuzzleDatasetDirectory.ReadSet(dataDir, "train", trainMeta.Sets[0]), trainMeta);
-
-        NativeAllocator.Tune();
-        set_num_threads(config.Threads > 0 ? config.Threads : Environment.ProcessorCount);
-        var device = ParseDevice(config.Device);
+        var data = LoadData();
+        TorchRuntime.Configure(config.Threads);
+        var device = TorchRuntime.ParseDevice(config.Device);
         manual_seed(config.Seed);
         Directory.CreateDirectory(runDir);
         File.WriteAllText(Path.Combine(runDir, Checkpoint.TrainConfigFile), (config with { DataPath = Path.GetFullPath(dataDir) }).ToJson());
 
+        using var jsonl = new JsonlMetricsLog(Path.Combine(runDir, "metrics.jsonl"), append: resume);
+        var observer = new TrainingObservers([user, jsonl, new TensorBoardLog(Path.Combine(runDir, "tensorboard"))]);
+        var modelConfig = data.Model;
         if (modelConfig.ForwardDtype == "bfloat16" && device.type == DeviceType.CPU && !CpuFeatures.HasNativeBf16)
-            observer.OnStart("warning: this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider --set arch.forward_dtype=float32");
-        var initGenerator = new Generator((ulong)config.Seed);
-        using var model = new ActModel(modelConfig, initGenerator);
+            observer.OnStart("warning: this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider arch.forward_dtype float32 (--set arch.forward_dtype=float32)");
+
+        using var model = new ActModel(modelConfig, new Generator((ulong)config.Seed));
         model.to(device);
-        long referenceTotal = (long)(config.Epochs * trainMeta.TotalGroups * trainMeta.MeanPuzzleExamples / config.GlobalBatchSize);
+        long referenceTotal = (long)(config.Epochs * data.TrainMeta.TotalGroups * data.TrainMeta.MeanPuzzleExamples / config.GlobalBatchSize);
         long totalSteps = config.MaxSteps ?? referenceTotal;
         using var state = new TrainState(model, config.Optimizer, totalSteps, new Generator((ulong)config.Seed + 1, device))
         {
@@ -103,24 +117,38 @@ public sealed class Trainer
         }
 
         long epochsPerIteration = config.EvalInterval ?? config.Epochs;
-        var sampler = new TrainSampler(trainSet, config.GlobalBatchSize, config.Seed, (int)Math.Min(epochsPerIteration, 1_000_000));
-        observer.OnStart($"model: {model.parameters().Sum(p => p.numel()):N0} parameters, {modelConfig.HLayers}+{modelConfig.LLayers} layers, hidden {modelConfig.HiddenSize}, " +
-                         $"{modelConfig.HCycles}x{modelConfig.LCycles} cycles, halt_max_steps {modelConfig.HaltMaxSteps}, {modelConfig.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
-
-        using var log = new StreamWriter(Path.Combine(runDir, "metrics.jsonl"), append: resume);
-        var tb = utils.tensorboard.SummaryWriter(Path.Combine(runDir, "tensorboard"));
+        var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(epochsPerIteration, 1_000_000));
+        observer.OnStart($"model: {modelConfig.Architecture.Name}, {model.parameters().Sum(p => p.numel()):N0} parameters, {Describe(modelConfig)}; " +
+                         $"{totalSteps:N0} steps of batch {config.GlobalBatchSize}");
 
         var clock = Stopwatch.StartNew();
         double elapsedBefore = position.ElapsedSeconds;
+        TimeSpan Elapsed() => TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds);
         long batches = position.BatchesConsumed;
         EvalReport? lastEval = null;
         string? lastCheckpoint = null;
         long savedStep = -1;   // the step of lastCheckpoint
         bool stopped = false;
-        var window = Stopwatch.StartNew();
-        long windowSteps = 0;
-        SegmentMetrics windowSums = SegmentMetrics.Zero;
+        var window = new LogWindow();
         int lastIteration = -1;
+
+        void Save()
+        {
+            if (savedStep == state.Step) return;
+            lastCheckpoint = Checkpoint.Save(runDir, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed().TotalSeconds));
+            savedStep = state.Step;
+            observer.OnCheckpoint(lastCheckpoint);
+        }
+
+        void Evaluate(bool final)
+        {
+            var opts = new EvalOptions { BatchSize = config.GlobalBatchSize, MaxExamples = final ? null : config.EvalMaxExamples, Device = device };
+            var sets = Evaluator.Evaluate(model, data.Test, opts);
+            lastEval = new EvalReport(state.Step, sets, final) { Elapsed = Elapsed() };
+            observer.OnEvaluation(lastEval);
+            // The reference saves a checkpoint at every evaluation when checkpoint_every_eval is set (its default).
+            if (config.CheckpointEveryEval && !final) Save();
+        }
 
         // Batches are prepared on a background thread so the step never waits for the sampler.
         using var queue = new BlockingCollection<(int Iteration, HostBatch Batch)>(boundedCapacity: 4);
@@ -136,64 +164,25 @@ public sealed class Trainer
             finally { queue.CompleteAdding(); }
         });
 
-        void Evaluate(bool final)
-        {
-            var opts = new EvalOptions { BatchSize = config.GlobalBatchSize, MaxExamples = final ? null : config.EvalMaxExamples, Device = device };
-            var sets = Evaluator.Evaluate(model, dataDir, opts);
-            lastEval = new EvalReport(state.Step, sets, final);
-            foreach (var (name, m) in sets)
-            {
-                log.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-                {
-                    ["kind"] = "eval", ["step"] = state.Step, ["set"] = name, ["count"] = m.Count, ["exact_accuracy"] = m.ExactAccuracy,
-                    ["token_accuracy"] = m.TokenAccuracy, ["mean_segments"] = m.MeanSegments, ["q_halt_accuracy"] = m.QHaltAccuracy,
-                    ["elapsed_s"] = elapsedBefore + clock.Elapsed.TotalSeconds,
-                }));
-                tb.add_scalar($"eval/{name}/exact_accuracy", (float)m.ExactAccuracy, (int)state.Step);
-                tb.add_scalar($"eval/{name}/token_accuracy", (float)m.TokenAccuracy, (int)state.Step);
-                tb.add_scalar($"eval/{name}/mean_segments", (float)m.MeanSegments, (int)state.Step);
-            }
-            log.Flush();
-            observer.OnEvaluation(lastEval);
-        }
-
-        void Save()
-        {
-            lastCheckpoint = Checkpoint.Save(runDir, state, config, new RunPosition(state.Step, totalSteps, batches, elapsedBefore + clock.Elapsed.TotalSeconds));
-            savedStep = state.Step;
-            observer.OnCheckpoint(lastCheckpoint);
-        }
-
         try
         {
             while (state.Step < totalSteps)
             {
                 if (cancel.IsCancellationRequested) { stopped = true; break; }
-                if (config.MaxMinutes is double mm && elapsedBefore + clock.Elapsed.TotalSeconds >= mm * 60) { stopped = true; break; }
+                if (config.MaxMinutes is double mm && Elapsed().TotalMinutes >= mm) { stopped = true; break; }
                 var (iteration, host) = queue.Take(cancel);
                 batches++;
                 if (lastIteration != -1 && iteration != lastIteration && config.EvalInterval is not null) Evaluate(false);
                 lastIteration = iteration;
 
                 using var scope = NewDisposeScope();
-                var batch = ToDevice(host, device);
-                var sums = state.TrainBatch(batch);
-                if (sums is null) break;
-                windowSteps++;
-                bool logNow = state.Step % config.LogEverySteps == 0 || state.Step == totalSteps;
-                windowSums = windowSums.Add(ActLoss.ToMetrics(sums));
-                if (logNow)
+                var loss = state.TrainBatch(ToDevice(host, device));
+                if (loss is null) break;
+                window.Add(loss.ToMetrics());
+                if (state.Step % config.LogEverySteps == 0 || state.Step == totalSteps)
                 {
-                    double secs = window.Elapsed.TotalSeconds;
-                    double sps = windowSteps / Math.Max(secs, 1e-9);
-                    var avg = new SegmentMetrics(windowSums.Count, windowSums.Accuracy, windowSums.ExactAccuracy, windowSums.QHaltAccuracy, windowSums.Steps,
-                        windowSums.LmLoss / windowSteps, windowSums.QHaltLoss / windowSteps, windowSums.QContinueLoss / windowSteps);
-                    var lr = state.LearningRate(config.Lr);
-                    var progress = new TrainProgress(state.Step, totalSteps, lr, avg, config.GlobalBatchSize, sps, sps * config.GlobalBatchSize,
-                        TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds), TimeSpan.FromSeconds((totalSteps - state.Step) / Math.Max(sps, 1e-9)));
-                    WriteStep(log, tb, progress);
+                    var progress = window.Progress(state.Step, totalSteps, state.LearningRate(config.Lr), config.GlobalBatchSize, Elapsed());
                     observer.OnStep(progress);
-                    window.Restart(); windowSteps = 0; windowSums = SegmentMetrics.Zero;
                 }
                 if (config.EvalEverySteps is long every && state.Step % every == 0 && state.Step < totalSteps) Evaluate(false);
                 if (config.CheckpointEverySteps is long ck && state.Step % ck == 0) Save();
@@ -206,23 +195,32 @@ public sealed class Trainer
             try { producer.Wait(); } catch (AggregateException) { }
         }
 
-        if (savedStep != state.Step) Save();
+        Save();
         if (!cancel.IsCancellationRequested) Evaluate(final: true);
-        return new TrainResult(state.Step, TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds), lastEval, lastCheckpoint, stopped);
+        return new TrainResult(state.Step, Elapsed(), lastEval, lastCheckpoint, stopped);
     }
 
-    static void WriteStep(StreamWriter log, TorchSharp.Modules.SummaryWriter tb, TrainProgress p)
+    static string Describe(ModelConfig c) =>
+        $"{c.HLayers}+{c.LLayers} layers, hidden {c.HiddenSize}, {c.HCycles}x{c.LCycles} cycles, halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}";
+
+    /// <summary>Step metrics accumulated between two log lines, averaged per step when logged.</summary>
+    sealed class LogWindow
     {
-        var values = new Dictionary<string, double>
+        readonly Stopwatch clock = Stopwatch.StartNew();
+        long steps;
+        SegmentMetrics sums = SegmentMetrics.Zero;
+
+        public void Add(SegmentMetrics m) { sums = sums.Add(m); steps++; }
+
+        public TrainProgress Progress(long step, long totalSteps, double lr, int batchSize, TimeSpan elapsed)
         {
-            ["train/lm_loss"] = p.LmLoss, ["train/q_halt_loss"] = p.QHaltLoss, ["train/q_continue_loss"] = p.QContinueLoss,
-            ["train/accuracy"] = p.TokenAccuracy, ["train/exact_accuracy"] = p.ExactAccuracy, ["train/q_halt_accuracy"] = p.QHaltAccuracy,
-            ["train/steps"] = p.MeanSteps, ["train/lr"] = p.Lr, ["train/examples_per_s"] = p.ExamplesPerSecond,
-        };
-        var record = new Dictionary<string, object> { ["kind"] = "train", ["step"] = p.Step, ["elapsed_s"] = p.Elapsed.TotalSeconds };
-        foreach (var (k, v) in values) { record[k] = v; tb.add_scalar(k, (float)v, (int)p.Step); }
-        log.WriteLine(JsonSerializer.Serialize(record));
-        log.Flush();
+            double sps = steps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            var avg = sums with { LmLoss = sums.LmLoss / steps, QHaltLoss = sums.QHaltLoss / steps, QContinueLoss = sums.QContinueLoss / steps };
+            var progress = new TrainProgress(step, totalSteps, lr, avg, batchSize, sps, sps * batchSize, elapsed,
+                TimeSpan.FromSeconds((totalSteps - step) / Math.Max(sps, 1e-9)));
+            clock.Restart(); steps = 0; sums = SegmentMetrics.Zero;
+            return progress;
+        }
     }
 
     public static PuzzleBatch ToDevice(HostBatch b, Device device) => new(

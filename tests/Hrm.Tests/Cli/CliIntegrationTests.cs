@@ -81,12 +81,12 @@ public sealed class CliIntegrationTests(TinyRunFixture run) : IClassFixture<Tiny
         Assert.Equal(4, res.GetProperty("cells").GetArrayLength());
 
         using var solver = Solver.Load(run.Run);
-        Assert.Equal(PuzzleTask.Sudoku, solver.Task);
+        Assert.Equal("sudoku", solver.Task.Name);
         var answer = solver.SolveSudoku(Puzzle4);
         Assert.Equal(res.GetProperty("answer").GetString(), answer.Text);
         Assert.Equal(res.GetProperty("valid").GetBoolean(), answer.Valid);
         Assert.Equal(answer.QHalt[0], res.GetProperty("q_halt")[0].GetSingle(), 4);
-        Assert.Equal(Solver.SudokuProblem(SudokuShape.Size4, SudokuShape.Size4.Parse(Puzzle4), answer.Cells) is null, answer.Valid);
+        Assert.Equal(new Hrm.Tasks.Sudoku.SudokuTask(SudokuShape.Size4).Problem(SudokuShape.Size4.Parse(Puzzle4), answer.Cells) is null, answer.Valid);
 
         using var early = Solver.Load(run.Run, options: new SolverOptions { EarlyExit = true, MaxSegments = 1 });
         var one = early.SolveSudoku(Puzzle4.Replace('.', '0'));

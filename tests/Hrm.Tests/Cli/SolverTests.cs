@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hrm.Evaluation;
 using Hrm.Interop;
 using Hrm.Model;
+using Hrm.Tasks;
 using Hrm.Tasks.Maze;
 using Hrm.Tasks.Sudoku;
 
@@ -34,16 +35,20 @@ public sealed class SolverTests : IDisposable
     }
 
     [Theory]
-    [InlineData(16, 6, PuzzleTask.Sudoku)]
-    [InlineData(36, 8, PuzzleTask.Sudoku)]
-    [InlineData(81, 11, PuzzleTask.Sudoku)]
-    [InlineData(81, 6, PuzzleTask.Maze)]
-    [InlineData(900, 6, PuzzleTask.Maze)]
-    [InlineData(900, 12, PuzzleTask.Arc)]
+    [InlineData(16, 6, "sudoku")]
+    [InlineData(36, 8, "sudoku")]
+    [InlineData(81, 11, "sudoku")]
+    [InlineData(81, 6, "maze")]
+    [InlineData(900, 6, "maze")]
+    [InlineData(900, 12, "arc")]
     [InlineData(81, 12, null)]
     [InlineData(40, 6, null)]
-    public void Task_follows_from_seq_len_and_vocab(int seqLen, int vocab, PuzzleTask? expected) =>
-        Assert.Equal(expected, Solver.TaskOf(new HrmConfig { SeqLen = seqLen, VocabSize = vocab }));
+    public void Task_of_an_unrecorded_checkpoint_follows_from_seq_len_and_vocab(int seqLen, int vocab, string? expected)
+    {
+        Assert.Equal(expected, PuzzleTask.Infer(seqLen, vocab)?.Name);
+        if (expected is null) Assert.Throws<HrmException>(() => Solver.TaskOf(new HrmConfig { SeqLen = seqLen, VocabSize = vocab }));
+        else Assert.Equal(expected, Solver.TaskOf(new HrmConfig { SeqLen = seqLen, VocabSize = vocab }).Name);
+    }
 
     [Fact]
     public void Sudoku_rule_check_accepts_the_solution_and_names_each_fault()
@@ -51,14 +56,14 @@ public sealed class SolverTests : IDisposable
         var shape = SudokuShape.Size9;
         var puzzle = shape.Parse("53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79");
         var solution = new SudokuSolver(shape).SolveUnique(puzzle)!;
-        Assert.Null(Solver.SudokuProblem(shape, puzzle, solution));
+        Assert.Null(new SudokuTask(shape).Problem(puzzle, solution));
         var blank = (int[])solution.Clone(); blank[3] = 0;
-        Assert.Equal("1 cell(s) left blank", Solver.SudokuProblem(shape, puzzle, blank));
+        Assert.Equal("1 cell(s) left blank", new SudokuTask(shape).Problem(puzzle, blank));
         var swapped = (int[])solution.Clone(); (swapped[0], swapped[1]) = (swapped[1], swapped[0]);   // rows still fine, columns not
-        Assert.Equal("a row, column or box repeats a digit", Solver.SudokuProblem(shape, puzzle, swapped));
+        Assert.Equal("a row, column or box repeats a digit", new SudokuTask(shape).Problem(puzzle, swapped));
         // A valid grid that is not this puzzle's: relabel digits 1 <-> 2.
         var relabelled = solution.Select(d => d == 1 ? 2 : d == 2 ? 1 : d).ToArray();
-        Assert.Equal("changes a given digit", Solver.SudokuProblem(shape, puzzle, relabelled));
+        Assert.Equal("changes a given digit", new SudokuTask(shape).Problem(puzzle, relabelled));
     }
 
     [Fact]
@@ -71,7 +76,7 @@ public sealed class SolverTests : IDisposable
         var lines = MazeEncoding.ToText(maze.Input, 9).Split('\n');
         using (var solver = Solver.Load(dir))
         {
-            Assert.Equal(PuzzleTask.Maze, solver.Task);
+            Assert.Equal("maze", solver.Task.Name);
             var r = solver.SolveMaze(lines);
             Assert.Equal((9, 9, 2), (r.Rows, r.Cols, r.Segments));
             Assert.Equal(9, r.Text.Split('\n').Length);

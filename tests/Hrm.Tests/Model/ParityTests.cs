@@ -18,7 +18,7 @@ public class ParityTests(ITestOutputHelper log)
 {
     public static TheoryData<string> Fixtures => new() { "small-rope", "emb-rope" };
 
-    internal sealed record Fixture(string Dir, HrmConfig Config, PuzzleBatch Batch) : IDisposable
+    internal sealed record Fixture(string Dir, ModelConfig Config, PuzzleBatch Batch) : IDisposable
     {
         public void Dispose() => Batch.Dispose();
     }
@@ -81,8 +81,9 @@ public class ParityTests(ITestOutputHelper log)
                     Assert.True(MaxAbsDiff($"{name} z_H_1", Floats(carry.Inner.ZH), Npy.Read(Path.Combine(f.Dir, "z_H_1.npy")).ToFloat32()) < 1e-4);
                     Assert.True(MaxAbsDiff($"{name} z_L_1", Floats(carry.Inner.ZL), Npy.Read(Path.Combine(f.Dir, "z_L_1.npy")).ToFloat32()) < 1e-4);
                 }
-                var (total, sums) = ActLoss.Compute(carry, output, f.Config.Loss);
-                var metrics = ActLoss.ToMetrics(sums);
+                var loss = ActLoss.Compute(carry, output, f.Config.Loss);
+                var total = loss.Total;
+                var metrics = loss.ToMetrics();
                 var seg = evalJson.RootElement.GetProperty("segments")[m - 1];
                 AssertRelative(seg.GetProperty("total_loss").GetDouble(), total.item<double>(), 1e-5, $"eval total_loss {m}");
                 var em = seg.GetProperty("metrics");
@@ -137,15 +138,12 @@ public class ParityTests(ITestOutputHelper log)
             int m = seg.GetProperty("segment").GetInt32();
             var before = persistent.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
 
-            // The step of TrainState, unrolled so the gradients can be inspected between backward and update.
-            state.Step++;
-            model.train();
-            var carryIn = state.Carry ?? model.InitialCarry(f.Batch);
-            var (carry, output) = model.forward(carryIn, f.Batch, state.Generator);
-            var (total, sums) = ActLoss.Compute(carry, output, f.Config.Loss);
+            // The real training step, in its two halves, so the gradients can be inspected between backward and update.
+            var step = state.ForwardBackward(f.Batch)!;
+            var (carry, output) = (step.Carry, step.Output!);
             var loss = seg.GetProperty("loss");
-            AssertRelative(loss.GetProperty("total").GetDouble(), total.item<double>(), 1e-5, $"train total {m}");
-            var metrics = ActLoss.ToMetrics(sums);
+            AssertRelative(loss.GetProperty("total").GetDouble(), step.Loss.Total.item<double>(), 1e-5, $"train total {m}");
+            var metrics = step.Loss.ToMetrics();
             AssertRelative(loss.GetProperty("lm_loss").GetDouble(), metrics.LmLoss, 1e-5, $"train lm_loss {m}");
             AssertRelative(loss.GetProperty("q_halt_loss").GetDouble(), metrics.QHaltLoss, 1e-5, $"train q_halt_loss {m}");
             AssertRelative(loss.GetProperty("q_continue_loss").GetDouble(), metrics.QContinueLoss, 1e-5, $"train q_continue_loss {m}");
@@ -154,10 +152,9 @@ public class ParityTests(ITestOutputHelper log)
             MaxAbsDiff($"{name} target_q_continue {m}", Floats(output.TargetQContinue!),
                 seg.GetProperty("target_q_continue").EnumerateArray().Select(e => (float)e.GetDouble()).ToArray());
 
-            (total / f.Batch.Size).backward();
 
             var grads = model.named_parameters().ToDictionary(p => ReferenceNames.ToReference(p.name), p => p.parameter.grad!);
-            if (model.inner.puzzle_emb is PuzzleEmbedding pe)
+            if (model.inner.PuzzleEmbedding is PuzzleEmbedding pe)
                 grads[ReferenceNames.ToReference("inner.puzzle_emb.local_weights")] = pe.Locals.Single().Weights.grad!;
             foreach (var prop in seg.GetProperty("grad_norms").EnumerateObject())
             {
@@ -168,10 +165,7 @@ public class ParityTests(ITestOutputHelper log)
                 foreach (var (gname, g) in expectedGrads)
                     Assert.True(MaxAbsDiff($"grad {gname}", Floats(grads[gname]), Floats(g)) < 1e-4, gname);
 
-            if (state.PuzzleEmbOptimizer is SignSgd sgd) { sgd.LearningRate = settings.PuzzleEmbLr; sgd.Step(); sgd.ZeroGrad(); }
-            state.Adam.LearningRate = settings.Lr;
-            state.Adam.Step();
-            state.Adam.ZeroGrad();
+            state.Update();
 
             foreach (var prop in seg.GetProperty("update_norms").EnumerateObject())
             {
@@ -179,8 +173,51 @@ public class ParityTests(ITestOutputHelper log)
                 var norm = (persistent[ours].to(float64) - before[ours].to(float64)).norm().item<double>();
                 AssertRelative(prop.Value.GetDouble(), norm, 1e-4, $"update norm {prop.Name} seg {m}");
             }
-            // Hand the new carry to the state, as TrainBatch does.
-            state.SetCarry(carry);
+        }
+    }
+
+    /// <summary>
+    /// The evaluation path users run (Inference's loop, then Evaluator's metrics) against the fixture: every segment's
+    /// logits and q values through an inference observer, and the last segment's metrics as eval.json counts them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void EvaluationPathMatchesReference(string name)
+    {
+        using var f = LoadFixture(name);
+        using var scope = NewDisposeScope();
+        using var model = LoadModel(f, "weights.safetensors");
+        var seen = new List<int>();
+        var observer = new CheckSegments(f, (what, ours, expected) => Assert.True(MaxAbsDiff($"{name} inference {what}", ours, expected) < 1e-4, what), seen);
+        var rows = Hrm.Evaluation.Inference.Run(model, f.Batch.Inputs, f.Batch.PuzzleIds, Hrm.Evaluation.HaltPolicy.Full, observer: observer);
+        Assert.Equal(Enumerable.Range(1, f.Config.HaltMaxSteps), seen);
+        Assert.All(rows, r => Assert.Equal(f.Config.HaltMaxSteps, r.Segments));
+
+        var inputs = Npy.Read(Path.Combine(f.Dir, "inputs.npy")).ToInt32();
+        var labels = Npy.Read(Path.Combine(f.Dir, "labels.npy")).ToInt32();
+        var ids = Npy.Read(Path.Combine(f.Dir, "puzzle_identifiers.npy")).ToInt32();
+        int b = ids.Length;
+        var split = new PuzzleSplit(f.Config.SeqLen, inputs, labels, ids, Enumerable.Range(0, b + 1).ToArray(), Enumerable.Range(0, b + 1).ToArray());
+        var meta = new DatasetMetadata(0, null, 0, f.Config.VocabSize, f.Config.SeqLen, f.Config.NumPuzzleIdentifiers, b, 1, ["all"]);
+        var metrics = Hrm.Evaluation.Evaluator.Evaluate(model, new PuzzleSet("all", split, meta), new Hrm.Evaluation.EvalOptions { BatchSize = b });
+        var last = JsonDocument.Parse(File.ReadAllText(Path.Combine(f.Dir, "eval.json"))).RootElement.GetProperty("segments")[f.Config.HaltMaxSteps - 1].GetProperty("metrics");
+        double count = last.GetProperty("count").GetDouble();
+        Assert.Equal(count, metrics.Count);
+        Assert.Equal(last.GetProperty("exact_accuracy").GetDouble() / count, metrics.ExactAccuracy, 12);
+        Assert.Equal(last.GetProperty("accuracy").GetDouble() / count, metrics.TokenAccuracy, 5);
+        Assert.Equal(last.GetProperty("q_halt_accuracy").GetDouble() / count, metrics.QHaltAccuracy, 12);
+        Assert.Equal(last.GetProperty("steps").GetDouble() / count, metrics.MeanSegments, 12);
+    }
+
+    sealed class CheckSegments(Fixture f, Action<string, float[], float[]> check, List<int> seen) : Hrm.Evaluation.IInferenceObserver
+    {
+        public void OnSegment(Hrm.Evaluation.SegmentReport r)
+        {
+            seen.Add(r.Segment);
+            string Fx(string stem) => Path.Combine(f.Dir, $"{stem}_{r.Segment}.npy");
+            check($"logits_{r.Segment}", Floats(r.Output.Logits), Npy.Read(Fx("logits")).ToFloat32());
+            check($"q_halt_{r.Segment}", Floats(r.Output.QHalt), Npy.Read(Fx("q_halt")).ToFloat32());
+            check($"q_continue_{r.Segment}", Floats(r.Output.QContinue), Npy.Read(Fx("q_continue")).ToFloat32());
         }
     }
 }

@@ -32,7 +32,7 @@ public static class ArcDataset
     public static ArcDatasetBuild Build(IReadOnlyList<ArcTask> trainingTasks, IReadOnlyList<ArcTask> evaluationTasks,
         ArcDatasetOptions options, Action<int, int>? progress = null)
     {
-        if (options.NumAug < 0) throw new HrmException($"--num-aug must be >= 0, got {options.NumAug}");
+        if (options.NumAug < 0) throw new HrmException($"augmentations per task must be >= 0, got {options.NumAug}");
         var all = trainingTasks.Select(t => (Task: t, Eval: false)).Concat(evaluationTasks.Select(t => (Task: t, Eval: true))).ToList();
         if (all.Count == 0) throw new HrmException("no ARC tasks to build from");
         var firstSeen = new Dictionary<string, ArcTask>();
@@ -88,7 +88,7 @@ public static class ArcDataset
         ArcDatasetOptions options, Action<int, int>? progress = null)
     {
         var build = Build(trainingTasks, evaluationTasks, options, progress);
-        PuzzleDatasetDirectory.Write(dir, build.Train, build.Test, build.Identifiers, ArcCanvas.VocabSize, ignoreLabelId: ArcCanvas.Pad);
+        PuzzleDatasetDirectory.Write(dir, build.Train, build.Test, build.Identifiers, ArcCanvas.VocabSize, ignoreLabelId: ArcCanvas.Pad, task: "arc");
         return build.Summary;
     }
 

@@ -31,7 +31,7 @@ public static class MazeDataset
         MazeGeneratorOptions options, int train, int test, int seed, Action<int>? progress = null, int? trainMinPath = null,
         MazeGenerationStats? stats = null)
     {
-        if (train < 1 || test < 0) throw new HrmException($"need --train >= 1 and --test >= 0, got {train} and {test}");
+        if (train < 1 || test < 0) throw new HrmException($"need at least 1 training maze and 0 or more test mazes, got {train} and {test}");
         var testGenerator = new MazeGenerator(options);
         var trainGenerator = trainMinPath is null ? testGenerator : new MazeGenerator(options with { MinPathLength = trainMinPath });
         var rng = new Random(seed);
@@ -61,7 +61,7 @@ public static class MazeDataset
     public static MazeDatasetSummary Write(string dir, IReadOnlyList<MazePuzzle> train, IReadOnlyList<MazePuzzle> test, bool augment)
     {
         var (trainSplit, testSplit) = Build(train, test, augment);
-        PuzzleDatasetDirectory.Write(dir, trainSplit, testSplit, new[] { "<blank>" }, MazeEncoding.VocabSize, ignoreLabelId: 0);
+        PuzzleDatasetDirectory.Write(dir, trainSplit, testSplit, new[] { "<blank>" }, MazeEncoding.VocabSize, ignoreLabelId: 0, task: "maze");
         var histogram = train.Concat(test).GroupBy(m => m.PathLength).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
         int tied = train.Concat(test).Count(m => MazeSolver.ShortestPathCount(m.Input, m.Size) > 1);
         return new MazeDatasetSummary(train[0].Size, train.Count, trainSplit.PuzzleCount, test.Count, trainSplit.SeqLen,

@@ -25,7 +25,7 @@ public sealed class MazeDatasetCheck : IDatasetCheck
 
     public bool AppliesTo(DatasetMetadata metadata) => SizeOf(metadata) is not null;
 
-    public IEnumerable<DatasetProblem> Check(DatasetSet set, int maxRowsPerRule)
+    public IEnumerable<DatasetProblem> Check(PuzzleSet set, int maxRowsPerRule)
     {
         int n = SizeOf(set.Metadata) ?? throw new ArgumentException("not a maze dataset", nameof(set));
         var data = set.Data;
@@ -33,7 +33,7 @@ public sealed class MazeDatasetCheck : IDatasetCheck
             r => MazeSolver.Verify(data.Input(r), data.Label(r), n), maxRowsPerRule);
     }
 
-    public IEnumerable<string> Notes(DatasetSet set)
+    public IEnumerable<string> Notes(PuzzleSet set)
     {
         int n = SizeOf(set.Metadata) ?? throw new ArgumentException("not a maze dataset", nameof(set));
         var data = set.Data;
@@ -43,6 +43,6 @@ public sealed class MazeDatasetCheck : IDatasetCheck
             var input = data.Input(r);
             if (input.IndexOf(MazeEncoding.Start) >= 0 && input.IndexOf(MazeEncoding.Goal) >= 0 && MazeSolver.ShortestPathCount(input, n) > 1) tied++;
         }
-        return [$"{set.Split}/{set.Set}: {tied} of {data.ExampleCount} mazes have several shortest paths (the label marks one)"];
+        return [$"{set.Split}/{set.Name}: {tied} of {data.ExampleCount} mazes have several shortest paths (the label marks one)"];
     }
 }

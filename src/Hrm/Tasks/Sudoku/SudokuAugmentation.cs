@@ -38,7 +38,40 @@ public sealed record SudokuAugmentation(int[] DigitMap, bool Transpose, int[] Ro
     }
 
     /// <summary>The transformed copy of a row-major n x n grid of digits (0 = blank).</summary>
-    public int[] Apply(ReadOnlySpan<int> grid)
+    public int[] Apply(ReadOnlySpan<int> grid) => Permute(grid, DigitMap, "digit");
+
+    /// <summary>
+    /// The same transform on the token encoding (<see cref="SudokuShape.Encode"/>: token = digit + 1, 1 = blank, 0 = pad),
+    /// for model inputs and predictions; pad and blank stay as they are.
+    /// </summary>
+    public int[] ApplyTokens(ReadOnlySpan<int> tokens)
+    {
+        var tokenMap = new int[DigitMap.Length + 1];
+        for (int d = 0; d < DigitMap.Length; d++) tokenMap[d + 1] = DigitMap[d] + 1;
+        return Permute(tokens, tokenMap, "token");
+    }
+
+    /// <summary>
+    /// The augmentation that undoes this one: Inverse().Apply(Apply(g)) == g. Without a transpose it permutes back by
+    /// the inverse row and column orders; with one, out[i][j] = D[g[C[j]][R[i]]] gives g[i][j] = D^-1[out[R^-1[j]][C^-1[i]]],
+    /// which is again a transposing augmentation, with row order C^-1 and column order R^-1.
+    /// </summary>
+    public SudokuAugmentation Inverse()
+    {
+        var digits = Invert(DigitMap);
+        var rows = Invert(RowPerm);
+        var cols = Invert(ColPerm);
+        return Transpose ? new SudokuAugmentation(digits, true, cols, rows) : new SudokuAugmentation(digits, false, rows, cols);
+    }
+
+    static int[] Invert(int[] permutation)
+    {
+        var inverse = new int[permutation.Length];
+        for (int i = 0; i < permutation.Length; i++) inverse[permutation[i]] = i;
+        return inverse;
+    }
+
+    int[] Permute(ReadOnlySpan<int> grid, int[] valueMap, string what)
     {
         int n = RowPerm.Length;
         if (grid.Length != n * n) throw new ArgumentException($"expected {n * n} cells, got {grid.Length}", nameof(grid));
@@ -47,7 +80,9 @@ public sealed record SudokuAugmentation(int[] DigitMap, bool Transpose, int[] Ro
             for (int j = 0; j < n; j++)
             {
                 int r = RowPerm[i], c = ColPerm[j];
-                result[i * n + j] = DigitMap[Transpose ? grid[c * n + r] : grid[r * n + c]];
+                int v = Transpose ? grid[c * n + r] : grid[r * n + c];
+                if ((uint)v >= (uint)valueMap.Length) throw new HrmException($"Sudoku {what} {v} is outside 0..{valueMap.Length - 1} for a {n}x{n} grid");
+                result[i * n + j] = valueMap[v];
             }
         return result;
     }

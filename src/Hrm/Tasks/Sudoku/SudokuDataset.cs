@@ -14,7 +14,7 @@ public static class SudokuDataset
     /// <summary>One split: each puzzle, then (if <paramref name="numAug"/> > 0) its augmentations drawn from <paramref name="random"/>.</summary>
     public static PuzzleSplit BuildSplit(SudokuShape shape, IReadOnlyList<SudokuPuzzle> puzzles, int numAug, Random random)
     {
-        if (numAug < 0) throw new HrmException($"--num-aug must be >= 0, got {numAug}");
+        if (numAug < 0) throw new HrmException($"augmentations per puzzle must be >= 0, got {numAug}");
         var builder = new PuzzleSplitBuilder(shape.SeqLen);
         foreach (var p in puzzles)
         {
@@ -34,7 +34,7 @@ public static class SudokuDataset
     {
         var random = new Random(seed);
         PuzzleDatasetDirectory.Write(dir, BuildSplit(shape, train, numAug, random), BuildSplit(shape, test, 0, random),
-            Identifiers, shape.VocabSize, ignoreLabelId: 0);
+            Identifiers, shape.VocabSize, ignoreLabelId: 0, task: "sudoku");
     }
 
     /// <summary>Puzzle counts by rating, in power-of-two buckets ("0", "1-3", "4-7", ...), for summaries.</summary>

@@ -12,7 +12,7 @@ public sealed class SudokuDatasetCheck : IDatasetCheck
 
     public bool AppliesTo(DatasetMetadata metadata) => SudokuDataset.ShapeOf(metadata) is not null;
 
-    public IEnumerable<DatasetProblem> Check(DatasetSet set, int maxRowsPerRule)
+    public IEnumerable<DatasetProblem> Check(PuzzleSet set, int maxRowsPerRule)
     {
         var shape = SudokuDataset.ShapeOf(set.Metadata) ?? throw new ArgumentException("not a Sudoku dataset", nameof(set));
         var data = set.Data;

@@ -1,4 +1,4 @@
-namespace Hrm.Training;
+namespace Hrm.Runtime;
 
 /// <summary>What the CPU offers for low-precision matmuls (read from /proc/cpuinfo on Linux).</summary>
 public static class CpuFeatures

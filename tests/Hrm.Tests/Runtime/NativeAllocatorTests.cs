@@ -1,6 +1,6 @@
-using Hrm.Training;
+using Hrm.Runtime;
 
-namespace Hrm.Tests.Training;
+namespace Hrm.Tests.Runtime;
 
 public class NativeAllocatorTests
 {

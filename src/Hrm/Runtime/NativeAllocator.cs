@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Hrm.Training;
+namespace Hrm.Runtime;
 
 /// <summary>
 /// Keeps glibc's malloc from handing tensor memory back to the kernel after every free.

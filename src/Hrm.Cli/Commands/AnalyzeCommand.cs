@@ -1,0 +1,130 @@
+using System.CommandLine;
+using Hrm.Data;
+using Hrm.Evaluation.Analysis;
+using Hrm.Interop;
+using Hrm.Model;
+using Hrm.Runtime;
+
+namespace Hrm.Cli.Commands;
+
+/// <summary>`hrm analyze residuals|pr|act|scaling|steps|puzzle-id`: the paper's analyses, each a CSV and a PNG.</summary>
+public static class AnalyzeCommand
+{
+    public static Command Build()
+    {
+        var analyze = new Command("analyze", "The papers' analyses of a trained model: each writes a CSV with every number it plots and a PNG into --out (see docs/analysis.md).");
+        analyze.Subcommands.Add(Make("residuals", "Forward residuals of zH and zL at every low-level step across all segments, mean and spread over N test puzzles (hierarchical convergence).",
+            (a, model, set, outDir) => Analyses.Residuals(model, set, a.Count, a.MaxSteps, outDir)));
+        analyze.Subcommands.Add(Make("pr", "Participation ratio of zH and zL states over N test puzzle trajectories, for the model and an untrained one of the same config, and against the number of puzzles sampled.",
+            (a, model, set, outDir) => Analyses.ParticipationRatios(model, set, a.Count, a.Repeats, a.Seed, outDir)));
+        analyze.Subcommands.Add(Make("scaling", "Accuracy against the test-time segment budget (1 .. 2 x the training budget by default), fixed and with ACT halting.",
+            (a, model, set, outDir) => Analyses.Scaling(model, set, a.MaxSteps, a.Count, outDir)));
+        analyze.Subcommands.Add(Make("puzzle-id", "Accuracy with the true puzzle identifier, the blank one and a random one (models with puzzle embeddings).",
+            (a, model, set, outDir) => Analyses.PuzzleIdentifier(model, set, a.Count, a.Seed, outDir)));
+        analyze.Subcommands.Add(Act());
+        analyze.Subcommands.Add(Steps());
+        return analyze;
+    }
+
+    sealed record Args(int Count, int? MaxSteps, int Repeats, int Seed);
+
+    sealed record Shared(Option<string?> Data, Option<string> Out, Option<int> Count, Option<int?> MaxSteps, Option<int> Repeats, Option<int> Seed,
+        Option<int> Threads, Option<string> Device)
+    {
+        public static Shared Create(int defaultCount) => new(
+            new Option<string?>("--data") { Description = "Dataset directory; its test split is used.", Required = true },
+            new Option<string>("--out") { Description = "Output folder for the CSV and the PNG.", Required = true },
+            new Option<int>("--count") { Description = "Test puzzles to use (the first N).", DefaultValueFactory = _ => defaultCount },
+            new Option<int?>("--max-steps") { Description = "Segments to run (default: the model's halt_max_steps; scaling: twice that)." },
+            new Option<int>("--repeats") { Description = "pr: random subsets per puzzle count.", DefaultValueFactory = _ => 5 },
+            new Option<int>("--seed") { Description = "Seed (untrained model, subsets, random identifiers).", DefaultValueFactory = _ => 0 },
+            Common.ThreadsOption(), Common.DeviceOption());
+
+        public IEnumerable<Option> All => [Data, Out, Count, MaxSteps, Repeats, Seed, Threads, Device];
+
+        public (PuzzleSet Set, string OutDir, Args Args, TorchSharp.torch.Device Device) Parse(ParseResult parse)
+        {
+            var a = new Args(parse.GetValue(Count), parse.GetValue(MaxSteps), parse.GetValue(Repeats), parse.GetValue(Seed));
+            if (a.Count < 1) throw new HrmException("--count must be >= 1");
+            if (a.MaxSteps is < 1) throw new HrmException("--max-steps must be >= 1");
+            if (a.Repeats < 1) throw new HrmException("--repeats must be >= 1");
+            Common.SetThreads(parse.GetValue(Threads));
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(Device)!);
+            var dir = parse.GetValue(Data)!;
+            if (!Directory.Exists(dir)) throw new HrmException($"{dir}: data directory not found");
+            return (PuzzleSet.ReadAll(dir, "test")[0], parse.GetValue(Out)!, a, dev);
+        }
+    }
+
+    static void CheckFits(ActModel model, PuzzleSet set)
+    {
+        if (set.Metadata.SeqLen != model.Config.SeqLen || set.Metadata.VocabSize != model.Config.VocabSize)
+            throw new HrmException($"the dataset has seq_len {set.Metadata.SeqLen}, vocab {set.Metadata.VocabSize} but the model expects seq_len {model.Config.SeqLen}, vocab {model.Config.VocabSize}");
+    }
+
+    static void Report(CsvTable table, string outDir, string name) =>
+        Console.WriteLine($"wrote {Path.Combine(outDir, name + ".csv")} ({table.Rows.Count} rows) and {Path.Combine(outDir, name + ".png")}");
+
+    static Command Make(string name, string description, Func<Args, ActModel, PuzzleSet, string, CsvTable> run)
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var shared = Shared.Create(name == "scaling" || name == "puzzle-id" ? 500 : 100);
+        var cmd = new Command(name, description) { checkpoint };
+        foreach (var o in shared.All) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var (set, outDir, a, dev) = shared.Parse(parse);
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, device: dev);
+            CheckFits(model, set);
+            var table = run(a, model, set, outDir);
+            Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");
+            Report(table, outDir, name == "puzzle-id" ? "puzzle_id" : name);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Act()
+    {
+        var checkpoints = new Option<string[]>("--checkpoint") { Description = "One or more run folders or checkpoints (e.g. runs trained with different halt_max_steps).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var shared = Shared.Create(500);
+        var cmd = new Command("act", "ACT halting against a fixed number of segments: per run and budget 1..M, accuracy and mean segments used (the HRM paper's Figure 5 a/b).") { checkpoints };
+        foreach (var o in shared.All) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var (set, outDir, a, dev) = shared.Parse(parse);
+            var paths = parse.GetValue(checkpoints)!;
+            var models = new List<(string, ActModel)>();
+            try
+            {
+                foreach (var p in paths)
+                {
+                    var m = ModelStore.Load(p, device: dev);
+                    models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), m));
+                    CheckFits(m, set);
+                }
+                var table = Analyses.Act(models, set, a.MaxSteps, a.Count, outDir);
+                Report(table, outDir, "act");
+            }
+            finally { foreach (var (_, m) in models) m.Dispose(); }
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Steps()
+    {
+        var run = new Option<string>("--run") { Description = "A run folder: every checkpoint in RUN/checkpoints is evaluated.", Required = true };
+        var shared = Shared.Create(500);
+        var cmd = new Command("steps", "Per-segment held-out accuracy over a run's training checkpoints (the step at which accuracy jumps).") { run };
+        foreach (var o in shared.All) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var (set, outDir, a, dev) = shared.Parse(parse);
+            var table = Analyses.Steps(parse.GetValue(run)!, set, a.Count, dev, outDir);
+            Report(table, outDir, "steps");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json.Serialization;
+using TorchSharp;
+
+namespace Hrm.Model;
+
+/// <summary>Token loss of the language-model head.</summary>
+public enum LossType { StablemaxCrossEntropy, SoftmaxCrossEntropy }
+
+/// <summary>How the ACT wrapper decides in training that a row halts (besides reaching halt_max_steps).</summary>
+public enum ActHalting
+{
+    /// <summary>HRM: halt when q_halt &gt; q_continue; q_continue is trained towards a bootstrapped target that costs one
+    /// more no-gradient forward.</summary>
+    QHaltAboveContinue,
+    /// <summary>TRM's no_ACT_continue: halt when q_halt &gt; 0 (sigmoid &gt; 0.5); no Q-continue target, no extra forward.</summary>
+    QHaltPositive,
+}
+
+/// <summary>
+/// The settings every architecture shares (the fields of the reference's model configs with the same JSON names), with
+/// the paper's defaults. Each architecture derives its own record (<see cref="HrmConfig"/>, ...) and names its recurrent core; <see cref="Interop.ConfigJson"/> picks the record from
+/// the config's "name" (the reference's <c>module@Class</c>; missing means HRM).
+/// </summary>
+public abstract record ModelConfig
+{
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 768;
+    [JsonPropertyName("seq_len")] public int SeqLen { get; init; } = 81;
+    /// <summary>Width of the per-puzzle learned embedding; 0 disables it. The reference's presets use hidden_size.</summary>
+    [JsonPropertyName("puzzle_emb_ndim")] public int PuzzleEmbNdim { get; init; } = 512;
+    [JsonPropertyName("num_puzzle_identifiers")] public int NumPuzzleIdentifiers { get; init; } = 1;
+    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 11;
+
+    [JsonPropertyName("H_cycles")] public int HCycles { get; init; } = 2;
+    [JsonPropertyName("L_cycles")] public int LCycles { get; init; } = 2;
+    [JsonPropertyName("H_layers")] public int HLayers { get; init; } = 4;
+    [JsonPropertyName("L_layers")] public int LLayers { get; init; } = 4;
+
+    [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 512;
+    [JsonPropertyName("expansion")] public double Expansion { get; init; } = 4.0;
+    [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 8;
+    /// <summary>"rope" or "learned" (TRM also "none"); HRM also "rope2d" (rotary positions by row and column of a square grid; not in the reference).</summary>
+    [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
+    [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
+    [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
+
+    [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
+    [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
+
+    /// <summary>"float32" or "bfloat16": activations, the carry and H_init/L_init. Parameters stay float32.</summary>
+    [JsonPropertyName("forward_dtype")] public string ForwardDtype { get; init; } = "bfloat16";
+
+    [JsonPropertyName("loss_type")] public LossType Loss { get; init; } = LossType.StablemaxCrossEntropy;
+
+    /// <summary>The task the model was trained on ("sudoku", "maze", "arc"), recorded from the dataset; null for
+    /// checkpoints from elsewhere (the task is then inferred from seq_len and vocab_size). Not a reference field.</summary>
+    [JsonPropertyName("task")] public string? Task { get; init; }
+
+    // ---- the architecture ----
+    [JsonIgnore] public abstract Architecture Architecture { get; }
+    /// <summary>Builds this architecture's recurrent core (the reference's "inner" model).</summary>
+    public abstract RecurrentCore BuildCore(torch.Generator? generator);
+    [JsonIgnore] public virtual ActHalting Halting => ActHalting.QHaltAboveContinue;
+
+    // ---- derived quantities ----
+    [JsonIgnore] public int HeadDim => HiddenSize / NumHeads;
+    /// <summary>Number of puzzle-embedding tokens prepended to the sequence; HRM's rule: ceil(puzzle_emb_ndim / hidden_size).</summary>
+    [JsonIgnore] public virtual int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
+    [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
+    /// <summary>Side of the square grid the sequence is (seq_len = side^2), or 0 if seq_len is not a square.</summary>
+    [JsonIgnore] public int GridSide => (int)Math.Round(Math.Sqrt(SeqLen)) is var n && n * n == SeqLen ? n : 0;
+    [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps);
+    /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
+    [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;
+    /// <summary>Position encoding actually used: "rope", "learned" or "none".</summary>
+    [JsonIgnore] public virtual string Positions => PosEncodings;
+    [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtype switch
+    {
+        "float32" => torch.ScalarType.Float32,
+        "bfloat16" => torch.ScalarType.BFloat16,
+        _ => throw new HrmException($"forward_dtype must be float32 or bfloat16, not '{ForwardDtype}'"),
+    };
+
+    /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
+    [JsonIgnore] public abstract int BlocksPerSegment { get; }
+    [JsonIgnore] public abstract int GradientBlocksPerSegment { get; }
+
+    protected static void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
+
+    /// <summary>Checks every field once; throws <see cref="HrmException"/> naming the first bad one.</summary>
+    public virtual ModelConfig Validate()
+    {
+        Require(BatchSize > 0, "batch_size must be positive");
+        Require(SeqLen > 0, "seq_len must be positive");
+        Require(PuzzleEmbNdim >= 0, "puzzle_emb_ndim must be >= 0");
+        Require(NumPuzzleIdentifiers > 0, "num_puzzle_identifiers must be positive");
+        Require(VocabSize > 1, "vocab_size must be at least 2");
+        Require(HCycles >= 1 && LCycles >= 1, "H_cycles and L_cycles must be >= 1");
+        Require(LLayers >= 1, "L_layers must be >= 1");
+        Require(HiddenSize > 0 && NumHeads > 0 && HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
+        Require(HeadDim % 2 == 0 || Positions != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
+        Require(Positions != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(Positions != "rope2d" || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
+        Require(Expansion > 0, "expansion must be positive");
+        Require(RmsNormEps > 0, "rms_norm_eps must be positive");
+        Require(RopeTheta > 0, "rope_theta must be positive");
+        Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
+        Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
+        Require(Task is null or "sudoku" or "maze" or "arc", $"task must be sudoku, maze or arc, not '{Task}'");
+        _ = ForwardScalarType;
+        return this;
+    }
+}
+
+/// <summary>
+/// The HRM architecture (the reference's <c>HierarchicalReasoningModel_ACTV1Config</c>): a high-level module of
+/// H_layers blocks and a low-level module of L_layers blocks, H_cycles x L_cycles steps per segment.
+/// </summary>
+public sealed record HrmConfig : ModelConfig
+{
+    /// <summary>0 (the reference): only the last L and H update of a segment get a gradient; k: the last k H cycles do.</summary>
+    [JsonPropertyName("grad_h_cycles")] public int GradHCycles { get; init; }
+
+    [JsonIgnore] public override Architecture Architecture => Architecture.Hrm;
+    public override RecurrentCore BuildCore(torch.Generator? generator) => new HrmInner(this, generator);
+    [JsonIgnore] public override int BlocksPerSegment => HCycles * LCycles * LLayers + HCycles * HLayers;
+    [JsonIgnore] public override int GradientBlocksPerSegment => GradHCycles == 0 ? LLayers + HLayers : GradHCycles * (LCycles * LLayers + HLayers);
+
+    public override ModelConfig Validate()
+    {
+        base.Validate();
+        Require(HLayers >= 1, "H_layers must be >= 1");
+        Require(PosEncodings is "rope" or "learned" or "rope2d", $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
+        Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
+        return this;
+    }
+}

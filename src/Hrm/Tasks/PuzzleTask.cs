@@ -1,0 +1,94 @@
+using Hrm.Tasks.Arc;
+using Hrm.Tasks.Maze;
+using Hrm.Tasks.Sudoku;
+
+namespace Hrm.Tasks;
+
+/// <summary>A decoded answer: the grid as text (rows separated by '\n', one character per cell) and as task cells.</summary>
+/// <param name="Cells">Row-major task values: Sudoku digits (0 = no digit), maze tokens (<see cref="MazeEncoding"/>), ARC colours.</param>
+public sealed record DecodedGrid(string Text, int[] Cells, int Rows, int Cols);
+
+/// <summary>
+/// Everything the project knows about one kind of puzzle, in one place: how a puzzle is written as text and encoded
+/// as tokens, how a prediction decodes into an answer, and the rule an answer must satisfy. Datasets record the task
+/// by <see cref="Name"/> in dataset.json and checkpoints in config.json, so a model never has to guess it.
+/// </summary>
+public abstract class PuzzleTask
+{
+    /// <summary>"sudoku", "maze" or "arc" (the name recorded in datasets and checkpoints).</summary>
+    public abstract string Name { get; }
+    public abstract int SeqLen { get; }
+    public abstract int VocabSize { get; }
+    /// <summary>What the task takes, in words ("a 4x4 Sudoku").</summary>
+    public abstract string Describe();
+    /// <summary>What a valid answer is, in words.</summary>
+    public abstract string RuleText { get; }
+    /// <summary>Whether <see cref="Check"/> can judge an answer from the puzzle alone (ARC needs the expected output).</summary>
+    public virtual bool HasRule => true;
+
+    /// <summary>Parses a puzzle written as text into input tokens [SeqLen]; an <see cref="HrmException"/> says what is wrong.</summary>
+    public abstract int[] Parse(string text);
+    /// <summary>The puzzle (input tokens) as text, in the form <see cref="Parse"/> reads.</summary>
+    public abstract string FormatInput(ReadOnlySpan<int> input);
+    /// <summary>The answer that <paramref name="prediction"/> (tokens [SeqLen]) gives for <paramref name="input"/>.</summary>
+    public abstract DecodedGrid Decode(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction);
+    /// <summary>Why <paramref name="prediction"/> does not satisfy the puzzle's rule, or null when it does.</summary>
+    public abstract string? Check(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction);
+
+    /// <summary>Row-major positions of <see cref="DecodedGrid"/> cells within the token sequence (per-cell values such as
+    /// confidence are read there); identity for grid tasks.</summary>
+    public virtual int[] CellPositions(DecodedGrid answer) => Enumerable.Range(0, answer.Rows * answer.Cols).ToArray();
+
+    /// <summary>
+    /// <paramref name="k"/> views of a puzzle for test-time augmentation (view 0 the identity), each with its inverse
+    /// for predictions; seeded. Sudoku: digit relabelling, transpose, band/stack permutations; maze: the 8 dihedral
+    /// maps; ARC: the dataset's augmentations.
+    /// </summary>
+    public abstract IReadOnlyList<ITokenView> Views(int[] input, int k, int seed);
+
+    public override string ToString() => Name;
+
+    /// <summary>The task a name stands for, for a model or dataset of the given shape.</summary>
+    public static PuzzleTask FromName(string name, int seqLen, int vocabSize)
+    {
+        PuzzleTask task = name switch
+        {
+            "sudoku" => SudokuShape.OfCellCount(seqLen) is { } shape ? new SudokuTask(shape)
+                : throw new HrmException($"task sudoku: seq_len {seqLen} is not a 4x4, 6x6 or 9x9 grid"),
+            "maze" => MazeTask.OfSeqLen(seqLen),
+            "arc" => new ArcPuzzleTask(),
+            _ => throw new HrmException($"unknown task '{name}' (expected sudoku, maze or arc)"),
+        };
+        if (task.SeqLen != seqLen || task.VocabSize != vocabSize)
+            throw new HrmException($"task {name} needs seq_len {task.SeqLen} and vocab_size {task.VocabSize}, not {seqLen} and {vocabSize}");
+        return task;
+    }
+
+    /// <summary>
+    /// The task a shape fits, for models and datasets that do not record one (e.g. checkpoints of the authors' code):
+    /// Sudoku n x n has seq_len n*n and vocab n+2; a maze N x N has seq_len N*N and vocab 6; ARC has seq_len 900 and
+    /// vocab 12. Null when none fits.
+    /// </summary>
+    public static PuzzleTask? Infer(int seqLen, int vocabSize)
+    {
+        if (seqLen == ArcCanvas.SeqLen && vocabSize == ArcCanvas.VocabSize) return new ArcPuzzleTask();
+        if (SudokuShape.OfCellCount(seqLen) is { } shape && vocabSize == shape.VocabSize) return new SudokuTask(shape);
+        int n = (int)Math.Round(Math.Sqrt(seqLen));
+        if (n * n == seqLen && vocabSize == MazeEncoding.VocabSize) return new MazeTask(n);
+        return null;
+    }
+
+    /// <summary>The recorded task if there is one, else the inferred one; a clear error when neither works.</summary>
+    public static PuzzleTask Resolve(string? recorded, int seqLen, int vocabSize) =>
+        recorded is not null ? FromName(recorded, seqLen, vocabSize)
+        : Infer(seqLen, vocabSize) ?? throw new HrmException(
+            $"the model (seq_len {seqLen}, vocab {vocabSize}) fits no known task (Sudoku: seq 16/36/81, vocab n+2; maze: seq N*N, vocab 6; ARC: seq 900, vocab 12)");
+
+    /// <summary>Text rows of equal length: trims '\r' and trailing empty lines.</summary>
+    protected static List<string> Lines(string text)
+    {
+        var lines = text.Replace("\r", "").Split('\n').ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
+        return lines;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json;
+
+namespace Hrm.Training;
+
+/// <summary>Appends one JSON object per logged step and per evaluated set to RUN/metrics.jsonl.</summary>
+public sealed class JsonlMetricsLog : ITrainingObserver, IDisposable
+{
+    readonly StreamWriter log;
+
+    public JsonlMetricsLog(string path, bool append) => log = new StreamWriter(path, append);
+
+    public void OnStep(TrainProgress p)
+    {
+        var record = new Dictionary<string, object> { ["kind"] = "train", ["step"] = p.Step, ["elapsed_s"] = p.Elapsed.TotalSeconds };
+        foreach (var (k, v) in p.Scalars()) record[k] = v;
+        Write(record);
+    }
+
+    public void OnEvaluation(EvalReport report)
+    {
+        foreach (var (name, m) in report.Sets)
+            Write(new Dictionary<string, object>
+            {
+                ["kind"] = "eval", ["step"] = report.Step, ["set"] = name, ["count"] = m.Count, ["exact_accuracy"] = m.ExactAccuracy,
+                ["token_accuracy"] = m.TokenAccuracy, ["mean_segments"] = m.MeanSegments, ["q_halt_accuracy"] = m.QHaltAccuracy,
+                ["elapsed_s"] = report.Elapsed.TotalSeconds,
+            });
+    }
+
+    void Write(Dictionary<string, object> record)
+    {
+        log.WriteLine(JsonSerializer.Serialize(record));
+        log.Flush();
+    }
+
+    public void Dispose() => log.Dispose();
+}
+
+/// <summary>Writes the same scalars as TensorBoard event files under RUN/tensorboard.</summary>
+public sealed class TensorBoardLog(string dir) : ITrainingObserver
+{
+    readonly TorchSharp.Modules.SummaryWriter tb = TorchSharp.torch.utils.tensorboard.SummaryWriter(dir);
+
+    public void OnStep(TrainProgress p)
+    {
+        foreach (var (k, v) in p.Scalars()) tb.add_scalar(k, (float)v, (int)p.Step);
+    }
+
+    public void OnEvaluation(EvalReport report)
+    {
+        foreach (var (name, m) in report.Sets)
+        {
+            tb.add_scalar($"eval/{name}/exact_accuracy", (float)m.ExactAccuracy, (int)report.Step);
+            tb.add_scalar($"eval/{name}/token_accuracy", (float)m.TokenAccuracy, (int)report.Step);
+            tb.add_scalar($"eval/{name}/mean_segments", (float)m.MeanSegments, (int)report.Step);
+        }
+    }
+}
+
+/// <summary>Passes every report to several observers, in order.</summary>
+public sealed class TrainingObservers(IEnumerable<ITrainingObserver> observers) : ITrainingObserver
+{
+    readonly List<ITrainingObserver> all = observers.ToList();
+    public void OnStart(string message) { foreach (var o in all) o.OnStart(message); }
+    public void OnStep(TrainProgress progress) { foreach (var o in all) o.OnStep(progress); }
+    public void OnEvaluation(EvalReport report) { foreach (var o in all) o.OnEvaluation(report); }
+    public void OnCheckpoint(string path) { foreach (var o in all) o.OnCheckpoint(path); }
+}
