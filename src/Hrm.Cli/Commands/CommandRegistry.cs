@@ -14,6 +14,7 @@ public static class CommandRegistry
         yield return PredictCommand.Build();
         yield return SolveCommand.Build();
         yield return TraceCommand.Build();
+        yield return VizCommand.Build();
         yield return AnalyzeCommand.Build();
         yield return BenchCommand.Build();
     }

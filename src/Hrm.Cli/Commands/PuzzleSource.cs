@@ -9,15 +9,18 @@ namespace Hrm.Cli.Commands;
 public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string?> Maze, Option<string?> Arc, Option<int> TestIndex,
     Option<string?> Data, Option<int?> Index)
 {
-    public static PuzzleSourceOptions Create() => new(
+    /// <summary>The options; <paramref name="data"/> reuses a command's own --data option (viz's dataset browser).</summary>
+    public static PuzzleSourceOptions Create(Option<string?>? data = null) => new(
         new Argument<string?>("puzzle") { Description = "A puzzle as text in the model's task's form (a Sudoku string of 16, 36 or 81 characters).", Arity = ArgumentArity.ZeroOrOne },
         new Option<string?>("--maze") { Description = "A maze text file: N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal." },
         new Option<string?>("--arc") { Description = "An ARC task JSON file (its test input --test-index, compared with its output)." },
         new Option<int>("--test-index") { Description = "ARC: which test input of the task (from 0).", DefaultValueFactory = _ => 0 },
-        new Option<string?>("--data") { Description = "A dataset directory: take the test split's example --index (with its label as the expected answer)." },
+        data ?? new Option<string?>("--data") { Description = "A dataset directory: take the test split's example --index (with its label as the expected answer)." },
         new Option<int?>("--index") { Description = "With --data: the test example (from 0)." });
 
     public IEnumerable<Symbol> Symbols => [Puzzle, Maze, Arc, TestIndex, Data, Index];
+    /// <summary>The symbols without --data (for a command that already has it).</summary>
+    public IEnumerable<Symbol> SymbolsBesideData => [Puzzle, Maze, Arc, TestIndex, Index];
 
     /// <summary>The input tokens, puzzle identifier, expected answer text (when known) and a label.</summary>
     public (int[] Input, int PuzzleId, string? Expected, string Label) Resolve(ParseResult parse, Solver solver)
