@@ -22,8 +22,9 @@ public sealed record TrmConfig : ModelConfig
     public override RecurrentCore BuildCore(torch.Generator? generator) => new TrmInner(this, generator);
     [JsonIgnore] public override ActHalting Halting => NoActContinue ? ActHalting.QHaltPositive : ActHalting.QHaltAboveContinue;
     [JsonIgnore] public override int PuzzleEmbLen => PuzzleEmbLenSetting != 0 ? PuzzleEmbLenSetting : base.PuzzleEmbLen;
-    /// <summary>The reference treats any value other than rope and learned as "no positions".</summary>
-    [JsonIgnore] public override string Positions => PosEncodings is "rope" or "learned" ? PosEncodings : "none";
+    /// <summary>The reference treats any value other than rope and learned as "no positions"; our rope2d (not in the
+    /// reference) is kept, as for HRM.</summary>
+    [JsonIgnore] public override string Positions => PosEncodings is "rope" or "learned" or "rope2d" ? PosEncodings : "none";
     [JsonIgnore] public override int BlocksPerSegment => HCycles * (LCycles + 1) * LLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => (LCycles + 1) * LLayers;
     /// <summary>Width of the sequence-axis SwiGLU of mlp_t blocks: the reference's rule applied to P+S.</summary>

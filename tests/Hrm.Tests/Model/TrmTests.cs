@@ -40,12 +40,28 @@ public class TrmTests
         Assert.Equal(parameters, model.parameters().Sum(p => p.numel()));
     }
 
+    [Theory]
+    [InlineData("trm-sudoku4-cpu", 16, 6)]
+    [InlineData("trm-sudoku6-cpu", 36, 8)]
+    [InlineData("trm-maze-small-cpu", 81, 6)]
+    [InlineData("transformer-sudoku4-cpu", 16, 6)]
+    public void Cpu_presets_build(string preset, int seqLen, int vocab)
+    {
+        var train = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", preset + ".json"));
+        var config = train.ModelConfig(new DatasetMetadata(0, 0, 0, vocab, seqLen, 1, 1, 1, ["all"]));
+        using var model = new ActModel(config);
+        using var scope = NewDisposeScope();
+        var seg = model.inner.forward(model.inner.InitialCarry(2), zeros(2, seqLen, ScalarType.Int64), zeros(2, ScalarType.Int64));
+        Assert.Equal(new long[] { 2, seqLen, vocab }, seg.Logits.shape);
+    }
+
     [Fact]
     public void Options_follow_the_reference_rules()
     {
         Assert.Equal(16, Small().PuzzleEmbLen);                                     // used as given when non-zero
         Assert.Equal(2, Small(", \"puzzle_emb_len\": 0, \"puzzle_emb_ndim\": 24").PuzzleEmbLen);   // 0: HRM's ceil rule
         Assert.Equal("none", Small(", \"pos_encodings\": \"nope\"").Positions);     // anything else means no positions
+        Assert.Equal("rope2d", Small(", \"pos_encodings\": \"rope2d\"").Positions);  // ours, as for HRM
         Assert.Equal(ActHalting.QHaltPositive, Small().Halting);
         Assert.Equal(ActHalting.QHaltAboveContinue, Small(", \"no_ACT_continue\": false").Halting);
         Assert.Equal(2 * 4 * 2, Small().BlocksPerSegment);
