@@ -35,6 +35,15 @@ public sealed class TestServer : IAsyncDisposable
 
     TempDirectory? owned;
 
+    /// <summary>A server over an existing checkpoint (for screenshots of a trained model).</summary>
+    public static async Task<TestServer> StartFrom(string checkpoint, ServeOptions? options = null)
+    {
+        var solver = Solver.Load(checkpoint);
+        var server = HrmServer.Create(solver, checkpoint, (options ?? new ServeOptions()) with { Port = 0 });
+        await server.StartAsync();
+        return new TestServer(solver, server, checkpoint);
+    }
+
     /// <summary>A randomly initialised tiny model as model.safetensors + config.json (seeded: every run the same).</summary>
     public static string SaveModel(TempDirectory temp, int seqLen, int vocab, string? task)
     {
