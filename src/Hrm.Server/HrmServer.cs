@@ -13,6 +13,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Hrm.Server;
 
@@ -135,15 +137,27 @@ public sealed class HrmServer : IAsyncDisposable
         app.MapGet("/v1/model", () => Results.Json(ModelInfo()))
             .WithSummary("The model: task, architecture, config, parameter count, checkpoint");
         app.MapPost("/v1/solve", (Delegate)(Func<HttpContext, Task>)Solve)
-            .Accepts<SolveRequestBody>("application/json")
+            .AddOpenApiOperationTransformer(JsonBody)
             .Produces<Dictionary<string, object?>>(200).Produces<ErrorBody>(400).Produces<ErrorBody>(413)
             .Produces<ErrorBody>(422).Produces<ErrorBody>(503)
             .WithSummary("Solve one puzzle; the answer as `hrm solve --json` writes it (and the trace with \"trace\": true)");
         app.MapPost("/v1/solve/stream", (Delegate)(Func<HttpContext, Task>)Stream)
-            .Accepts<SolveRequestBody>("application/json")
+            .AddOpenApiOperationTransformer(JsonBody)
             .Produces(200, contentType: "text/event-stream").Produces<ErrorBody>(400).Produces<ErrorBody>(413)
             .Produces<ErrorBody>(422).Produces<ErrorBody>(503)
             .WithSummary("Solve one puzzle, streaming server-sent events: start, one entry per segment (or step), result");
+    }
+
+    // Documents the JSON body without Accepts(): that would also make routing refuse (415) a body sent without a JSON
+    // content type, as curl -d does.
+    static async Task JsonBody(OpenApiOperation op, OpenApiOperationTransformerContext ctx, CancellationToken cancel)
+    {
+        var schema = await ctx.GetOrCreateSchemaAsync(typeof(SolveRequestBody), null, cancel);
+        op.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+        };
     }
 
     Dictionary<string, object?> ModelInfo() => new()
