@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hrm.Data;
+using Hrm.Tasks.Maze;
 using Hrm.Tasks.Sudoku;
 
 namespace Hrm.Cli.Commands;
@@ -8,13 +9,13 @@ namespace Hrm.Cli.Commands;
 public static class DataCheckCommand
 {
     /// <summary>Task-specific checks; each decides from the metadata whether a dataset is its task's.</summary>
-    static IEnumerable<IDatasetCheck> TaskChecks() => new IDatasetCheck[] { new SudokuDatasetCheck() };
+    static IEnumerable<IDatasetCheck> TaskChecks() => new IDatasetCheck[] { new SudokuDatasetCheck(), new MazeDatasetCheck() };
 
     public static Command Build()
     {
         var dir = new Argument<string>("dir") { Description = "Dataset directory (identifiers.json, train/, test/)." };
         var maxRows = new Option<int>("--max-rows") { Description = "Rows reported per failing rule before summarising.", DefaultValueFactory = _ => 10 };
-        var cmd = new Command("check", "Validate a dataset directory: files, shapes, token ranges, index arrays, identifiers, and task rules (Sudoku solutions).");
+        var cmd = new Command("check", "Validate a dataset directory: files, shapes, token ranges, index arrays, identifiers, and task rules (Sudoku solutions; maze labels mark a shortest S-G path).");
         cmd.Arguments.Add(dir);
         cmd.Options.Add(maxRows);
         cmd.SetAction(parse =>
@@ -22,6 +23,7 @@ public static class DataCheckCommand
             var path = parse.GetValue(dir)!;
             var report = new DatasetChecker(TaskChecks(), parse.GetValue(maxRows)).Check(path);
             foreach (var problem in report.Problems) Console.WriteLine(problem);
+            foreach (var note in report.Notes ?? []) Console.WriteLine($"note: {note}");
             if (!report.Ok)
             {
                 Console.WriteLine($"{report.Problems.Count} problem(s) in {path}");

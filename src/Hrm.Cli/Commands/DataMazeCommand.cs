@@ -21,7 +21,9 @@ public static class DataMazeCommand
         var seed = new Option<int>("--seed") { Description = "Random seed for generation", DefaultValueFactory = _ => 42 };
         var csvTrain = new Option<string?>("--csv-train") { Description = "Import training mazes from this CSV instead of generating" };
         var csvTest = new Option<string?>("--csv-test") { Description = "Import test mazes from this CSV (with --csv-train)" };
-        foreach (var o in new Option[] { outDir, train, test, size, minPath, trainMinPath, loops, aug, seed, csvTrain, csvTest }) cmd.Options.Add(o);
+        var allowTies = new Option<bool>("--allow-ties") { Description = "Also keep generated mazes with several equally short S-G paths (the label marks one); by default every maze's shortest path is unique" };
+        var uniqueOnly = new Option<bool>("--unique-only") { Description = "CSV import: drop mazes with several shortest S-G paths (they are always counted)" };
+        foreach (var o in new Option[] { outDir, train, test, size, minPath, trainMinPath, loops, aug, seed, csvTrain, csvTest, allowTies, uniqueOnly }) cmd.Options.Add(o);
 
         cmd.SetAction(parse =>
         {
@@ -32,22 +34,29 @@ public static class DataMazeCommand
             {
                 if (trainCsv is null || testCsv is null) throw new HrmException("--csv-train and --csv-test go together");
                 Console.WriteLine($"reading {trainCsv} and {testCsv} (every answer checked by BFS)");
-                trainMazes = MazeCsv.Read(trainCsv);
-                testMazes = MazeCsv.Read(testCsv);
+                var trainImport = MazeCsv.Import(trainCsv, parse.GetValue(uniqueOnly));
+                var testImport = MazeCsv.Import(testCsv, parse.GetValue(uniqueOnly));
+                Console.WriteLine($"  {trainCsv}: {trainImport}");
+                Console.WriteLine($"  {testCsv}: {testImport}");
+                (trainMazes, testMazes) = (trainImport.Mazes, testImport.Mazes);
                 if (trainMazes[0].Size != testMazes[0].Size)
                     throw new HrmException($"{testCsv}: mazes are {testMazes[0].Size}x{testMazes[0].Size}, {trainCsv} has {trainMazes[0].Size}x{trainMazes[0].Size}");
             }
             else
             {
-                var options = new MazeGeneratorOptions(parse.GetValue(size), parse.GetValue(minPath), parse.GetValue(loops));
+                if (parse.GetValue(uniqueOnly)) throw new HrmException("--unique-only applies to --csv-train/--csv-test; generated mazes are unique unless --allow-ties");
+                var options = new MazeGeneratorOptions(parse.GetValue(size), parse.GetValue(minPath), parse.GetValue(loops), parse.GetValue(allowTies));
                 options.Validate();
                 int nTrain = parse.GetValue(train), nTest = parse.GetValue(test);
                 int? trainMin = parse.GetValue(trainMinPath);
                 if (trainMin is int m) (options with { MinPathLength = m }).Validate();
                 var trainNote = trainMin is int t ? $" (training mazes: > {t})" : "";
-                Console.WriteLine($"generating {nTrain} + {nTest} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves{trainNote}, seed {parse.GetValue(seed)}");
+                var tieNote = options.AllowTies ? ", ties allowed" : ", unique shortest path";
+                Console.WriteLine($"generating {nTrain} + {nTest} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves{trainNote}{tieNote}, seed {parse.GetValue(seed)}");
+                var stats = new MazeGenerationStats();
                 (trainMazes, testMazes) = MazeDataset.Generate(options, nTrain, nTest, parse.GetValue(seed),
-                    done => Console.WriteLine($"  {done}/{nTrain + nTest} mazes ({clock.Elapsed.TotalSeconds:F1} s)"), trainMin);
+                    done => Console.WriteLine($"  {done}/{nTrain + nTest} mazes ({clock.Elapsed.TotalSeconds:F1} s)"), trainMin, stats);
+                Console.WriteLine($"  rejected {stats.Rejected} start-goal draws with several shortest paths, {stats.Duplicates} repeated mazes");
             }
             var dir = parse.GetValue(outDir)!;
             var summary = MazeDataset.Write(dir, trainMazes, testMazes, parse.GetValue(aug));
@@ -63,6 +72,7 @@ public static class DataMazeCommand
         Console.WriteLine($"  train: {s.TrainMazes} mazes, {s.TrainPuzzles} puzzles/examples{(s.TrainPuzzles > s.TrainMazes ? " (8 dihedral versions each)" : "")}");
         Console.WriteLine($"  test:  {s.TestMazes} mazes");
         Console.WriteLine($"  grid {s.Size}x{s.Size}, seq_len {s.SeqLen}, vocab {s.VocabSize} (0 pad, '#' 1, ' ' 2, 'S' 3, 'G' 4, 'o' 5), puzzle identifiers 1");
+        Console.WriteLine($"  mazes with several shortest paths: {s.TiedMazes} of {s.TrainMazes + s.TestMazes}");
         Console.WriteLine("  shortest path length (moves), both splits:");
         int lo = s.PathLengthCounts.Keys.Min(), hi = s.PathLengthCounts.Keys.Max();
         int width = Math.Max(1, (int)Math.Ceiling((hi - lo + 1) / 10.0));

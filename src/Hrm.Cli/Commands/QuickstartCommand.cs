@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Hrm.Data;
 using Hrm.Evaluation;
+using Hrm.Evaluation.Tracing;
 using Hrm.Tasks.Sudoku;
 using Hrm.Training;
 using Spectre.Console;
@@ -76,7 +77,19 @@ public static class QuickstartCommand
             if (answer.Valid) { shown = answer; break; }
             shown ??= answer;
         }
-        if (shown is not null) SolveCommand.Print("a held-out puzzle", shown, solver);
+        string? page = null;
+        if (shown is not null)
+        {
+            SolveCommand.Print("a held-out puzzle", shown, solver);
+            // The same puzzle as a page to open in a browser: every segment's answer, step by step.
+            var solution = test.First(p => SudokuShape.Format(p.Cells) == shown.Puzzle).Solution;
+            var expected = string.Join('\n', Enumerable.Range(0, shape.N).Select(r => SudokuShape.Format(solution.AsSpan(r * shape.N, shape.N))));
+            var (trace, _) = Tracer.Run(solver, solver.Task.Parse(shown.Puzzle), 0, expected, perStep: true);
+            page = Path.Combine(outDir, "held-out-puzzle.html");
+            Console.WriteLine();
+            VizCommand.WriteTraceOutputs(trace, page, null, null, title: "hrm quickstart: a held-out 4x4 Sudoku");
+        }
+        if (page is not null) AnsiConsole.MarkupLine("open the page above in a browser to watch the model reason, segment by segment");
         AnsiConsole.MarkupLine($"\nrun folder: {Markup.Escape(run)} (metrics.jsonl, tensorboard/, checkpoints/). Next: " +
             $"[grey]hrm solve --checkpoint {Markup.Escape(run)} {Markup.Escape(shown?.Puzzle ?? "PUZZLE")}[/], " +
             $"[grey]hrm eval --checkpoint {Markup.Escape(run)} --data {Markup.Escape(data)}[/]");

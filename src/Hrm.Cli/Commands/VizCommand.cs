@@ -86,7 +86,7 @@ public static class VizCommand
             return Tracer.Run(solver, input, id, expected, parse.GetValue(perStep)).Trace;
         }
         if (parse.GetValue(traceFile) is string path) return Trace.Load(path);
-        throw new HrmException("give a checkpoint and a puzzle (--checkpoint RUN PUZZLE), a trace to draw (--trace TRACE.json) or a dataset to browse (--data DIR)");
+        throw new HrmException("give a trace to draw (--trace TRACE.json), a checkpoint and a puzzle (--checkpoint RUN PUZZLE) or a dataset to browse (--data DIR)");
     }
 
     /// <summary>Writes the HTML page and, when asked, one PNG per entry and an animated GIF; prints each path.</summary>

@@ -13,11 +13,14 @@ public interface IDatasetCheck
     /// <summary>Whether the data looks like this task's (decided from the metadata, e.g. vocab and seq_len).</summary>
     bool AppliesTo(DatasetMetadata metadata);
     IEnumerable<DatasetProblem> Check(PuzzleSet set, int maxRowsPerRule);
+    /// <summary>Facts worth printing that are not problems (e.g. how many mazes have tied shortest paths).</summary>
+    IEnumerable<string> Notes(PuzzleSet set) => [];
 }
 
 public sealed record DatasetSplitSummary(string Split, DatasetMetadata Metadata, int Examples, int Puzzles, int Groups);
 
-public sealed record DatasetCheckReport(IReadOnlyList<DatasetProblem> Problems, IReadOnlyList<DatasetSplitSummary> Splits, IReadOnlyList<string> TaskChecks)
+public sealed record DatasetCheckReport(IReadOnlyList<DatasetProblem> Problems, IReadOnlyList<DatasetSplitSummary> Splits, IReadOnlyList<string> TaskChecks,
+    IReadOnlyList<string>? Notes = null)
 {
     public bool Ok => Problems.Count == 0;
 }
@@ -45,6 +48,7 @@ public sealed class DatasetChecker
         var problems = new List<DatasetProblem>();
         var summaries = new List<DatasetSplitSummary>();
         var applied = new SortedSet<string>();
+        var notes = new List<string>();
         int? identifierCount = null;
         try { identifierCount = PuzzleDatasetDirectory.ReadIdentifiers(dir).Count; }
         catch (HrmException e) { problems.Add(new("identifiers.json", null, Strip(e.Message, Path.Combine(dir, "identifiers.json")))); }
@@ -71,6 +75,7 @@ public sealed class DatasetChecker
                 {
                     applied.Add(check.Name);
                     problems.AddRange(check.Check(ds, maxRowsPerRule));
+                    notes.AddRange(check.Notes(ds));
                 }
             }
             if (!countsKnown) continue;
@@ -83,7 +88,7 @@ public sealed class DatasetChecker
         if (metas.TryGetValue("train", out var train) && metas.TryGetValue("test", out var test)
             && (train.VocabSize, train.SeqLen, train.NumPuzzleIdentifiers) != (test.VocabSize, test.SeqLen, test.NumPuzzleIdentifiers))
             problems.Add(new("test/dataset.json", null, "vocab_size, seq_len and num_puzzle_identifiers must equal the train split's (the model is built from train)"));
-        return new DatasetCheckReport(problems, summaries, applied.ToArray());
+        return new DatasetCheckReport(problems, summaries, applied.ToArray(), notes);
     }
 
     /// <summary>Shapes, ranges and index arrays of one set; the set in memory if it is sound enough for task checks.</summary>

@@ -29,7 +29,11 @@ public sealed class HrmInner : RecurrentCore
         Tensor zH = carry.ZH, zL = carry.ZL;
         int H = Config.HCycles, L = Config.LCycles, step = 0;
 
-        // All but the last L and H update run without gradient: the one-step gradient approximation.
+        // All but the last L and H update run without gradient: the one-step gradient approximation. With
+        // grad_h_cycles k > 0 the last k H cycles (their L steps and H step) keep their gradient instead, so a
+        // segment learns to use several propagation steps at once (TRM's full backprop through the last recursion).
+        int gradCycles = ((HrmConfig)Config).GradHCycles;
+        if (gradCycles > 0) return ForwardWithGradCycles(x, zH, zL, H - gradCycles, steps);
         using (no_grad())
         {
             for (int h = 0; h < H; h++)
@@ -51,6 +55,23 @@ public sealed class HrmInner : RecurrentCore
         steps?.OnStep(new ReasoningStep(++step, StepKind.Low, zH, zL));
         zH = H_level.forward(zH, zL, rotary_emb);
         steps?.OnStep(new ReasoningStep(step, StepKind.High, zH, zL));
+        return Output(zH, zL);
+    }
+
+    SegmentOutput ForwardWithGradCycles(Tensor x, Tensor zH, Tensor zL, int noGradCycles, IStepObserver? steps)
+    {
+        int step = 0;
+        for (int h = 0; h < Config.HCycles; h++)
+        {
+            using var grad = h < noGradCycles ? no_grad() : null;
+            for (int l = 0; l < Config.LCycles; l++)
+            {
+                zL = L_level.forward(zL, zH + x, rotary_emb);
+                steps?.OnStep(new ReasoningStep(++step, StepKind.Low, zH, zL));
+            }
+            zH = H_level.forward(zH, zL, rotary_emb);
+            steps?.OnStep(new ReasoningStep(step, StepKind.High, zH, zL));
+        }
         return Output(zH, zL);
     }
 

@@ -58,12 +58,42 @@ public sealed class RotaryEmbedding : nn.Module
     readonly Tensor cos_heads;           // [S, 1, head_dim]: broadcast over heads
     readonly Tensor sin_signed_heads;    // [S, 1, head_dim]: cat(-sin[:half], sin[half:]), see Apply
 
-    public RotaryEmbedding(int dim, int maxPositions, double theta) : base(nameof(RotaryEmbedding))
+    public RotaryEmbedding(int dim, int maxPositions, double theta) : this(OneDimensional(dim, maxPositions, theta)) { }
+
+    /// <summary>
+    /// 2-D rotary positions for a square grid of <paramref name="side"/> x <paramref name="side"/> tokens (row-major)
+    /// after <paramref name="prefix"/> puzzle-embedding tokens: the first half of each rotated pair set turns with the
+    /// row, the second with the column, so q·k depends on (row offset, column offset) alone and a step up or down the
+    /// grid looks the same everywhere, unlike 1-D positions over the flattened grid. Prefix tokens sit on the diagonal
+    /// before the grid (row = column = -1, -2, ...). Needs dim % 4 == 0.
+    /// </summary>
+    public static RotaryEmbedding Grid(int dim, int side, int prefix, double theta) => new(GridAngles(dim, side, prefix, theta));
+
+    static Tensor GridAngles(int dim, int side, int prefix, double theta)
+    {
+        using var scope = NewDisposeScope();
+        int quarter = dim / 4;
+        var invFreq = 1.0f / pow(tensor((float)theta), arange(0, quarter, dtype: float32) / quarter);
+        var cells = arange(side * side, dtype: int64);
+        var before = -arange(prefix, 0, -1, dtype: float32);
+        var rows = cat([before, (cells / side).to(float32)]);
+        var cols = cat([before, (cells % side).to(float32)]);
+        return cat([outer(rows, invFreq), outer(cols, invFreq)], -1).MoveToOuterDisposeScope();   // [P + side^2, dim/2]
+    }
+
+    static Tensor OneDimensional(int dim, int maxPositions, double theta)
     {
         using var scope = NewDisposeScope();
         var invFreq = 1.0f / pow(tensor((float)theta), arange(0, dim, 2, dtype: float32) / dim);
         var t = arange(maxPositions, dtype: float32);
-        var freqs = outer(t, invFreq);
+        return outer(t, invFreq).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>From the rotation angle of each position and pair, [S, head_dim / 2].</summary>
+    RotaryEmbedding(Tensor freqs) : base(nameof(RotaryEmbedding))
+    {
+        using var scope = NewDisposeScope();
+        using var owned = freqs;   // built by the caller only to be turned into the tables
         var emb = cat([freqs, freqs], -1);
         cos_cached = emb.cos().MoveToOuterDisposeScope();
         sin_cached = emb.sin().MoveToOuterDisposeScope();

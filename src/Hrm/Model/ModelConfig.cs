@@ -38,7 +38,7 @@ public abstract record ModelConfig
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 512;
     [JsonPropertyName("expansion")] public double Expansion { get; init; } = 4.0;
     [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 8;
-    /// <summary>"rope" or "learned" (TRM also "none").</summary>
+    /// <summary>"rope" or "learned" (TRM also "none"); HRM also "rope2d" (rotary positions by row and column of a square grid; not in the reference).</summary>
     [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
@@ -66,6 +66,8 @@ public abstract record ModelConfig
     /// <summary>Number of puzzle-embedding tokens prepended to the sequence; HRM's rule: ceil(puzzle_emb_ndim / hidden_size).</summary>
     [JsonIgnore] public virtual int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
     [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
+    /// <summary>Side of the square grid the sequence is (seq_len = side^2), or 0 if seq_len is not a square.</summary>
+    [JsonIgnore] public int GridSide => (int)Math.Round(Math.Sqrt(SeqLen)) is var n && n * n == SeqLen ? n : 0;
     [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps);
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;
@@ -96,6 +98,8 @@ public abstract record ModelConfig
         Require(LLayers >= 1, "L_layers must be >= 1");
         Require(HiddenSize > 0 && NumHeads > 0 && HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
         Require(HeadDim % 2 == 0 || Positions != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
+        Require(Positions != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(Positions != "rope2d" || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
         Require(Expansion > 0, "expansion must be positive");
         Require(RmsNormEps > 0, "rms_norm_eps must be positive");
         Require(RopeTheta > 0, "rope_theta must be positive");
@@ -113,16 +117,20 @@ public abstract record ModelConfig
 /// </summary>
 public sealed record HrmConfig : ModelConfig
 {
+    /// <summary>0 (the reference): only the last L and H update of a segment get a gradient; k: the last k H cycles do.</summary>
+    [JsonPropertyName("grad_h_cycles")] public int GradHCycles { get; init; }
+
     [JsonIgnore] public override Architecture Architecture => Architecture.Hrm;
     public override RecurrentCore BuildCore(torch.Generator? generator) => new HrmInner(this, generator);
     [JsonIgnore] public override int BlocksPerSegment => HCycles * LCycles * LLayers + HCycles * HLayers;
-    [JsonIgnore] public override int GradientBlocksPerSegment => LLayers + HLayers;
+    [JsonIgnore] public override int GradientBlocksPerSegment => GradHCycles == 0 ? LLayers + HLayers : GradHCycles * (LCycles * LLayers + HLayers);
 
     public override ModelConfig Validate()
     {
         base.Validate();
         Require(HLayers >= 1, "H_layers must be >= 1");
-        Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
+        Require(PosEncodings is "rope" or "learned" or "rope2d", $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
+        Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
         return this;
     }
 }

@@ -77,9 +77,11 @@ public abstract class RecurrentCore : nn.Module
             register_module("puzzle_emb", puzzle_emb);
         }
 
-        if (c.Positions == "rope")
+        if (c.Positions is "rope" or "rope2d")
         {
-            rotary_emb = new RotaryEmbedding(c.HeadDim, c.ModelSeqLen, c.RopeTheta);
+            rotary_emb = c.Positions == "rope"
+                ? new RotaryEmbedding(c.HeadDim, c.ModelSeqLen, c.RopeTheta)
+                : RotaryEmbedding.Grid(c.HeadDim, c.GridSide, c.PuzzleEmbLen, c.RopeTheta);
             register_module("rotary_emb", rotary_emb);
         }
         else if (c.Positions == "learned")

@@ -330,20 +330,13 @@ public static class TraceFrames
 /// </summary>
 internal static class VizFont
 {
-    static readonly string[] RegularFiles =
-    [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/usr/share/fonts/liberation-sans/LiberationSans-Regular.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/System/Library/Fonts/Supplemental/Arial.ttf", "/Library/Fonts/Arial.ttf", @"C:\Windows\Fonts\arial.ttf",
-    ];
-
-    static readonly Lazy<SKTypeface?> regular = new(() => Load(Environment.GetEnvironmentVariable("HRM_FONT") is { Length: > 0 } f ? [f, .. RegularFiles] : RegularFiles));
-    static readonly Lazy<SKTypeface?> bold = new(() => Load(RegularFiles.Select(f => f.Replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf").Replace("Regular", "Bold").Replace("arial.ttf", "arialbd.ttf").Replace("Arial.ttf", "Arial Bold.ttf")).ToArray()));
+    static readonly Lazy<SKTypeface?> regular = new(() => Load(Hrm.Runtime.SystemFonts.RegularCandidates));
+    static readonly Lazy<SKTypeface?> bold = new(() => Load(Hrm.Runtime.SystemFonts.BoldCandidates));
 
     public static SKTypeface? Regular => regular.Value;
     public static SKTypeface? Bold => bold.Value ?? regular.Value;
 
-    static SKTypeface? Load(string[] files)
+    static SKTypeface? Load(IEnumerable<string> files)
     {
         foreach (var f in files)
             if (File.Exists(f) && SKTypeface.FromFile(f) is { GlyphCount: > 0 } tf) return tf;

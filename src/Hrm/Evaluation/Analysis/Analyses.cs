@@ -66,7 +66,7 @@ public static class Analyses
         {
             using var scope = NewDisposeScope();
             var (inputs, ids, puzzles, _) = Sample(m, set, count);
-            var states = new StateCollector(puzzles.Length);
+            using var states = new StateCollector(puzzles.Length);
             Inference.Run(m, inputs, ids, HaltPolicy.Full, observer: states);
             foreach (var (module, blocks) in new[] { ("zH", states.ZH), ("zL", states.ZL) })
             {
@@ -84,16 +84,22 @@ public static class Analyses
     }
 
     /// <summary>Keeps every row's carry after every segment (detached copies).</summary>
-    sealed class StateCollector(int rows) : IInferenceObserver
+    sealed class StateCollector(int rows) : IInferenceObserver, IDisposable
     {
+        public void Dispose()
+        {
+            foreach (var t in ZH.Concat(ZL).SelectMany(l => l)) t.Dispose();
+        }
+
         public readonly List<Tensor>[] ZH = Enumerable.Range(0, rows).Select(_ => new List<Tensor>()).ToArray();
         public readonly List<Tensor>[] ZL = Enumerable.Range(0, rows).Select(_ => new List<Tensor>()).ToArray();
         public void OnSegment(SegmentReport r)
         {
             for (int i = 0; i < r.Rows.Length; i++)
             {
-                ZH[r.Rows[i]].Add(r.Output.Carry.ZH[i].to(float64).clone().MoveToOuterDisposeScope());
-                ZL[r.Rows[i]].Add(r.Output.Carry.ZL[i].to(float64).clone().MoveToOuterDisposeScope());
+                // Detached: the loop's scopes end before the states are used; Dispose frees them.
+                ZH[r.Rows[i]].Add(r.Output.Carry.ZH[i].to(float64).clone().DetachFromDisposeScope());
+                ZL[r.Rows[i]].Add(r.Output.Carry.ZL[i].to(float64).clone().DetachFromDisposeScope());
             }
         }
     }

@@ -173,10 +173,23 @@ public static class Plots
         Save(plot, figure, path);
     }
 
+    static readonly Lazy<bool> font = new(() =>
+    {
+        // The dependency-free Skia build finds no system fonts by name: register a font file under one name.
+        if (Runtime.SystemFonts.Regular is not string regular) return false;
+        ScottPlot.Fonts.AddFontFile("HrmSans", regular, bold: false, italic: false);
+        if (Runtime.SystemFonts.Bold is string bold) ScottPlot.Fonts.AddFontFile("HrmSans", bold, bold: true, italic: false);
+        ScottPlot.Fonts.Default = "HrmSans";
+        return true;
+    });
+
+    static void EnsureFont() => _ = font.Value;
+
     static Plot NewPlot(Figure figure)
     {
         if (figure.Width < 100 || figure.Height < 100 || figure.Width > 8000 || figure.Height > 8000)
             throw new HrmException($"{figure.Title}: figure size {figure.Width}x{figure.Height} is outside 100..8000 pixels");
+        EnsureFont();
         var plot = new Plot();
         plot.Title(figure.Title);
         plot.XLabel(figure.XLabel);

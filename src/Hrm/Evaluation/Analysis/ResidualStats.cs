@@ -114,9 +114,16 @@ public static class ResidualStats
         Plots.Lines(path, figure,
             new[]
             {
-                new LineSeries("zH", x, summaries.Select(s => s.ZH.Mean).ToArray(), summaries.Select(s => s.ZH.Sd).ToArray()),
+                // zH changes only at high-level updates: on the log axis it is drawn where it moved (its residual is 0 elsewhere).
+                Positive("zH (where it changed)", x, summaries.Select(s => s.ZH).ToArray()),
                 new LineSeries("zL", x, summaries.Select(s => s.ZL.Mean).ToArray(), summaries.Select(s => s.ZL.Sd).ToArray()),
             },
             markers.Count == 0 ? null : new[] { new VerticalMarkers(hUpdateAfter is not null ? "H update" : "segment end", markers) });
+    }
+
+    static LineSeries Positive(string label, double[] x, Spread[] values)
+    {
+        var keep = Enumerable.Range(0, x.Length).Where(i => values[i].Mean > 0 && double.IsFinite(values[i].Mean)).ToArray();
+        return new LineSeries(label, keep.Select(i => x[i]).ToArray(), keep.Select(i => values[i].Mean).ToArray(), keep.Select(i => values[i].Sd).ToArray()) { Markers = true };
     }
 }

@@ -23,7 +23,9 @@ public sealed class TraceRecorder : IInferenceObserver, IDisposable
     readonly Action<int, TraceEntry>? onEntry;
     readonly List<TraceEntry>[] entries;
 
-    // The previous recorded states per original row (segment ends, and low-level steps), for the residuals.
+    // The previous recorded states per original row, for the residuals: segment ends against the previous segment's
+    // end; low-level steps against the previous low-level step (across segment boundaries, so the high-level update
+    // that closes a segment shows in the first step of the next).
     readonly Tensor?[] prevSegH, prevSegL, prevStepH, prevStepL;
 
     public TraceRecorder(ActModel model, PuzzleTask task, int[][] inputs, bool perStep, Action<int, TraceEntry>? onEntry = null)
@@ -57,7 +59,7 @@ public sealed class TraceRecorder : IInferenceObserver, IDisposable
             zHNow = s.ZH;
             var logits = owner.model.inner.DecodeIntermediate(s.ZH, s.ZL);
             var q = owner.QOf(s.ZH);
-            owner.Record(segment, s.Step, rows, logits, q.QHalt, q.QContinue, s.ZH, s.ZL, owner.prevStepH, owner.prevStepL, updateSegment: false);
+            owner.Record(segment, s.Step, rows, logits, q.QHalt, q.QContinue, s.ZH, s.ZL, owner.prevStepH, owner.prevStepL);
         }
     }
 
@@ -73,11 +75,11 @@ public sealed class TraceRecorder : IInferenceObserver, IDisposable
         using var scope = NewDisposeScope();
         var o = r.Output;
         Record(r.Segment, null, r.Rows, o.Logits, o.QHalt.cpu().data<float>().ToArray(), o.QContinue.cpu().data<float>().ToArray(),
-            o.Carry.ZH, o.Carry.ZL, prevSegH, prevSegL, updateSegment: true);
+            o.Carry.ZH, o.Carry.ZL, prevSegH, prevSegL);
     }
 
     void Record(int segment, int? step, long[] rows, Tensor logits, float[] qHalt, float[] qContinue, Tensor zH, Tensor zL,
-        Tensor?[] prevH, Tensor?[] prevL, bool updateSegment)
+        Tensor?[] prevH, Tensor?[] prevL)
     {
         using var _ = no_grad();
         var probs = logits.to(float32).softmax(-1);                           // [B, S, V]
@@ -100,7 +102,6 @@ public sealed class TraceRecorder : IInferenceObserver, IDisposable
                 Entropy = cells.Select(c => entData[i * s + c]).ToArray(),
             };
             Replace(prevH, row, zH[i]); Replace(prevL, row, zL[i]);
-            if (updateSegment) { Replace(prevStepH, row, zH[i]); Replace(prevStepL, row, zL[i]); }
             entries[row].Add(entry);
             onEntry?.Invoke(row, entry);
         }

@@ -8,6 +8,19 @@ namespace Hrm.Tasks.Maze;
 /// </summary>
 public static class MazeCsv
 {
+    /// <summary>
+    /// <see cref="Read(string)"/>, then counts the mazes with more than one shortest S-G path (their answer is one of
+    /// several right ones) and, with <paramref name="uniqueOnly"/>, drops them.
+    /// </summary>
+    public static MazeCsvImport Import(string path, bool uniqueOnly)
+    {
+        var all = Read(path);
+        var unique = all.Where(m => MazeSolver.ShortestPathCount(m.Input, m.Size) == 1).ToList();
+        int tied = all.Count - unique.Count;
+        if (uniqueOnly && unique.Count == 0) throw new HrmException($"{path}: every maze has several shortest paths; nothing left with --unique-only");
+        return new MazeCsvImport(uniqueOnly ? unique : all, all.Count, tied, uniqueOnly ? tied : 0);
+    }
+
     public static IReadOnlyList<MazePuzzle> Read(string path)
     {
         if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
@@ -80,4 +93,11 @@ public static class MazeCsv
         fields.Add(cur.ToString().TrimEnd('\r'));
         return fields;
     }
+}
+
+/// <summary>Mazes read from one CSV: <see cref="Rows"/> read, <see cref="Tied"/> of them with several shortest paths, <see cref="Dropped"/> left out.</summary>
+public sealed record MazeCsvImport(IReadOnlyList<MazePuzzle> Mazes, int Rows, int Tied, int Dropped)
+{
+    public override string ToString() =>
+        $"{Rows} mazes, {Tied} with several shortest paths ({(Rows == 0 ? 0 : 100.0 * Tied / Rows):F1}%){(Dropped > 0 ? $", dropped: {Mazes.Count} kept" : "")}";
 }

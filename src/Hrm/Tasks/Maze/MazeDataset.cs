@@ -4,7 +4,14 @@ namespace Hrm.Tasks.Maze;
 
 /// <summary>Summary of a built maze dataset, for printing.</summary>
 public sealed record MazeDatasetSummary(int Size, int TrainMazes, int TrainPuzzles, int TestMazes, int SeqLen, int VocabSize,
-    IReadOnlyDictionary<int, int> PathLengthCounts);
+    IReadOnlyDictionary<int, int> PathLengthCounts, int TiedMazes);
+
+/// <summary>What generating a set cost: start-goal draws rejected for tied shortest paths, and repeated mazes dropped.</summary>
+public sealed class MazeGenerationStats
+{
+    public long Rejected { get; internal set; }
+    public int Duplicates { get; internal set; }
+}
 
 /// <summary>
 /// Maze datasets in the reference's directory format (build_maze_dataset.py): one example per puzzle, every puzzle
@@ -18,10 +25,11 @@ public static class MazeDataset
     /// or across the splits. <paramref name="progress"/> gets the number of mazes done so far.
     /// <paramref name="trainMinPath"/>, if given, replaces the minimum shortest-path length for the training mazes
     /// only: a lower value mixes short mazes into training (an easy-to-hard curriculum) while the test split keeps the
-    /// options' minimum.
+    /// options' minimum. <paramref name="stats"/>, if given, receives the rejection and duplicate counts.
     /// </summary>
     public static (IReadOnlyList<MazePuzzle> Train, IReadOnlyList<MazePuzzle> Test) Generate(
-        MazeGeneratorOptions options, int train, int test, int seed, Action<int>? progress = null, int? trainMinPath = null)
+        MazeGeneratorOptions options, int train, int test, int seed, Action<int>? progress = null, int? trainMinPath = null,
+        MazeGenerationStats? stats = null)
     {
         if (train < 1 || test < 0) throw new HrmException($"need at least 1 training maze and 0 or more test mazes, got {train} and {test}");
         var testGenerator = new MazeGenerator(options);
@@ -41,6 +49,11 @@ public static class MazeDataset
             all.Add(maze);
             if (all.Count % 1000 == 0) progress?.Invoke(all.Count);
         }
+        if (stats is not null)
+        {
+            stats.Rejected = testGenerator.Rejected + (ReferenceEquals(trainGenerator, testGenerator) ? 0 : trainGenerator.Rejected);
+            stats.Duplicates = duplicates;
+        }
         return (all.GetRange(0, train), all.GetRange(train, test));
     }
 
@@ -50,8 +63,9 @@ public static class MazeDataset
         var (trainSplit, testSplit) = Build(train, test, augment);
         PuzzleDatasetDirectory.Write(dir, trainSplit, testSplit, new[] { "<blank>" }, MazeEncoding.VocabSize, ignoreLabelId: 0, task: "maze");
         var histogram = train.Concat(test).GroupBy(m => m.PathLength).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+        int tied = train.Concat(test).Count(m => MazeSolver.ShortestPathCount(m.Input, m.Size) > 1);
         return new MazeDatasetSummary(train[0].Size, train.Count, trainSplit.PuzzleCount, test.Count, trainSplit.SeqLen,
-            MazeEncoding.VocabSize, histogram);
+            MazeEncoding.VocabSize, histogram, tied);
     }
 
     public static (PuzzleSplit Train, PuzzleSplit Test) Build(IReadOnlyList<MazePuzzle> train, IReadOnlyList<MazePuzzle> test, bool augment)

@@ -1,7 +1,11 @@
 namespace Hrm.Tasks.Maze;
 
-/// <summary>Settings of the maze generator. <see cref="MinPathLength"/> null means the default for the size.</summary>
-public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = null, double LoopFraction = 0.1)
+/// <summary>
+/// Settings of the maze generator. <see cref="MinPathLength"/> null means the default for the size.
+/// <see cref="AllowTies"/> false (the default) keeps only mazes with exactly one shortest S-G path, so the label is the
+/// only right answer; true also keeps mazes with several equally short paths (the label then marks one of them).
+/// </summary>
+public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = null, double LoopFraction = 0.1, bool AllowTies = false)
 {
     public const int MinSize = 3, MaxSize = 64;
 
@@ -29,6 +33,9 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
 /// a randomized depth-first search carves a spanning tree between them (long winding corridors), then a fraction
 /// of the remaining walls between two rooms is knocked out, giving loops and several routes so that the shortest
 /// path is not simply the only path. S is a random open cell and G a random open cell farther than the minimum.
+/// Unless ties are allowed, a draw whose S-G pair has more than one shortest path (counted by a BFS layer count) is
+/// rejected and drawn again, so the mazes are today's distribution conditioned on a unique shortest path; walls are
+/// never added, so loops elsewhere in the maze stay. <see cref="Rejected"/> counts the rejected draws.
 /// Reproducible: the same <see cref="Random"/> seed gives the same mazes.
 /// </summary>
 public sealed class MazeGenerator
@@ -45,10 +52,13 @@ public sealed class MazeGenerator
 
     public MazeGeneratorOptions Options => _options;
 
+    /// <summary>Start-goal draws dropped so far because their shortest path was not unique.</summary>
+    public long Rejected { get; private set; }
+
     /// <summary>One maze meeting the minimum path length. Throws HrmException if many tries all fail.</summary>
     public MazePuzzle Next(Random rng)
     {
-        const int mazeTries = 1000, startTries = 8;
+        const int mazeTries = 2000, startTries = 8;
         int min = _options.EffectiveMinPathLength;
         var open = new List<int>();
         var far = new List<int>();
@@ -61,17 +71,18 @@ public sealed class MazeGenerator
             for (int s = 0; s < startTries; s++)
             {
                 int start = open[rng.Next(open.Count)];
-                var dist = MazeSolver.Distances(grid, _n, start);
+                var (dist, paths) = MazeSolver.CountShortestPaths(grid, _n, start);
                 far.Clear();
                 foreach (var cell in open) if (dist[cell] > min) far.Add(cell);
                 if (far.Count == 0) continue;
                 int goal = far[rng.Next(far.Count)];
+                if (paths[goal] > 1 && !_options.AllowTies) { Rejected++; continue; }
                 grid[start] = MazeEncoding.Start;
                 grid[goal] = MazeEncoding.Goal;
                 return new MazePuzzle(_n, grid, MazeSolver.Solve(grid, _n));
             }
         }
-        throw new HrmException($"could not generate a {_n}x{_n} maze with a shortest path longer than {min} in {mazeTries} tries; lower --min-path");
+        throw new HrmException($"could not generate a {_n}x{_n} maze with a {(_options.AllowTies ? "" : "unique ")}shortest path longer than {min} in {mazeTries} tries; lower --min-path{(_options.AllowTies ? "" : " or --loops, or pass --allow-ties")}");
     }
 
     int[] Carve(Random rng)

@@ -7,11 +7,14 @@ public static class MazeSolver
     /// BFS distances (in moves, 4-neighbourhood) from <paramref name="source"/> over every non-wall, non-pad
     /// cell; -1 where unreachable.
     /// </summary>
-    public static int[] Distances(ReadOnlySpan<int> grid, int size, int source)
+    public static int[] Distances(ReadOnlySpan<int> grid, int size, int source) => Bfs(grid, size, source, out _, out _);
+
+    // The queue doubles as the cells in visiting order (non-decreasing distance); `reached` of them.
+    static int[] Bfs(ReadOnlySpan<int> grid, int size, int source, out int[] queue, out int reached)
     {
         var dist = new int[grid.Length];
         Array.Fill(dist, -1);
-        var queue = new int[grid.Length];
+        queue = new int[grid.Length];
         int head = 0, tail = 0;
         dist[source] = 0;
         queue[tail++] = source;
@@ -23,12 +26,45 @@ public static class MazeSolver
             if (c > 0) Visit(grid, dist, queue, ref tail, cell - 1, d);
             if (c < size - 1) Visit(grid, dist, queue, ref tail, cell + 1, d);
         }
+        reached = tail;
         return dist;
 
         static void Visit(ReadOnlySpan<int> grid, int[] dist, int[] queue, ref int tail, int n, int d)
         {
             if (dist[n] < 0 && grid[n] > MazeEncoding.Wall) { dist[n] = d; queue[tail++] = n; }
         }
+    }
+
+    /// <summary>
+    /// BFS layer count from <paramref name="source"/>: distances as <see cref="Distances"/>, and for every reached cell
+    /// the number of distinct shortest paths from the source to it, capped at <paramref name="cap"/> (so the sums
+    /// cannot overflow on big open grids). A cell's count is the sum of the counts of its neighbours one layer closer.
+    /// </summary>
+    public static (int[] Distance, int[] Count) CountShortestPaths(ReadOnlySpan<int> grid, int size, int source, int cap = 2)
+    {
+        if (cap < 1) throw new ArgumentOutOfRangeException(nameof(cap), cap, "cap must be >= 1");
+        // In BFS order every neighbour one layer closer is final before a cell sums it.
+        var dist = Bfs(grid, size, source, out var order, out int reached);
+        var count = new int[grid.Length];
+        count[source] = 1;
+        for (int k = 1; k < reached; k++)
+        {
+            int cell = order[k], r = cell / size, c = cell % size, want = dist[cell] - 1;
+            long sum = 0;
+            if (r > 0 && dist[cell - size] == want) sum += count[cell - size];
+            if (r < size - 1 && dist[cell + size] == want) sum += count[cell + size];
+            if (c > 0 && dist[cell - 1] == want) sum += count[cell - 1];
+            if (c < size - 1 && dist[cell + 1] == want) sum += count[cell + 1];
+            count[cell] = (int)Math.Min(sum, cap);
+        }
+        return (dist, count);
+    }
+
+    /// <summary>Number of distinct shortest S-G paths of <paramref name="input"/>, capped at <paramref name="cap"/>; 0 if G is unreachable.</summary>
+    public static int ShortestPathCount(ReadOnlySpan<int> input, int size, int cap = 2)
+    {
+        var (s, g) = StartAndGoal(input, "maze");
+        return CountShortestPaths(input, size, s, cap).Count[g];
     }
 
     /// <summary>Shortest path length from S to G in moves, or -1 if G is unreachable.</summary>
@@ -96,6 +132,25 @@ public static class MazeSolver
             onPath[i] = label[i] == MazeEncoding.Path || i == s || i == g ? MazeEncoding.Open : MazeEncoding.Wall;
         if (Distances(onPath, size, s)[g] != shortest) return "marked cells do not form a connected path from S to G";
         return null;
+    }
+
+    /// <summary>
+    /// The rule check for a predicted answer: true iff <paramref name="prediction"/> equals <paramref name="input"/>
+    /// except for 'o' cells that form a shortest S-G path, any of them when several are equally short (see
+    /// <see cref="Verify"/>). This is what "valid accuracy" counts, so a tied maze solved by another shortest path is right.
+    /// </summary>
+    public static bool IsValidAnswer(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction, int size) => Verify(input, prediction, size) is null;
+
+    /// <summary>Fraction of (input, prediction) rows whose prediction is a valid answer; 0 for no rows.</summary>
+    public static double ValidAccuracy(IEnumerable<(int[] Input, int[] Prediction)> rows, int size)
+    {
+        int total = 0, valid = 0;
+        foreach (var (input, prediction) in rows)
+        {
+            total++;
+            if (IsValidAnswer(input, prediction, size)) valid++;
+        }
+        return total == 0 ? 0 : (double)valid / total;
     }
 
     internal static (int Start, int Goal) StartAndGoal(ReadOnlySpan<int> grid, string where)
