@@ -43,13 +43,13 @@ public sealed class BatchSolverTests : IDisposable
     public async Task A_full_queue_and_a_wrong_length_are_refused()
     {
         await using var batcher = new BatchSolver(solver, new BatchOptions { MaxBatch = 1, MaxQueue = 1, Window = TimeSpan.Zero });
-        Assert.Throws<HrmException>(() => batcher.Submit(new BatchJob(new int[5], 0, HaltPolicy.Full, null)));
+        Assert.Throws<HrmException>(() => { _ = batcher.Submit(new BatchJob(new int[5], 0, HaltPolicy.Full, null)); });
         using var gate = new ManualResetEventSlim(false);
         using var entered = new ManualResetEventSlim(false);
         var first = batcher.Submit(new BatchJob(Input(0), 0, HaltPolicy.Full, 1, _ => { entered.Set(); gate.Wait(); }));
         Assert.True(entered.Wait(TimeSpan.FromSeconds(30)));
         var second = batcher.Submit(new BatchJob(Input(1), 0, HaltPolicy.Full, null));
-        Assert.Throws<QueueFullException>(() => batcher.Submit(new BatchJob(Input(2), 0, HaltPolicy.Full, null)));
+        Assert.Throws<QueueFullException>(() => { _ = batcher.Submit(new BatchJob(Input(2), 0, HaltPolicy.Full, null)); });
         gate.Set();
         Assert.Equal(1, (await first).Segments);
         Assert.Equal(TestServer.Segments, (await second).Segments);
