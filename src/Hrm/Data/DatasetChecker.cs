@@ -62,7 +62,6 @@ public sealed class DatasetChecker
             metas[split] = meta;
             if (identifierCount is int count && meta.NumPuzzleIdentifiers != count)
                 problems.Add(new($"{split}/dataset.json", null, $"num_puzzle_identifiers {meta.NumPuzzleIdentifiers} but identifiers.json lists {count}"));
-            if (meta.Sets.Count == 0) problems.Add(new($"{split}/dataset.json", null, "sets is empty"));
             int examples = 0, puzzles = 0, groups = 0;
             bool countsKnown = true;
             foreach (var set in meta.Sets)
@@ -135,11 +134,7 @@ public sealed class DatasetChecker
 
     void CheckTokens(string file, int[] tokens, int seq, int vocab, List<DatasetProblem> problems) =>
         Rows(file, tokens.Length / seq, r =>
-        {
-            var row = tokens.AsSpan(r * seq, seq);
-            int bad = row.IndexOfAnyExceptInRange(0, vocab - 1);
-            return bad < 0 ? null : $"token {row[bad]} at position {bad} is outside 0..{vocab - 1} (vocab_size {vocab})";
-        }, problems);
+            PuzzleDatasetDirectory.FirstTokenOutside(tokens.AsSpan(r * seq, seq), seq, vocab) is string p ? p[(p.IndexOf(": ") + 2)..] : null, problems);
 
     // Index arrays: start at 0, each entry > the previous (no empty puzzle or group: the sampler picks from each), end at the count.
     void CheckIndices(string file, int[] idx, int total, string totalName, string what, List<DatasetProblem> problems)

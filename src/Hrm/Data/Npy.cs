@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Hrm.Data;
 
@@ -40,7 +39,8 @@ public sealed class NpyArray
                 NpyType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(s[(4 * i)..]),
                 NpyType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(s[(4 * i)..]),
                 NpyType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(s[(8 * i)..]),
-                NpyType.UInt64 => checked((long)BinaryPrimitives.ReadUInt64LittleEndian(s[(8 * i)..])),
+                NpyType.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(s[(8 * i)..]) is var u && u <= long.MaxValue ? (long)u
+                    : throw new HrmException($"value {BinaryPrimitives.ReadUInt64LittleEndian(s[(8 * i)..])} at index {i} does not fit in int64"),
                 _ => throw new HrmException($"expected an integer array, found {Type}"),
             };
         return r;
@@ -135,7 +135,9 @@ public static class Npy
 
     static NpyType ParseDescr(string d, string path)
     {
-        if (d.Length < 3) throw new HrmException($"{path}: unsupported dtype '{d}'");
+        if (d.Length < 3 || d[0] is not ('<' or '>' or '|' or '='))
+            throw new HrmException($"{path}: unsupported dtype '{d}'");
+        if (d[1] == 'O') throw new HrmException($"{path}: unsupported dtype '{d}' (an object array holds pickled Python objects, which are never loaded)");
         char kind = d[1];
         int size = int.TryParse(d[2..], out var s) ? s : -1;
         return (kind, size) switch
@@ -162,44 +164,48 @@ public static class Npy
             throw new HrmException($"{name}: not a .npy file (bad magic)");
         int major = head[6];
         int headerLen;
+        long headerLenRaw;
         if (major == 1)
         {
             var b = new byte[2];
             if (stream.ReadAtLeast(b, 2, false) < 2) throw new HrmException($"{name}: truncated .npy header");
             headerLen = BinaryPrimitives.ReadUInt16LittleEndian(b);
+            headerLenRaw = headerLen;
         }
         else if (major is 2 or 3)
         {
             var b = new byte[4];
             if (stream.ReadAtLeast(b, 4, false) < 4) throw new HrmException($"{name}: truncated .npy header");
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(b));
+            headerLenRaw = BinaryPrimitives.ReadUInt32LittleEndian(b);
+            headerLen = headerLenRaw > int.MaxValue ? -1 : (int)headerLenRaw;
         }
         else throw new HrmException($"{name}: unsupported .npy version {major}.{head[7]}");
-        if (headerLen <= 0 || headerLen > 1 << 20) throw new HrmException($"{name}: implausible .npy header length {headerLen}");
+        if (headerLen <= 0 || headerLen > 1 << 20) throw new HrmException($"{name}: implausible .npy header length {headerLenRaw}");
         var hb = new byte[headerLen];
         if (stream.ReadAtLeast(hb, headerLen, false) < headerLen) throw new HrmException($"{name}: truncated .npy header");
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb);
 
-        var descr = Regex.Match(header, @"'descr'\s*:\s*'([^']*)'");
-        var order = Regex.Match(header, @"'fortran_order'\s*:\s*(True|False)");
-        var shapeM = Regex.Match(header, @"'shape'\s*:\s*\(([^)]*)\)");
-        if (!descr.Success || !order.Success || !shapeM.Success) throw new HrmException($"{name}: malformed .npy header: {header.Trim()}");
-        var d = descr.Groups[1].Value;
+        var (d, fortran, shape) = NpyHeader.Parse(header, name);
         var type = ParseDescr(d, name);
         bool bigEndian = d[0] == '>';
-        var shape = shapeM.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.TryParse(s.TrimEnd('L'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v
-                : throw new HrmException($"{name}: malformed shape in .npy header")).ToArray();
-        long count = shape.Aggregate(1L, (a, b) => a * b);
         int size = ElementSize(type);
-        long nbytes = count * size;
-        if (nbytes > int.MaxValue) throw new HrmException($"{name}: array too large ({nbytes} bytes)");
+        long count, nbytes;
+        try { count = shape.Aggregate(1L, (a, b) => checked(a * b)); nbytes = checked(count * size); }
+        catch (OverflowException) { nbytes = long.MaxValue; count = 0; }
+        if (nbytes > Array.MaxLength) throw new HrmException($"{name}: array too large (shape ({string.Join(", ", shape)}) of {d})");
+        // Compare with what the file holds before allocating: a lying shape must not cost its claimed size in memory.
+        if (stream.CanSeek)
+        {
+            long left = stream.Length - stream.Position;
+            if (left < nbytes) throw new HrmException($"{name}: truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}, the file has {left}");
+            if (left > nbytes) throw new HrmException($"{name}: {left - nbytes} bytes after the data of shape ({string.Join(", ", shape)}) {d}: the header does not describe this file");
+        }
         var data = new byte[nbytes];
         if (stream.ReadAtLeast(data, (int)nbytes, false) < nbytes)
             throw new HrmException($"{name}: truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}");
         if (bigEndian && size > 1)
             for (long i = 0; i < count; i++) Array.Reverse(data, (int)(i * size), size);
-        if (order.Groups[1].Value == "True" && shape.Length > 1)
+        if (fortran && shape.Length > 1)
             data = FortranToC(data, shape, size);
         return new NpyArray(type, shape, data);
     }
@@ -245,4 +251,112 @@ public static class Npy
 
     public static void WriteInt32(string path, int[] data, long[] shape, NpyType type = NpyType.Int32) => Write(path, NpyArray.FromInt32(data, shape, type));
     public static void WriteFloat32(string path, float[] data, long[] shape) => Write(path, NpyArray.FromFloat32(data, shape));
+}
+
+/// <summary>
+/// The header of a .npy file, parsed as strictly as numpy's own safe literal evaluation: a Python dict literal with
+/// exactly the keys 'descr' (a string), 'fortran_order' (True or False) and 'shape' (a tuple of non-negative ints).
+/// </summary>
+static class NpyHeader
+{
+    public static (string Descr, bool Fortran, long[] Shape) Parse(string header, string name)
+    {
+        var p = new Parser(header, name);
+        string? descr = null;
+        bool? fortran = null;
+        long[]? shape = null;
+        p.Expect('{');
+        while (!p.TryTake('}'))
+        {
+            var key = p.String();
+            p.Expect(':');
+            switch (key)
+            {
+                case "descr" when descr is null:
+                    if (p.Peek() == '[') throw p.Error("structured dtypes are not supported");
+                    descr = p.String();
+                    break;
+                case "fortran_order" when fortran is null: fortran = p.Bool(); break;
+                case "shape" when shape is null: shape = p.Shape(); break;
+                case "descr" or "fortran_order" or "shape": throw new HrmException($"{name}: malformed .npy header: '{key}' appears twice");
+                default: throw new HrmException($"{name}: malformed .npy header: unexpected key '{Parser.Printable(key)}'");
+            }
+            if (!p.TryTake(',')) { p.Expect('}'); break; }
+        }
+        p.End();
+        if (descr is null || fortran is null || shape is null) throw p.Error("expected the keys 'descr', 'fortran_order' and 'shape'");
+        return (descr, fortran.Value, shape);
+    }
+
+    sealed class Parser(string text, string name)
+    {
+        int pos;
+
+        public static string Printable(string s)
+        {
+            var clean = new string(s.Select(c => char.IsControl(c) ? '?' : c).ToArray()).Trim();
+            return clean.Length > 120 ? clean[..120] + "..." : clean;
+        }
+
+        public HrmException Error(string what) => new($"{name}: malformed .npy header ({what}): {Printable(text)}");
+
+        void Skip() { while (pos < text.Length && text[pos] is ' ' or '\t' or '\n' or '\r') pos++; }
+
+        public char Peek() { Skip(); return pos < text.Length ? text[pos] : '\0'; }
+
+        public bool TryTake(char c)
+        {
+            if (Peek() != c) return false;
+            pos++;
+            return true;
+        }
+
+        public void Expect(char c) { if (!TryTake(c)) throw Error($"expected '{c}' at offset {pos}"); }
+
+        public void End() { Skip(); if (pos != text.Length) throw Error($"unexpected text after the dict at offset {pos}"); }
+
+        public string String()
+        {
+            char q = Peek();
+            if (q is not ('\'' or '"')) throw Error($"expected a quoted string at offset {pos}");
+            int start = ++pos;
+            while (pos < text.Length && text[pos] != q)
+            {
+                if (text[pos] == '\\' || char.IsControl(text[pos])) throw Error("escapes and control characters are not allowed in strings");
+                pos++;
+            }
+            if (pos == text.Length) throw Error("unterminated string");
+            return text[start..pos++];
+        }
+
+        public bool Bool()
+        {
+            Skip();
+            foreach (var (word, value) in new[] { ("True", true), ("False", false) })
+                if (string.CompareOrdinal(text, pos, word, 0, word.Length) == 0) { pos += word.Length; return value; }
+            throw Error("fortran_order must be True or False");
+        }
+
+        public long[] Shape()
+        {
+            if (!TryTake('(')) throw new HrmException($"{name}: malformed shape in .npy header (expected a tuple): {Printable(text)}");
+            var dims = new List<long>();
+            bool comma = false;
+            while (!TryTake(')'))
+            {
+                Skip();
+                int start = pos;
+                while (pos < text.Length && text[pos] is not (',' or ')' or ' ')) pos++;
+                var token = text[start..pos].TrimEnd('L');
+                if (!long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                    throw new HrmException($"{name}: malformed shape in .npy header ('{Printable(token)}' is not a non-negative integer)");
+                dims.Add(v);
+                comma = TryTake(',');
+                if (!comma) { if (Peek() != ')') throw Error("expected ',' or ')' in the shape"); }
+            }
+            // (6) is the integer 6 in Python, not a tuple: numpy writes a one-element shape as (6,).
+            if (dims.Count == 1 && !comma) throw new HrmException($"{name}: malformed shape in .npy header ((N) is not a tuple; numpy writes (N,))");
+            return dims.ToArray();
+        }
+    }
 }

@@ -113,6 +113,8 @@ public static class PuzzleDatasetDirectory
             var meta = new DatasetMetadata(padId, ignore, blankId, vocab, seqLen, identifiers, groups, mean.GetDouble(),
                 sets.EnumerateArray().Select(s => s.GetString()!).ToArray(), task);
             if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");
+            if (meta.NumPuzzleIdentifiers <= 0) throw new HrmException($"{path}: num_puzzle_identifiers must be positive");
+            if (meta.Sets.Count == 0) throw new HrmException($"{path}: sets is empty (it names the sets of arrays to read)");
             return meta;
         }
     }
@@ -138,14 +140,34 @@ public static class PuzzleDatasetDirectory
             try { return arrays[a].ToInt32(); }
             catch (HrmException e) { throw new HrmException($"{Name(a)}: {e.Message}", e); }
         }
+        var (inputs, labels, ids) = (Ints("inputs"), Ints("labels"), Ints("puzzle_identifiers"));
+        // Out-of-range tokens or identifiers would index past the model's embedding tables: refuse them here, with the
+        // row, rather than as an error from deep inside libtorch (or, for labels, as a silently wrong accuracy).
+        foreach (var (a, tokens) in new[] { ("inputs", inputs), ("labels", labels) })
+            if (FirstTokenOutside(tokens, meta.SeqLen, meta.VocabSize) is string problem) throw new HrmException($"{Name(a)} {problem}");
+        if (FirstIdentifierOutside(ids, meta.NumPuzzleIdentifiers) is string bad) throw new HrmException($"{Name("puzzle_identifiers")} {bad}");
         try
         {
-            return new PuzzleSplit(meta.SeqLen, Ints("inputs"), Ints("labels"), Ints("puzzle_identifiers"), Ints("puzzle_indices"), Ints("group_indices"));
+            return new PuzzleSplit(meta.SeqLen, inputs, labels, ids, Ints("puzzle_indices"), Ints("group_indices"));
         }
         catch (HrmException e) when (e.InnerException is null)
         {
             throw new HrmException($"{Path.Combine(dir, split)} set '{set}': {e.Message}", e);
         }
+    }
+
+    /// <summary>"row R: token T at position P is outside 0..V-1 (vocab_size V)" for the first bad token of row-major rows, or null.</summary>
+    public static string? FirstTokenOutside(ReadOnlySpan<int> tokens, int seqLen, int vocabSize)
+    {
+        int bad = tokens.IndexOfAnyExceptInRange(0, vocabSize - 1);
+        return bad < 0 ? null : $"row {bad / seqLen}: token {tokens[bad]} at position {bad % seqLen} is outside 0..{vocabSize - 1} (vocab_size {vocabSize})";
+    }
+
+    /// <summary>"row P: identifier I outside 0..N-1" for the first puzzle identifier out of range, or null.</summary>
+    public static string? FirstIdentifierOutside(ReadOnlySpan<int> ids, int count)
+    {
+        int bad = ids.IndexOfAnyExceptInRange(0, count - 1);
+        return bad < 0 ? null : $"row {bad}: identifier {ids[bad]} outside 0..{count - 1}";
     }
 
     public static IReadOnlyList<string> ReadIdentifiers(string dir)

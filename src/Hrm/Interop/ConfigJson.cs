@@ -30,6 +30,40 @@ public static class ConfigJson
         return Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>
+    /// Parses a config file's text into a JSON object, refusing what System.Text.Json would let through silently or
+    /// crash on: a key given twice (which value would win?) and anything but an object at the top.
+    /// </summary>
+    internal static JsonObject ParseObject(string json, string source, bool allowComments = false)
+    {
+        var options = new JsonDocumentOptions
+        {
+            CommentHandling = allowComments ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow,
+            AllowTrailingCommas = allowComments,
+        };
+        try
+        {
+            using (var doc = JsonDocument.Parse(json, options))
+                if (FirstDuplicateKey(doc.RootElement) is string key) throw new HrmException($"{source}: key '{key}' appears twice");
+            return JsonNode.Parse(json, documentOptions: options) as JsonObject ?? throw new HrmException($"{source}: config must be a JSON object");
+        }
+        catch (JsonException e) { throw new HrmException($"{source}: invalid JSON: {e.Message.Split('\n')[0]}"); }
+    }
+
+    static string? FirstDuplicateKey(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+            return e.EnumerateArray().Select(FirstDuplicateKey).FirstOrDefault(k => k is not null);
+        if (e.ValueKind != JsonValueKind.Object) return null;
+        var seen = new HashSet<string>();
+        foreach (var p in e.EnumerateObject())
+        {
+            if (!seen.Add(p.Name)) return p.Name;
+            if (FirstDuplicateKey(p.Value) is string inner) return $"{p.Name}.{inner}";
+        }
+        return null;
+    }
+
     /// <summary>The JSON field names of a config record (its serialised properties).</summary>
     static Dictionary<string, PropertyInfo> Fields(Type type) => type
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -38,12 +72,7 @@ public static class ConfigJson
 
     public static ModelConfig Parse(string json, string source)
     {
-        JsonObject obj;
-        try
-        {
-            obj = JsonNode.Parse(json) as JsonObject ?? throw new HrmException($"{source}: config must be a JSON object");
-        }
-        catch (JsonException e) { throw new HrmException($"{source}: invalid JSON: {e.Message}"); }
+        var obj = ParseObject(json, source);
 
         Architecture arch;
         try

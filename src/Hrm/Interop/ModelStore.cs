@@ -26,6 +26,21 @@ public static class ModelStore
             .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
     }
 
+    static string? CheckpointIn(string dir) => File.Exists(Path.Combine(dir, ModelFile)) ? dir : LatestCheckpoint(dir);
+
+    /// <summary>
+    /// The checkpoint of the one run one level below <paramref name="dir"/>: `hrm quickstart` writes
+    /// runs/quickstart/{data,run}, and users pass the folder it names. Several runs there are an error that lists them.
+    /// </summary>
+    static string? OnlyRunInside(string dir)
+    {
+        var runs = Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
+            .Select(d => (Run: d, Checkpoint: CheckpointIn(d))).Where(r => r.Checkpoint is not null).ToList();
+        if (runs.Count > 1)
+            throw new HrmException($"{dir}: no checkpoint here but {runs.Count} runs inside ({string.Join(", ", runs.Select(r => Path.GetFileName(r.Run)))}): pass one of them");
+        return runs.Count == 1 ? runs[0].Checkpoint : null;
+    }
+
     /// <summary>Resolves a checkpoint path to its weights file and its config file.</summary>
     public static (string Weights, string Config) Resolve(string path, string? configPath = null)
     {
@@ -33,8 +48,8 @@ public static class ModelStore
         string weights;
         if (Directory.Exists(path))
         {
-            dir = File.Exists(Path.Combine(path, ModelFile)) ? path
-                : LatestCheckpoint(path) ?? throw new HrmException($"{path}: no checkpoint found (expected {ModelFile} or {CheckpointsFolder}/step_*/)");
+            dir = CheckpointIn(path) ?? OnlyRunInside(path)
+                ?? throw new HrmException($"{path}: no checkpoint found (expected {ModelFile}, {CheckpointsFolder}/step_*/ or one run folder inside)");
             weights = Path.Combine(dir, ModelFile);
         }
         else if (File.Exists(path))

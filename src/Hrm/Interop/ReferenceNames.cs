@@ -52,6 +52,9 @@ public static class ReferenceNames
             var target = FromReference(name, expected)
                 ?? throw new HrmException($"{source}: unexpected tensor '{name}' (not part of this model configuration)");
             var dst = ours[target];
+            // Integer or bool data where the model holds floats is a sign of the wrong file, not a conversion to make.
+            if (dst.is_floating_point() && !t.is_floating_point())
+                throw new HrmException($"{source}: tensor '{name}' has dtype {t.dtype}, not a floating-point type as the model's {dst.dtype}");
             if (!dst.shape.SequenceEqual(t.shape))
                 throw new HrmException($"{source}: tensor '{name}' has shape [{string.Join(", ", t.shape)}], the model expects [{string.Join(", ", dst.shape)}] (check the config)");
             if (!seen.Add(target)) throw new HrmException($"{source}: tensor '{target}' appears twice");

@@ -6,36 +6,31 @@ using static TorchSharp.torch;
 namespace Hrm.Interop;
 
 /// <summary>
-/// Reads and writes state dicts (name -> tensor) as safetensors or PyTorch .pt files through TorchSharp.PyBridge, and
-/// turns the library's unhelpful exceptions on bad files into one clear <see cref="HrmException"/> naming the file.
+/// Reads and writes state dicts (name -> tensor) as safetensors or PyTorch .pt files: reading with our own
+/// bounds-checked readers (<see cref="SafetensorsReader"/>, <see cref="PtReader"/>), writing through TorchSharp.PyBridge.
 /// </summary>
 public static class StateDictIO
 {
+    /// <summary>
+    /// Reads a safetensors file or a PyTorch zip checkpoint (told apart by the zip signature) with this project's
+    /// strict readers: every size is checked against the file before it is allocated, and a .pt is never executed.
+    /// </summary>
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
         if (new FileInfo(path).Length == 0) throw new HrmException($"{path}: file is empty");
-        bool isPt = IsZip(path);
+        var kind = Kind(path);
+        if (kind == FileKind.LegacyPickle)
+            throw new HrmException($"{path}: a legacy (non-zip) PyTorch file, which is not supported: re-save it with torch.save from PyTorch 1.6 or later, or as safetensors");
         try
         {
-            if (isPt)
-            {
-                var table = PyTorchUnpickler.UnpickleStateDict(path);
-                var result = new Dictionary<string, Tensor>();
-                foreach (DictionaryEntry e in table)
-                {
-                    if (e.Value is not Tensor t) throw new HrmException($"{path}: entry '{e.Key}' is not a tensor");
-                    result[(string)e.Key] = t;
-                }
-                return result;
-            }
-            return Safetensors.LoadStateDict(path);
+            return kind == FileKind.Zip ? PtReader.Read(path) : SafetensorsReader.Read(path);
         }
         catch (HrmException) { throw; }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or System.Runtime.InteropServices.ExternalException)
         {
-            var kind = isPt ? "PyTorch .pt (zip) checkpoint" : "safetensors file";
-            throw new HrmException($"{path}: not a readable {kind} (truncated or corrupt?): {e.GetType().Name}: {FirstLine(e.Message)}", e);
+            var what = kind == FileKind.Zip ? "PyTorch .pt (zip) checkpoint" : "safetensors file";
+            throw new HrmException($"{path}: not a readable {what} (truncated or corrupt?): {e.GetType().Name}: {FirstLine(e.Message)}", e);
         }
     }
 
@@ -60,11 +55,17 @@ public static class StateDictIO
         }
     }
 
-    static bool IsZip(string path)
+    enum FileKind { Safetensors, Zip, LegacyPickle }
+
+    static FileKind Kind(string path)
     {
         using var f = File.OpenRead(path);
         Span<byte> head = stackalloc byte[4];
-        return f.Read(head) == 4 && head[0] == (byte)'P' && head[1] == (byte)'K';
+        int n = f.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        if (n >= 2 && head[0] == (byte)'P' && head[1] == (byte)'K') return FileKind.Zip;
+        // torch.save before 1.6 wrote a bare pickle stream that opens with its magic number: PROTO 2, LONG1 of 10 bytes.
+        if (n == 4 && head.SequenceEqual(new byte[] { 0x80, 0x02, 0x8a, 0x0a })) return FileKind.LegacyPickle;
+        return FileKind.Safetensors;
     }
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();

@@ -86,10 +86,24 @@ public abstract record ModelConfig
 
     protected static void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
 
+    protected static void AtMost(long value, long max, string name) => Require(value <= max, $"{name} must be at most {max:N0}, not {value:N0}");
+
     /// <summary>Checks every field once; throws <see cref="HrmException"/> naming the first bad one.</summary>
     public virtual ModelConfig Validate()
     {
         Require(BatchSize > 0, "batch_size must be positive");
+        // Upper bounds sit far above any model this tool can train; past them a typo would only show up as an
+        // enormous allocation or an overflow deep inside the model.
+        AtMost(BatchSize, 1 << 20, "batch_size");
+        AtMost(SeqLen, 1 << 20, "seq_len");
+        AtMost(VocabSize, 1 << 20, "vocab_size");
+        AtMost(NumPuzzleIdentifiers, 1 << 27, "num_puzzle_identifiers");
+        AtMost(PuzzleEmbNdim, 1 << 16, "puzzle_emb_ndim");
+        AtMost(HiddenSize, 1 << 14, "hidden_size");
+        AtMost(Math.Max(HCycles, LCycles), 256, "H_cycles and L_cycles");
+        AtMost(LLayers, 256, "L_layers");
+        AtMost(HaltMaxSteps, 1024, "halt_max_steps");
+        Require(double.IsFinite(Expansion) && Expansion <= 64, "expansion must be a finite number at most 64");
         Require(SeqLen > 0, "seq_len must be positive");
         Require(PuzzleEmbNdim >= 0, "puzzle_emb_ndim must be >= 0");
         Require(NumPuzzleIdentifiers > 0, "num_puzzle_identifiers must be positive");
@@ -129,6 +143,7 @@ public sealed record HrmConfig : ModelConfig
     {
         base.Validate();
         Require(HLayers >= 1, "H_layers must be >= 1");
+        AtMost(HLayers, 256, "H_layers");
         Require(PosEncodings is "rope" or "learned" or "rope2d", $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
         Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
         return this;

@@ -31,6 +31,7 @@ public sealed class SignSgd
         var grad = cat(used.Select(l => l.Weights.grad!).ToArray(), 0);   // [rows of all forwards, ndim]
         var ids = cat(used.Select(l => l.Ids).ToArray(), 0);
         var (uniqueIds, inverse, _) = ids.unique(sorted: true, return_inverse: true);
+        if (inverse is null) throw new InvalidOperationException("unique(return_inverse: true) returned no inverse");
         var summed = zeros(uniqueIds.shape[0], grad.shape[1], grad.dtype, grad.device);
         summed.index_add_(0, inverse, grad, 1);
         var weights = embedding.weights;

@@ -48,6 +48,9 @@ public sealed record TrainConfig
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
     [JsonPropertyName("log_every_steps")] public long LogEverySteps { get; init; } = 10;
 
+    // Far above the paper's 768; a typo such as an extra digit group should fail here, not as an allocation.
+    const int MaxBatch = 1 << 20;
+
     static readonly JsonSerializerOptions Options = new()
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -70,10 +73,7 @@ public sealed record TrainConfig
 
     public static TrainConfig Parse(string json, string source, IEnumerable<string>? overrides = null)
     {
-        JsonObject obj;
-        try { obj = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                ?? throw new HrmException($"{source}: config must be a JSON object"); }
-        catch (JsonException e) { throw new HrmException($"{source}: invalid JSON: {e.Message}"); }
+        var obj = ConfigJson.ParseObject(json, source, allowComments: true);
         obj.Remove("description");
         foreach (var o in overrides ?? []) ApplyOverride(obj, o);
         TrainConfig config;
@@ -109,18 +109,29 @@ public sealed record TrainConfig
     void Validate(string source)
     {
         void Require(bool ok, string message) { if (!ok) throw new HrmException($"{source}: {message}"); }
+        Require(Arch is not null, "arch must be an object (the model config)");
         Require(GlobalBatchSize > 0, "global_batch_size must be positive");
+        Require(GlobalBatchSize <= MaxBatch, $"global_batch_size must be at most {MaxBatch}");
         Require(Epochs > 0, "epochs must be positive");
         Require(EvalInterval is null or > 0, "eval_interval must be positive");
-        Require(Lr >= 0 && PuzzleEmbLr >= 0, "learning rates must be >= 0");
+        Require(double.IsFinite(Lr) && Lr >= 0, "lr must be a finite number >= 0");
+        Require(double.IsFinite(PuzzleEmbLr) && PuzzleEmbLr >= 0, "puzzle_emb_lr must be a finite number >= 0");
         Require(LrMinRatio is >= 0 and <= 1, "lr_min_ratio must be in [0, 1]");
+        // Adam's moment decay rates: at 1 the moments never move, above 1 they diverge.
+        Require(Beta1 is >= 0 and < 1, $"beta1 must be in [0, 1), not {Beta1}");
+        Require(Beta2 is >= 0 and < 1, $"beta2 must be in [0, 1), not {Beta2}");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, "weight_decay must be >= 0");
+        Require(double.IsFinite(PuzzleEmbWeightDecay) && PuzzleEmbWeightDecay >= 0, "puzzle_emb_weight_decay must be >= 0");
+        Require(EvalMaxExamples is null or > 0, "eval_max_examples must be positive");
+        Require(CheckpointEverySteps is null or > 0, "checkpoint_every_steps must be positive");
+        Require(LogEverySteps > 0, "log_every_steps must be positive");
         Require(LrWarmupSteps >= 0, "lr_warmup_steps must be >= 0");
         Require(MaxSteps is null or > 0, "max_steps must be positive");
         Require(EvalEverySteps is null or > 0, "eval_every_steps must be positive");
-        Require(MaxMinutes is null or > 0, "max_minutes must be positive");
+        Require(MaxMinutes is not double m || (m > 0 && double.IsFinite(m)), "max_minutes must be positive");
         Require(Threads >= 0, "threads must be >= 0");
         Require(MicroBatchSize is null or > 0, "micro_batch_size must be positive");
-        Require(Device is "cpu" or "cuda" || Device.StartsWith("cuda:"), $"device must be cpu or cuda, not '{Device}'");
+        Require(Runtime.TorchRuntime.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'");
         // The architecture part is checked by the model config's own parser (unknown keys, ranges).
         ModelConfig(new Data.DatasetMetadata(0, 0, 0, 2, 1, 1, 1, 1, ["all"]), source);
     }
@@ -128,7 +139,7 @@ public sealed record TrainConfig
     /// <summary>The model configuration for a dataset: "arch" plus the dataset-derived fields.</summary>
     public ModelConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
     {
-        var arch = (JsonObject)Arch.DeepClone();
+        var arch = (JsonObject)(Arch ?? throw new HrmException($"{source}: arch must be an object (the model config)")).DeepClone();
         if (train.Task is not null) arch["task"] = train.Task;
         arch["vocab_size"] = train.VocabSize;
         arch["seq_len"] = train.SeqLen;

@@ -72,10 +72,15 @@ public static class ArcReader
     static JsonDocument Parse(string file)
     {
         var bytes = File.ReadAllBytes(file);
-        if (bytes.AsSpan().Trim((byte)' ').Trim("\r\n\t"u8).Length == 0) throw new HrmException($"{file}: empty file");
-        try { return JsonDocument.Parse(bytes); }
-        catch (JsonException e) { throw new HrmException($"{file}: invalid JSON: {e.Message}"); }
+        var text = bytes.AsMemory();
+        if (text.Span.StartsWith("\uFEFF"u8)) text = text[3..];   // a UTF-8 byte-order mark, as some editors write
+        if (text.Span.Trim(" \r\n\t"u8).Length == 0) throw new HrmException($"{file}: empty file");
+        if (!System.Text.Unicode.Utf8.IsValid(text.Span)) throw new HrmException($"{file}: invalid JSON: not UTF-8 text");
+        try { return JsonDocument.Parse(text, new JsonDocumentOptions { AllowDuplicateProperties = false }); }
+        catch (JsonException e) { throw new HrmException($"{file}: invalid JSON: {FirstLine(e.Message)}"); }
     }
+
+    static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     static ArcTask ReadTask(JsonElement task, string name, string file, (JsonElement Outputs, string File)? solutions)
     {

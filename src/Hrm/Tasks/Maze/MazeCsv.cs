@@ -24,13 +24,13 @@ public static class MazeCsv
     public static IReadOnlyList<MazePuzzle> Read(string path)
     {
         if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
-        using var reader = new StreamReader(path);
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return Read(reader, path);
     }
 
     public static IReadOnlyList<MazePuzzle> Read(TextReader reader, string name)
     {
-        var header = reader.ReadLine();
+        var header = Data.TextLines.ReadLine(reader, name, 1);
         if (header is null || header.Trim().Length == 0) throw new HrmException($"{name}: empty file (expected a header line source,question,answer,rating)");
         var columns = SplitLine(header, name, 1).Select(c => c.Trim().ToLowerInvariant()).ToList();
         int q = columns.IndexOf("question"), a = columns.IndexOf("answer");
@@ -39,7 +39,7 @@ public static class MazeCsv
         var result = new List<MazePuzzle>();
         int size = 0, lineNo = 1;
         string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while ((line = Data.TextLines.ReadLine(reader, name, lineNo + 1)) is not null)
         {
             lineNo++;
             if (line.Length == 0) continue;

@@ -30,17 +30,16 @@ public static class SudokuImport
         return indices.Take(count).Select(i => puzzles[i]).ToList();
     }
 
-    static string[] ReadAllLines(string path)
+    static List<string> ReadAllLines(string path)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
-        var lines = File.ReadAllLines(path);
+        var lines = Data.TextLines.ReadAll(path);
         if (lines.All(string.IsNullOrWhiteSpace)) throw new HrmException($"{path}: empty file");
         return lines;
     }
 
     static bool IsCsvHeader(string line) => line.Contains(',') && line.Split(',').Any(f => f.Trim() == "question");
 
-    static List<SudokuPuzzle> ParseCsv(string path, string[] lines, int? minRating)
+    static List<SudokuPuzzle> ParseCsv(string path, List<string> lines, int? minRating)
     {
         var header = lines[0].Split(',').Select(f => f.Trim()).ToArray();
         var col = CsvColumns.ToDictionary(c => c, c => Array.IndexOf(header, c));
@@ -48,7 +47,7 @@ public static class SudokuImport
             if (index < 0) throw new HrmException($"{path} line 1: missing column '{name}' (header: {lines[0]})");
         var puzzles = new List<SudokuPuzzle>();
         SudokuShape? shape = null;
-        for (int i = 1; i < lines.Length; i++)
+        for (int i = 1; i < lines.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             string where = $"{path} line {i + 1}";
@@ -60,6 +59,7 @@ public static class SudokuImport
             shape = CheckSize(where, question.Length, shape);
             if (answer.Length != question.Length) throw new HrmException($"{where}: answer has {answer.Length} cells, question {question.Length}");
             var cells = ParseCells(where, "question", question, shape);
+            CheckGivens(where, "question", cells, shape);
             var solution = ParseCells(where, "answer", answer, shape);
             if (!shape.IsValidSolution(solution)) throw new HrmException($"{where}: answer is not a valid {shape.N}x{shape.N} solution");
             if (!SudokuShape.IsConsistent(cells, solution)) throw new HrmException($"{where}: answer contradicts a clue of the question");
@@ -70,12 +70,12 @@ public static class SudokuImport
         return puzzles;
     }
 
-    static List<SudokuPuzzle> ParseLines(string path, string[] lines, int? minRating)
+    static List<SudokuPuzzle> ParseLines(string path, List<string> lines, int? minRating)
     {
         var puzzles = new List<SudokuPuzzle>();
         SudokuShape? shape = null;
         SudokuSolver? solver = null;
-        for (int i = 0; i < lines.Length; i++)
+        for (int i = 0; i < lines.Count; i++)
         {
             var line = lines[i].TrimStart();
             if (line.Length == 0 || line[0] == '#') continue;
@@ -85,12 +85,14 @@ public static class SudokuImport
             shape = CheckSize(where, length, shape);
             solver ??= new SudokuSolver(shape);
             var cells = ParseCells(where, "puzzle", line[..length], shape);
+            CheckGivens(where, "puzzle", cells, shape);
             var result = solver.Solve(cells, limit: 2);
             if (result.Solutions != 1)
                 throw new HrmException($"{where}: puzzle has {(result.Solutions == 0 ? "no solution" : "more than one solution")}");
             if (minRating is int min && result.Guesses < min) continue;
             puzzles.Add(new SudokuPuzzle(cells, result.Solution!, result.Guesses));
         }
+        if (shape is null) throw new HrmException($"{path}: no puzzles (only blank lines and # comments)");
         return puzzles;
     }
 
@@ -101,6 +103,12 @@ public static class SudokuImport
         if (expected is not null && shape != expected)
             throw new HrmException($"{where}: {cells} cells, but earlier lines have {expected.Cells}; all puzzles of a file must have one size");
         return shape;
+    }
+
+    // A repeated given is the usual cause of "no solution"; saying which digit and where is more use.
+    static void CheckGivens(string where, string what, int[] cells, SudokuShape shape)
+    {
+        if (new SudokuTask(shape).ConflictingGiven(cells) is string conflict) throw new HrmException($"{where}: {what}: {conflict}");
     }
 
     static int[] ParseCells(string where, string what, string text, SudokuShape shape)
