@@ -15,6 +15,7 @@ public static class CommandRegistry
         yield return SolveCommand.Build();
         yield return TraceCommand.Build();
         yield return VizCommand.Build();
+        yield return ServeCommand.Build();
         yield return AnalyzeCommand.Build();
         yield return BenchCommand.Build();
     }

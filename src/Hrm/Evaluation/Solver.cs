@@ -100,7 +100,9 @@ public sealed class Solver : IDisposable
         return Answer(input, RunOne(input, puzzleId, observer), expected: null);
     }
 
-    PuzzleAnswer Answer(int[] input, RowResult row, ArcGrid? expected)
+    /// <summary>The answer record for one row the inference loop returned for <paramref name="input"/> (a server that
+    /// batches rows itself builds its answers here); an ARC <paramref name="expected"/> output replaces the rule check.</summary>
+    public PuzzleAnswer Answer(int[] input, RowResult row, ArcGrid? expected = null)
     {
         var decoded = Task.Decode(input, row.Prediction);
         var problem = expected is not null ? ArcPuzzleTask.Compare(ArcCanvas.Crop(row.Prediction), expected) : Task.Check(input, row.Prediction);

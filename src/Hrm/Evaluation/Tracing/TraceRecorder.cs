@@ -132,9 +132,7 @@ public static class Tracer
     {
         using var recorder = new TraceRecorder(solver.Model, solver.Task, [input], perStep, onEntry is null ? null : (_, e) => onEntry(e));
         var answer = solver.SolveTokens(input, puzzleId, recorder);
-        var inputText = solver.Task.Name == "sudoku" ? SudokuRows(answer.Puzzle, answer.Rows) : answer.Puzzle;
-        var rows = inputText.Split('\n');
-        var puzzle = new TracePuzzle(solver.Task.Name, inputText, expected, rows.Length, rows.Length == 0 ? 0 : rows[0].Length);
+        var puzzle = PuzzleOf(solver.Task, input, expected);
         var decoding = perStep ? $"{TraceRecorder.SegmentDecoding}; {TraceRecorder.StepDecoding}" : TraceRecorder.SegmentDecoding;
         bool? correct = expected is null ? null : expected == answer.Text;
         // A task without a rule (ARC) is judged by its expected output alone.
@@ -143,6 +141,15 @@ public static class Tracer
             : correct == true ? null : expected is null ? "no expected output to compare with" : "differs from the expected output";
         var trace = new Trace(puzzle, recorder.Entries(0), decoding, valid, correct, problem);
         return (trace, answer with { Valid = valid, Problem = problem });
+    }
+
+    /// <summary>The trace's puzzle record for <paramref name="input"/> tokens: the grid as rows of text.</summary>
+    public static TracePuzzle PuzzleOf(PuzzleTask task, int[] input, string? expected = null)
+    {
+        var flat = task.FormatInput(input);
+        var inputText = task.Name == "sudoku" ? SudokuRows(flat, (int)Math.Round(Math.Sqrt(flat.Length))) : flat;
+        var rows = inputText.Split('\n');
+        return new TracePuzzle(task.Name, inputText, expected, rows.Length, rows.Length == 0 ? 0 : rows[0].Length);
     }
 
     static string SudokuRows(string flat, int n) =>

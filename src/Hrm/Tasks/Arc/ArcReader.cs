@@ -29,6 +29,16 @@ public static class ArcReader
         throw new HrmException($"{path}: no such file or folder");
     }
 
+    /// <summary>One task from its JSON text ({"train": [...], "test": [...]}), as a client sends it; errors name
+    /// <paramref name="where"/> instead of a file.</summary>
+    public static ArcTask ReadText(string json, string name = "task", string where = "ARC task")
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 }); }
+        catch (JsonException e) { throw new HrmException($"{where}: invalid JSON: {e.Message.Split('\n')[0]}"); }
+        using (doc) return ReadTask(doc.RootElement, name, where, solutions: null);
+    }
+
     static IReadOnlyList<ArcTask> ReadFile(string file)
     {
         if (file.EndsWith(ChallengesSuffix, StringComparison.Ordinal)) return ReadCombined(file);
