@@ -47,6 +47,8 @@ public static class StateDictIO
                 PyTorchPickler.PickleStateDict(tmp, new Hashtable(contiguous));
             else
                 Safetensors.SaveStateDict(tmp, contiguous);
+            // On disk before the rename: a crash leaves the old file or the complete new one, never a torn one.
+            using (var f = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
             File.Move(tmp, path, overwrite: true);
         }
         finally

@@ -27,9 +27,12 @@ public sealed class JsonlMetricsLog : ITrainingObserver, IDisposable
             });
     }
 
+    // NaN or infinity (a diverged run) are written as JSON strings rather than failing the run's log.
+    static readonly JsonSerializerOptions Options = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     void Write(Dictionary<string, object> record)
     {
-        log.WriteLine(JsonSerializer.Serialize(record));
+        log.WriteLine(JsonSerializer.Serialize(record, Options));
         log.Flush();
     }
 

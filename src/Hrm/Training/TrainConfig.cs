@@ -50,6 +50,9 @@ public sealed record TrainConfig
     /// <summary>"cpu" or "cuda" (needs the CUDA build, see README).</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
     [JsonPropertyName("log_every_steps")] public long LogEverySteps { get; init; } = 10;
+    /// <summary>A step with a non-finite loss or gradient: "stop" (the run stops with a clear message, keeping the last
+    /// good checkpoint and writing nothing newer) or "skip" (the step is dropped and counted).</summary>
+    [JsonPropertyName("nan_policy")] public string NanPolicy { get; init; } = "stop";
 
     // Far above the paper's 768; a typo such as an extra digit group should fail here, not as an allocation.
     const int MaxBatch = 1 << 20;
@@ -134,6 +137,7 @@ public sealed record TrainConfig
         Require(EvalEverySteps is null or > 0, "eval_every_steps must be positive");
         Require(MaxMinutes is not double m || (m > 0 && double.IsFinite(m)), "max_minutes must be positive");
         Require(Threads >= 0, "threads must be >= 0");
+        Require(NanPolicy is "stop" or "skip", $"nan_policy must be stop or skip, not '{NanPolicy}'");
         Require(MicroBatchSize is null or > 0, "micro_batch_size must be positive");
         Require(Runtime.TorchRuntime.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'");
         // The architecture part is checked by the model config's own parser (unknown keys, ranges).

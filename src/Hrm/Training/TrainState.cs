@@ -71,13 +71,49 @@ public sealed class TrainState : IDisposable
     /// <see cref="ForwardBackward"/> then <see cref="Update"/>. Returns the loss terms and metric sums, or null when the
     /// step budget is exhausted.
     /// </summary>
-    public ActLossResult? TrainBatch(PuzzleBatch batch)
+    public ActLossResult? TrainBatch(PuzzleBatch batch) => TrainBatch(batch, skipNonFinite: false, out _);
+
+    /// <summary>
+    /// <see cref="TrainBatch(PuzzleBatch)"/> that first checks the loss and every gradient. A non-finite value throws
+    /// <see cref="NonFiniteException"/> (nothing is updated), or, with <paramref name="skipNonFinite"/>, the step is
+    /// dropped: no update, the previous carry kept, <paramref name="skipped"/> true.
+    /// </summary>
+    public ActLossResult? TrainBatch(PuzzleBatch batch, bool skipNonFinite, out bool skipped)
     {
         using var scope = NewDisposeScope();
+        skipped = false;
         var result = ForwardBackward(batch);
         if (result is null) return null;
+        if (!AllFinite(result.Loss.Total))
+        {
+            if (!skipNonFinite) { Discard(); throw new NonFiniteException(Step); }
+            Discard();
+            skipped = true;
+            return result.Loss.MoveToOuter();
+        }
         Update();
         return result.Loss.MoveToOuter();
+    }
+
+    /// <summary>Whether the loss and every gradient (and the puzzle rows' gradients) are finite: one device sync.</summary>
+    bool AllFinite(Tensor total)
+    {
+        using var _ = no_grad();
+        var checks = new List<Tensor> { isfinite(total).all() };
+        foreach (var p in Model.parameters()) if (p.grad is Tensor g) checks.Add(isfinite(g).all());
+        if (PuzzleEmbOptimizer is not null)
+            foreach (var (w, _) in Model.inner.PuzzleEmbedding!.Locals) if (w.grad is Tensor g) checks.Add(isfinite(g).all());
+        return stack(checks.ToArray()).all().item<bool>();
+    }
+
+    /// <summary>Drops a computed step: gradients cleared, the step's carry thrown away (the old one stays).</summary>
+    public void Discard()
+    {
+        var step = pending;
+        pending = null;
+        Adam.ZeroGrad();
+        PuzzleEmbOptimizer?.ZeroGrad();
+        if (step is not null && !ReferenceEquals(step.Carry, Carry)) step.Carry.Dispose();
     }
 
     /// <summary>The forward/backward half of a step: what it computed, for inspection before <see cref="Update"/>.</summary>
@@ -164,4 +200,11 @@ public sealed class TrainState : IDisposable
         Adam.Dispose();
         Ema?.Dispose();
     }
+}
+
+/// <summary>A training step whose loss or gradients are not finite (NaN or infinity).</summary>
+public sealed class NonFiniteException(long step)
+    : HrmException($"step {step}: the loss or a gradient is not finite (NaN or infinity); stopped without updating (--set nan_policy=skip skips such steps instead)")
+{
+    public long Step { get; } = step;
 }

@@ -108,9 +108,15 @@ public sealed class Trainer
         };
 
         var position = new RunPosition(0, totalSteps, 0, 0);
+        if (resume && Checkpoint.Latest(runDir) is null)
+        {
+            // Killed before its first checkpoint: nothing to continue, so the run starts again with its saved config.
+            observer.OnStart($"{runDir}: nothing to resume (no checkpoint yet): starting from step 0 with the run's saved config");
+            resume = false;
+        }
         if (resume)
         {
-            var latest = Checkpoint.Latest(runDir) ?? throw new HrmException($"{runDir}: nothing to resume (no checkpoint)");
+            var latest = Checkpoint.Latest(runDir)!;
             position = Checkpoint.Restore(latest, state);
             state.Step = position.Step;
             observer.OnStart($"resumed from {latest} at step {position.Step}");
@@ -130,6 +136,8 @@ public sealed class Trainer
         long savedStep = -1;   // the step of lastCheckpoint
         bool stopped = false;
         var window = new LogWindow();
+        long skippedSteps = 0;
+        NonFiniteException? nonFinite = null;
         int lastIteration = -1;
 
         void Save()
@@ -177,9 +185,19 @@ public sealed class Trainer
                 lastIteration = iteration;
 
                 using var scope = NewDisposeScope();
-                var loss = state.TrainBatch(ToDevice(host, device));
+                ActLossResult? loss;
+                bool skipped;
+                try { loss = state.TrainBatch(ToDevice(host, device), config.NanPolicy == "skip", out skipped); if (skipped) skippedSteps++; }
+                catch (NonFiniteException e)
+                {
+                    // Nothing newer than the last good checkpoint is written.
+                    nonFinite = e;
+                    break;
+                }
                 if (loss is null) break;
-                window.Add(loss.ToMetrics());
+                if (skippedSteps > 0 && state.Step % config.LogEverySteps == 0)
+                    observer.OnStart($"step {state.Step}: {skippedSteps} step(s) skipped so far for a non-finite loss or gradient");
+                if (!skipped) window.Add(loss.ToMetrics());
                 if (state.Step % config.LogEverySteps == 0 || state.Step == totalSteps)
                 {
                     var progress = window.Progress(state.Step, totalSteps, state.LearningRate(config.Lr), config.GlobalBatchSize, Elapsed());
@@ -196,6 +214,11 @@ public sealed class Trainer
             try { producer.Wait(); } catch (AggregateException) { }
         }
 
+        if (nonFinite is not null)
+        {
+            var good = lastCheckpoint ?? Checkpoint.Latest(runDir);
+            throw new HrmException(nonFinite.Message + (good is not null ? $"; the last good checkpoint is {good}" : "; no checkpoint was written"));
+        }
         Save();
         if (!cancel.IsCancellationRequested) Evaluate(final: true);
         return new TrainResult(state.Step, Elapsed(), lastEval, lastCheckpoint, stopped);
