@@ -32,7 +32,20 @@ public static class Checkpoint
         var tmp = final + ".tmp";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
+        try { Write(tmp, state, trainConfig, position); }
+        catch
+        {
+            // A failed write (a full disk) leaves no half-written folder behind; earlier checkpoints are untouched.
+            try { Directory.Delete(tmp, true); } catch (IOException) { }
+            throw;
+        }
+        if (Directory.Exists(final)) Directory.Delete(final, true);
+        Directory.Move(tmp, final);
+        return final;
+    }
 
+    static void Write(string tmp, TrainState state, TrainConfig trainConfig, RunPosition position)
+    {
         // With EMA the model file holds the EMA parameters and the live buffers, as the reference saves; the raw
         // weights and the shadow go into the optimizer file so that a resume continues exactly.
         using (state.EvaluationWeights()) ModelStore.Save(tmp, state.Model);
@@ -52,11 +65,9 @@ public static class Checkpoint
             foreach (var (name, s) in ema.Shadows) opt[EmaPrefix + name] = s;
         }
         StateDictIO.Save(Path.Combine(tmp, OptimizerFile), opt);
-        File.WriteAllText(Path.Combine(tmp, PositionFile), JsonSerializer.Serialize(position, new JsonSerializerOptions { WriteIndented = true }));
-
-        if (Directory.Exists(final)) Directory.Delete(final, true);
-        Directory.Move(tmp, final);
-        return final;
+        using var positionFile = new FileStream(Path.Combine(tmp, PositionFile), FileMode.Create);
+        JsonSerializer.Serialize(positionFile, position, new JsonSerializerOptions { WriteIndented = true });
+        positionFile.Flush(flushToDisk: true);
     }
 
     /// <summary>

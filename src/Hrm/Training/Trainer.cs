@@ -89,8 +89,7 @@ public sealed class Trainer
         TorchRuntime.Configure(config.Threads);
         var device = TorchRuntime.ParseDevice(config.Device);
         manual_seed(config.Seed);
-        Directory.CreateDirectory(runDir);
-        File.WriteAllText(Path.Combine(runDir, Checkpoint.TrainConfigFile), (config with { DataPath = Path.GetFullPath(dataDir) }).ToJson());
+        PrepareRunDirectory(resume);
 
         using var jsonl = new JsonlMetricsLog(Path.Combine(runDir, "metrics.jsonl"), append: resume);
         var observer = new TrainingObservers([user, jsonl, new TensorBoardLog(Path.Combine(runDir, "tensorboard"))]);
@@ -143,7 +142,13 @@ public sealed class Trainer
         void Save()
         {
             if (savedStep == state.Step) return;
-            lastCheckpoint = Checkpoint.Save(runDir, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed().TotalSeconds));
+            try { lastCheckpoint = Checkpoint.Save(runDir, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed().TotalSeconds)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var good = lastCheckpoint ?? Checkpoint.Latest(runDir);
+                throw new HrmException($"step {state.Step}: writing the checkpoint failed ({e.Message.Split('\n')[0].TrimEnd('.')})" +
+                    (good is not null ? $"; the earlier checkpoint {good} is intact" : ""));
+            }
             savedStep = state.Step;
             observer.OnCheckpoint(lastCheckpoint);
         }
@@ -222,6 +227,36 @@ public sealed class Trainer
         Save();
         if (!cancel.IsCancellationRequested) Evaluate(final: true);
         return new TrainResult(state.Step, Elapsed(), lastEval, lastCheckpoint, stopped);
+    }
+
+    /// <summary>
+    /// Creates the run folder and writes its config, failing before any training when the folder cannot be written
+    /// (read-only, a file in the way) or the disk is nearly full.
+    /// </summary>
+    void PrepareRunDirectory(bool resume)
+    {
+        try
+        {
+            Directory.CreateDirectory(runDir);
+            var probe = Path.Combine(runDir, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HrmException($"{runDir}: cannot write the run folder ({e.Message.Split('\n')[0].TrimEnd('.')}); choose another --out");
+        }
+        try
+        {
+            long free = new DriveInfo(Path.GetFullPath(runDir)).AvailableFreeSpace;
+            if (free < 64L << 20)
+                throw new HrmException($"{runDir}: only {free >> 20} MiB free on its disk; checkpoints need room (free some space or choose another --out)");
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { }   // no drive information: rely on the writes' own errors
+        var configPath = Path.Combine(runDir, Checkpoint.TrainConfigFile);
+        var tmp = configPath + ".tmp";
+        File.WriteAllText(tmp, (config with { DataPath = Path.GetFullPath(dataDir) }).ToJson());
+        File.Move(tmp, configPath, overwrite: true);
     }
 
     static string Describe(ModelConfig c) =>

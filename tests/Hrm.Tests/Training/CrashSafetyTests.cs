@@ -166,3 +166,27 @@ public sealed class CrashSafetyTests : IDisposable
         public void OnStep(TrainProgress p) => steps.Add(p.Step);
     }
 }
+
+public sealed class UnwritableOutputTests : IDisposable
+{
+    readonly TempDirectory _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void An_output_folder_that_cannot_be_written_fails_before_training()
+    {
+        var blocker = _tmp.File("a-file");
+        File.WriteAllText(blocker, "not a folder");
+        var e = Assert.Throws<HrmException>(() => new Trainer(
+            TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json")), Path.Combine(TestPaths.RepoRoot, "missing-data"), Path.Combine(blocker, "run")).Run());
+        Assert.Contains("missing-data", e.Message);   // the data is checked first
+        var data = _tmp.File("data");
+        var seen = new HashSet<string>();
+        Hrm.Tasks.Sudoku.SudokuDataset.Write(data, Hrm.Tasks.Sudoku.SudokuShape.Size4,
+            Hrm.Tasks.Sudoku.SudokuGenerator.Generate(Hrm.Tasks.Sudoku.SudokuShape.Size4, 20, new Hrm.Tasks.Sudoku.SudokuGeneratorOptions(), 1, seen),
+            Hrm.Tasks.Sudoku.SudokuGenerator.Generate(Hrm.Tasks.Sudoku.SudokuShape.Size4, 4, new Hrm.Tasks.Sudoku.SudokuGeneratorOptions(), 2, seen), numAug: 0, seed: 1);
+        var w = Assert.Throws<HrmException>(() => new Trainer(TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json")), data, Path.Combine(blocker, "run")).Run());
+        Assert.Contains("cannot write the run folder", w.Message);
+        Assert.Equal("not a folder", File.ReadAllText(blocker));
+    }
+}
