@@ -14,7 +14,7 @@ public sealed record BlockConfig(int HiddenSize, int NumHeads, double Expansion,
 /// A post-norm transformer block: h = rmsnorm(h + attn(h)); h = rmsnorm(h + mlp(h)). Post-norm (not pre-norm) is the
 /// reference's choice: the recurrent state is re-normalised after every block, which keeps it bounded across cycles.
 /// </summary>
-public sealed class HrmBlock : nn.Module
+public sealed class HrmBlock : nn.Module, IReasoningBlock
 {
     public readonly Attention self_attn;
     public readonly SwiGlu mlp;
@@ -36,14 +36,24 @@ public sealed class HrmBlock : nn.Module
     }
 }
 
-/// <summary>A reasoning module (H or L): add the input injection, then run the blocks in order.</summary>
-public sealed class ReasoningModule : nn.Module
+/// <summary>A transformer block that a reasoning module stacks: HRM's <see cref="HrmBlock"/>, TRM's TrmBlock.</summary>
+public interface IReasoningBlock
 {
-    public readonly TorchSharp.Modules.ModuleList<HrmBlock> layers;
+    Tensor forward(Tensor h, RotaryEmbedding? rotary);
+}
 
-    public ReasoningModule(BlockConfig c, int numLayers, Generator? generator) : base(nameof(ReasoningModule))
+/// <summary>
+/// A reasoning module (HRM's H or L, TRM's single network, the baseline's stack): add the input injection, then run
+/// the blocks in order.
+/// </summary>
+public sealed class ReasoningModule<TBlock> : nn.Module where TBlock : nn.Module, IReasoningBlock
+{
+    public readonly TorchSharp.Modules.ModuleList<TBlock> layers;
+
+    /// <param name="block">Builds one block; called <paramref name="numLayers"/> times in order (the draw order of init).</param>
+    public ReasoningModule(int numLayers, Func<TBlock> block) : base("ReasoningModule")
     {
-        layers = nn.ModuleList(Enumerable.Range(0, numLayers).Select(_ => new HrmBlock(c, generator)).ToArray());
+        layers = nn.ModuleList(Enumerable.Range(0, numLayers).Select(_ => block()).ToArray());
         register_module("layers", layers);
     }
 

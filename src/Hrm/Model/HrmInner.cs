@@ -10,14 +10,14 @@ namespace Hrm.Model;
 /// </summary>
 public sealed class HrmInner : RecurrentCore
 {
-    public readonly ReasoningModule H_level;
-    public readonly ReasoningModule L_level;
+    public readonly ReasoningModule<HrmBlock> H_level;
+    public readonly ReasoningModule<HrmBlock> L_level;
 
     public HrmInner(HrmConfig config, Generator? generator = null) : base(nameof(HrmInner), config)
     {
         BuildInputOutput(generator);
-        H_level = new ReasoningModule(config.Block, config.HLayers, generator);
-        L_level = new ReasoningModule(config.Block, config.LLayers, generator);
+        H_level = new ReasoningModule<HrmBlock>(config.HLayers, () => new HrmBlock(config.Block, generator));
+        L_level = new ReasoningModule<HrmBlock>(config.LLayers, () => new HrmBlock(config.Block, generator));
         register_module("H_level", H_level);
         register_module("L_level", L_level);
         BuildInitialStates(generator);

@@ -7,7 +7,7 @@ namespace Hrm.Model;
 /// A TRM block: post-norm like HRM's, with either self-attention or (mlp_t) a SwiGLU that mixes the sequence axis.
 /// The mlp_t branch transposes to [B, hidden, P+S], so its residual norm normalises each channel over the positions.
 /// </summary>
-public sealed class TrmBlock : nn.Module
+public sealed class TrmBlock : nn.Module, IReasoningBlock
 {
     public readonly Attention? self_attn;
     public readonly SwiGlu? mlp_t;
@@ -45,27 +45,6 @@ public sealed class TrmBlock : nn.Module
     }
 }
 
-/// <summary>TRM's single network (named L_level as in the reference): add the injection, then the blocks in order.</summary>
-public sealed class TrmNet : nn.Module
-{
-    public readonly TorchSharp.Modules.ModuleList<TrmBlock> layers;
-
-    public TrmNet(TrmConfig c, Generator? generator) : base(nameof(TrmNet))
-    {
-        layers = nn.ModuleList(Enumerable.Range(0, c.LLayers).Select(_ => new TrmBlock(c, generator)).ToArray());
-        register_module("layers", layers);
-    }
-
-    public Tensor forward(Tensor h, Tensor injection, RotaryEmbedding? rotary)
-    {
-        // As in ReasoningModule: free each call's temporaries at once; the autograd graph keeps what it needs.
-        using var scope = NewDisposeScope();
-        h = h + injection;
-        foreach (var layer in layers) h = layer.forward(h, rotary);
-        return h.MoveToOuterDisposeScope();
-    }
-}
-
 /// <summary>
 /// The Tiny Recursive Model for one segment (the reference's TinyRecursiveReasoningModel_ACTV1_Inner): H_cycles
 /// recursions of L_cycles z_L updates (z_L += z_H + x) and one z_H update (z_H += z_L), all through the same network.
@@ -73,12 +52,13 @@ public sealed class TrmNet : nn.Module
 /// </summary>
 public sealed class TrmInner : RecurrentCore
 {
-    public readonly TrmNet L_level;
+    /// <summary>TRM's single network, named L_level as in the reference though it also computes z_H.</summary>
+    public readonly ReasoningModule<TrmBlock> L_level;
 
     public TrmInner(TrmConfig config, Generator? generator = null) : base(nameof(TrmInner), config)
     {
         BuildInputOutput(generator);
-        L_level = new TrmNet(config, generator);
+        L_level = new ReasoningModule<TrmBlock>(config.LLayers, () => new TrmBlock(config, generator));
         register_module("L_level", L_level);
         BuildInitialStates(generator);
     }

@@ -21,9 +21,7 @@ public static class SystemFonts
     public static string? Regular => Candidates().FirstOrDefault(File.Exists);
 
     /// <summary>The bold face beside <see cref="Regular"/>, or null.</summary>
-    public static string? Bold => RegularFiles
-        .Select(f => f.Replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf").Replace("Regular", "Bold").Replace("arial.ttf", "arialbd.ttf").Replace("Arial.ttf", "Arial Bold.ttf"))
-        .FirstOrDefault(File.Exists);
+    public static string? Bold => BoldCandidates.FirstOrDefault(File.Exists);
 
     /// <summary>Every candidate regular file, in order of preference.</summary>
     public static IReadOnlyList<string> RegularCandidates => Candidates().ToList();
