@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hrm.Data;
+using Hrm.Evaluation;
 using Hrm.Evaluation.Analysis;
 using Hrm.Interop;
 using Hrm.Model;
@@ -56,12 +57,6 @@ public static class AnalyzeCommand
         }
     }
 
-    static void CheckFits(ActModel model, PuzzleSet set)
-    {
-        if (set.Metadata.SeqLen != model.Config.SeqLen || set.Metadata.VocabSize != model.Config.VocabSize)
-            throw new HrmException($"the dataset has seq_len {set.Metadata.SeqLen}, vocab {set.Metadata.VocabSize} but the model expects seq_len {model.Config.SeqLen}, vocab {model.Config.VocabSize}");
-    }
-
     static void Report(CsvTable table, string outDir, string name) =>
         Console.WriteLine($"wrote {Path.Combine(outDir, name + ".csv")} ({table.Rows.Count} rows) and {Path.Combine(outDir, name + ".png")}");
 
@@ -75,7 +70,7 @@ public static class AnalyzeCommand
         {
             var (set, outDir, a, dev) = shared.Parse(parse);
             using var model = ModelStore.Load(parse.GetValue(checkpoint)!, device: dev);
-            CheckFits(model, set);
+            Evaluator.CheckFits(model.Config, set, parse.GetValue(shared.Data)!);
             var table = run(a, model, set, outDir);
             Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");
             Report(table, outDir, name == "puzzle-id" ? "puzzle_id" : name);
@@ -101,7 +96,7 @@ public static class AnalyzeCommand
                 {
                     var m = ModelStore.Load(p, device: dev);
                     models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), m));
-                    CheckFits(m, set);
+                    Evaluator.CheckFits(m.Config, set, parse.GetValue(shared.Data)!);
                 }
                 var table = Analyses.Act(models, set, a.MaxSteps, a.Count, outDir);
                 Report(table, outDir, "act");

@@ -48,7 +48,7 @@ public static class EvalCommand
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
             using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
             var sets = PuzzleSet.ReadAll(dataDir, "test");
-            foreach (var set in sets) CheckFits(set, model, dataDir);
+            foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {
                 BatchSize = batchSize, Halt = halt.Parse(parse), Device = dev, MaxSegments = parse.GetValue(maxSteps),
@@ -86,25 +86,6 @@ public static class EvalCommand
             return 0;
         });
         return cmd;
-    }
-
-    static void CheckFits(PuzzleSet set, Hrm.Model.ActModel model, string dataDir)
-    {
-        var meta = set.Metadata;
-        var c = model.Config;
-        if (meta.SeqLen != c.SeqLen || meta.VocabSize != c.VocabSize)
-            throw new HrmException($"{dataDir}: dataset has seq_len {meta.SeqLen}, vocab {meta.VocabSize} but the model expects seq_len {c.SeqLen}, vocab {c.VocabSize} (a dataset of another task?)");
-        if (meta.NumPuzzleIdentifiers > c.NumPuzzleIdentifiers)
-            throw new HrmException($"{dataDir}: dataset has {meta.NumPuzzleIdentifiers} puzzle identifiers, the model {c.NumPuzzleIdentifiers}");
-        if (meta.Task is string t && c.Task is string mt && t != mt)
-            throw new HrmException($"{dataDir}: a {t} dataset, but the model was trained on {mt}");
-        // Tokens outside the model's vocabulary would index past its embedding: say so instead.
-        int bad = Array.FindIndex(set.Data.Inputs, x => x < 0 || x >= c.VocabSize);
-        if (bad >= 0) throw new HrmException($"{set.FileOf("inputs")}: token {set.Data.Inputs[bad]} at row {bad / c.SeqLen} is outside the vocabulary [0, {c.VocabSize})");
-        bad = Array.FindIndex(set.Data.Labels, x => (x < 0 || x >= c.VocabSize) && x != meta.IgnoreLabelId);
-        if (bad >= 0) throw new HrmException($"{set.FileOf("labels")}: label {set.Data.Labels[bad]} at row {bad / c.SeqLen} is outside the vocabulary [0, {c.VocabSize})");
-        bad = Array.FindIndex(set.Data.PuzzleIdentifiers, x => x < 0 || x >= c.NumPuzzleIdentifiers);
-        if (bad >= 0) throw new HrmException($"{set.FileOf("puzzle_identifiers")}: identifier {set.Data.PuzzleIdentifiers[bad]} is outside [0, {c.NumPuzzleIdentifiers})");
     }
 
     /// <summary>A set's JSON object: the original fields first, then the newer ones (readers of the old form keep working).</summary>

@@ -50,14 +50,12 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
         var set = PuzzleSet.ReadAll(d!, "test")[0];
         int i = parse.GetValue(Index)!.Value;
         if (i < 0 || i >= set.Data.ExampleCount) throw new HrmException($"{d}: --index {i} is out of range (the test split has {set.Data.ExampleCount} examples)");
-        if (set.Metadata.SeqLen != solver.Config.SeqLen || set.Metadata.VocabSize != solver.Config.VocabSize)
-            throw new HrmException($"{d}: dataset has seq_len {set.Metadata.SeqLen}, vocab {set.Metadata.VocabSize} but the model expects {solver.Describe()}");
+        Evaluator.CheckFits(solver.Config, set, d!);
         int s = set.Data.SeqLen;
         var input = set.Data.Inputs.AsSpan(i * s, s).ToArray();
         var label = set.Data.Labels.AsSpan(i * s, s).ToArray();
         int puzzle = set.PuzzleOfExample()[i];
         int id = set.Data.PuzzleIdentifiers[puzzle];
-        if (id >= solver.Config.NumPuzzleIdentifiers) id = 0;
         // The label as the task decodes it; a label with ignored cells (ARC pads) decodes like a prediction would.
         var expected = task.Decode(input, label.Select(t => t == set.Metadata.IgnoreLabelId ? 0 : t).ToArray()).Text;
         return (input, id, expected, $"{Path.GetFileName(Path.GetFullPath(d!).TrimEnd('/'))} test example {i}");

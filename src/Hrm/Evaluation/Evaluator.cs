@@ -85,6 +85,29 @@ public static class Evaluator
         }
     }
 
+    /// <summary>
+    /// Throws a clear error when a set cannot be run by a model of config <paramref name="c"/>: another shape or task,
+    /// more puzzle identifiers, or tokens, labels or identifiers outside the model's ranges (which would index past
+    /// its embeddings). <paramref name="dataDir"/> names the dataset in the message.
+    /// </summary>
+    public static void CheckFits(ModelConfig c, PuzzleSet set, string dataDir)
+    {
+        var meta = set.Metadata;
+        if (meta.SeqLen != c.SeqLen || meta.VocabSize != c.VocabSize)
+            throw new HrmException($"{dataDir}: dataset has seq_len {meta.SeqLen}, vocab {meta.VocabSize} but the model expects seq_len {c.SeqLen}, vocab {c.VocabSize} (a dataset of another task?)");
+        if (meta.NumPuzzleIdentifiers > c.NumPuzzleIdentifiers)
+            throw new HrmException($"{dataDir}: dataset has {meta.NumPuzzleIdentifiers} puzzle identifiers, the model {c.NumPuzzleIdentifiers}");
+        if (meta.Task is string t && c.Task is string mt && t != mt)
+            throw new HrmException($"{dataDir}: a {t} dataset, but the model was trained on {mt}");
+        // Tokens outside the model's vocabulary would index past its embedding: say so instead.
+        int bad = Array.FindIndex(set.Data.Inputs, x => x < 0 || x >= c.VocabSize);
+        if (bad >= 0) throw new HrmException($"{set.FileOf("inputs")}: token {set.Data.Inputs[bad]} at row {bad / c.SeqLen} is outside the vocabulary [0, {c.VocabSize})");
+        bad = Array.FindIndex(set.Data.Labels, x => (x < 0 || x >= c.VocabSize) && x != meta.IgnoreLabelId);
+        if (bad >= 0) throw new HrmException($"{set.FileOf("labels")}: label {set.Data.Labels[bad]} at row {bad / c.SeqLen} is outside the vocabulary [0, {c.VocabSize})");
+        bad = Array.FindIndex(set.Data.PuzzleIdentifiers, x => x < 0 || x >= c.NumPuzzleIdentifiers);
+        if (bad >= 0) throw new HrmException($"{set.FileOf("puzzle_identifiers")}: identifier {set.Data.PuzzleIdentifiers[bad]} is outside [0, {c.NumPuzzleIdentifiers})");
+    }
+
     /// <summary>The task that decides rule checks: the model's recorded task, else the dataset's, else the shape's (or none).</summary>
     public static PuzzleTask? TaskFor(ModelConfig c, string? datasetTask)
     {
