@@ -70,6 +70,10 @@ public static class EvalCommand
             foreach (var (name, (m, arc, _)) in results)
             {
                 Console.WriteLine($"{name}: exact by segment {string.Join(" ", m.ExactBySegment.Select(x => $"{x:P1}"))}; segments used {string.Join(" ", m.SegmentHistogram.Select((c, i) => $"{i + 1}:{c}"))}");
+                if (m.ByDifficulty is { Count: > 1 } rows)
+                    Console.WriteLine($"{name}: exact / valid by {m.DifficultyMeasure!.Replace('_', ' ')}: " + string.Join(", ",
+                        DifficultyRow.Bucket(rows, 8).Select(b => $"{(b.From == b.To ? $"{b.From}" : $"{b.From}-{b.To}")} " +
+                            $"{b.Row.ExactAccuracy:P0}{(b.Row.ValidAccuracy is double v ? $"/{v:P0}" : "")} (n={b.Row.Count})")));
                 if (m.Tta is { } t)
                     Console.WriteLine($"{name}: test-time augmentation over {t.Views} views: exact {m.ExactAccuracy:P2} -> {t.ExactAccuracy:P2}" +
                                       (t.ValidAccuracy is double v ? $", valid {m.ValidAccuracy:P2} -> {v:P2}" : ""));
@@ -100,6 +104,16 @@ public static class EvalCommand
             ["segment_histogram"] = m.SegmentHistogram,
             ["puzzles_per_second"] = m.PuzzlesPerSecond,
         };
+        if (m.ByDifficulty is { } rows)
+            d["by_difficulty"] = new Dictionary<string, object?>
+            {
+                ["measure"] = m.DifficultyMeasure,
+                ["rows"] = rows.Select(r => new Dictionary<string, object?>
+                {
+                    ["value"] = r.Value, ["count"] = r.Count, ["exact_accuracy"] = r.ExactAccuracy,
+                    ["valid_accuracy"] = r.ValidAccuracy, ["token_accuracy"] = r.TokenAccuracy,
+                }).ToList(),
+            };
         if (m.Tta is { } t)
             d["tta"] = new Dictionary<string, object?> { ["views"] = t.Views, ["exact_accuracy"] = t.ExactAccuracy, ["valid_accuracy"] = t.ValidAccuracy };
         if (arc is not null)

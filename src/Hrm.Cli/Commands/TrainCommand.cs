@@ -86,7 +86,7 @@ public static class TrainCommand
 
         public void OnEvaluation(EvalReport r)
         {
-            AnsiConsole.Write(Common.MetricsTable(r.Sets, $"evaluation at step {r.Step}{(r.Final ? " (final, full test split)" : "")}"));
+            AnsiConsole.Write(Common.MetricsTable(r.Sets, $"evaluation at step {r.Step}{(r.Final ? " (final)" : "")}"));
         }
 
         public void OnCheckpoint(string path) => AnsiConsole.MarkupLine($"[grey]checkpoint {Markup.Escape(path)}[/]");

@@ -8,8 +8,9 @@ public sealed record HostBatch(string Set, int[] Inputs, int[] Labels, int[] Puz
 
 /// <summary>
 /// The reference's training sampler. An iteration covers <c>epochsPerIteration</c> epochs: it concatenates that many
-/// independent shuffles of the group ids (a System.Random seeded from seed and the iteration number, iterations counted
-/// from 1: the reference uses an unseeded global numpy RNG, so only the scheme is the reference's, not the numbers), then
+/// independent shuffles of the group ids (System.Randoms seeded from seed and the iteration number, iterations counted
+/// from 1; each epoch is shuffled only when the batches reach it; the reference uses an unseeded global numpy RNG, so
+/// only the scheme is the reference's, not the numbers), then
 /// packs batches along the list: for each group, one of its puzzles at random, and min(its example count, room left)
 /// of that puzzle's examples without replacement. Only the final incomplete batch of an iteration is dropped.
 /// Deterministic for a seed, so a resumed run can regenerate and skip the batches it has already consumed.
@@ -33,25 +34,35 @@ public sealed class TrainSampler
     public IEnumerable<HostBatch> Iteration(int iteration)
     {
         var data = set.Data;
-        var rng = new Random(unchecked(seed * 1_000_003 + iteration));
+        // Two generators: one shuffles the epochs as they are reached, one picks puzzles and examples. The epoch list
+        // is never materialised: an iteration is often thousands of epochs (epochs / eval_interval), and 20,000 groups x
+        // 100,000 epochs would be an 8 GB index array.
+        var shuffle = new Random(unchecked(seed * 1_000_003 + iteration));
+        var rng = new Random(unchecked((seed * 1_000_003 + iteration) * 7919 + 17));
         int groups = data.GroupCount;
-        var order = new int[groups * epochsPerIteration];
-        for (int e = 0; e < epochsPerIteration; e++)
+        var perm = new int[groups];
+        int epoch = 0, inEpoch = groups;   // position within the current epoch's shuffle; groups = none drawn yet
+        bool Next(out int g)
         {
-            var perm = order.AsSpan(e * groups, groups);
-            for (int i = 0; i < groups; i++) perm[i] = i;
-            rng.Shuffle(perm);
+            if (inEpoch == groups)
+            {
+                if (epoch == epochsPerIteration) { g = -1; return false; }
+                for (int i = 0; i < groups; i++) perm[i] = i;
+                shuffle.Shuffle(perm);
+                epoch++;
+                inEpoch = 0;
+            }
+            g = perm[inEpoch++];
+            return true;
         }
 
         var examples = new int[batchSize];
         var puzzles = new int[batchSize];
-        int start = 0;
-        while (start < order.Length)
+        while (true)
         {
             int size = 0;
-            while (start < order.Length && size < batchSize)
+            while (size < batchSize && Next(out int g))
             {
-                int g = order[start++];
                 int puzzle = rng.Next(data.GroupIndices[g], data.GroupIndices[g + 1]);
                 int first = data.PuzzleIndices[puzzle], count = data.PuzzleIndices[puzzle + 1] - first;
                 int take = Math.Min(count, batchSize - size);

@@ -20,9 +20,36 @@ public sealed record SetMetrics(int Count, double ExactAccuracy, double TokenAcc
     public double? ValidAccuracy { get; init; }
     /// <summary>With test-time augmentation: the voted answers' metrics (null without).</summary>
     public TtaMetrics? Tta { get; init; }
+    /// <summary>The task's difficulty measure (<see cref="PuzzleTask.DifficultyMeasure"/>) and accuracy per value of it,
+    /// ascending; null when the task has none.</summary>
+    public string? DifficultyMeasure { get; init; }
+    public IReadOnlyList<DifficultyRow>? ByDifficulty { get; init; }
 }
 
 /// <summary>Accuracy of the answers voted over <see cref="Views"/> test-time views.</summary>
+/// <summary>Accuracy of the rows with one value of the task's difficulty measure (e.g. maze path length).</summary>
+public sealed record DifficultyRow(int Value, int Count, int Exact, int? Valid, double TokenAccuracySum)
+{
+    public double ExactAccuracy => Count > 0 ? (double)Exact / Count : 0;
+    public double? ValidAccuracy => Valid is int v && Count > 0 ? (double)v / Count : null;
+    public double TokenAccuracy => Count > 0 ? TokenAccuracySum / Count : 0;
+
+    /// <summary>Consecutive values merged into at most <paramref name="buckets"/> ranges of equal width, for display.</summary>
+    public static IReadOnlyList<(int From, int To, DifficultyRow Row)> Bucket(IReadOnlyList<DifficultyRow> rows, int buckets)
+    {
+        if (rows.Count == 0) return [];
+        int lo = rows.Min(r => r.Value), hi = rows.Max(r => r.Value);
+        int width = Math.Max(1, (hi - lo + buckets) / buckets);
+        return rows.GroupBy(r => (r.Value - lo) / width).OrderBy(g => g.Key).Select(g =>
+        {
+            int from = lo + g.Key * width;
+            var merged = new DifficultyRow(from, g.Sum(r => r.Count), g.Sum(r => r.Exact),
+                g.All(r => r.Valid is not null) ? g.Sum(r => r.Valid!.Value) : null, g.Sum(r => r.TokenAccuracySum));
+            return (from, Math.Min(from + width - 1, hi), merged);
+        }).ToList();
+    }
+}
+
 public sealed record TtaMetrics(int Views, double ExactAccuracy, double? ValidAccuracy);
 
 public sealed record EvalOptions
@@ -59,30 +86,6 @@ public static class Evaluator
         var result = new Dictionary<string, SetMetrics>();
         foreach (var set in sets) result[set.Name] = Evaluate(model, set, options, onExample);
         return result;
-    }
-
-    /// <summary>Per row of a batch: whether its answer equals the label after each segment.</summary>
-    sealed class PerSegmentExact(int[] labels, int seqLen, int rows, int segments) : IInferenceObserver
-    {
-        public readonly bool[,] Correct = new bool[rows, segments];
-
-        public void OnSegment(SegmentReport r)
-        {
-            using var scope = NewDisposeScope();
-            var pred = r.Output.Logits.argmax(-1).to(int32).cpu().data<int>().ToArray();
-            for (int i = 0; i < r.Rows.Length; i++)
-            {
-                int row = (int)r.Rows[i];
-                bool ok = true;
-                for (int j = 0; j < seqLen && ok; j++)
-                {
-                    int l = labels[row * seqLen + j];
-                    if (l != PuzzleSet.IgnoreLabel && pred[i * seqLen + j] != l) ok = false;
-                }
-                // A stopping row keeps this answer for the remaining segments.
-                for (int m = r.Segment - 1; m < (r.Stopping[i] ? segments : r.Segment); m++) Correct[row, m] = ok;
-            }
-        }
     }
 
     /// <summary>
@@ -130,6 +133,7 @@ public static class Evaluator
         double tokenAcc = 0, segments = 0;
         var bySegment = new int[budget];
         var histogram = new int[budget];
+        var byDifficulty = new SortedDictionary<int, (int Count, int Exact, int Valid, double Token)>();
         int limit = options.MaxExamples ?? int.MaxValue;
         foreach (var batch in TestBatches.Enumerate(set, options.BatchSize))
         {
@@ -140,7 +144,7 @@ public static class Evaluator
             // Padding rows carry no labels and would only cost time: run the real rows only.
             var inputs = tensor(batch.Inputs.AsSpan(0, rows * s).ToArray(), [rows, s], device: device).to(int64);
             var ids = tensor(batch.PuzzleIds.AsSpan(0, rows).ToArray(), [rows], device: device).to(int64);
-            var perSegment = new PerSegmentExact(batch.Labels, s, rows, budget);
+            var perSegment = new SegmentLedger(model, null, batch.Inputs, batch.Labels, s, rows, budget);
             var results = Inference.Run(model, inputs, ids, options.Halt, budget, perSegment);
             var voted = views > 1 ? Vote(model, task!, batch, rows, options, budget, device, results) : null;
             for (int r = 0; r < rows; r++, exampleIndex++)
@@ -156,9 +160,15 @@ public static class Evaluator
                     if (isCorrect) exact++;
                     segments += results[r].Segments;
                     histogram[results[r].Segments - 1]++;
-                    for (int m = 0; m < budget; m++) if (perSegment.Correct[r, m]) bySegment[m]++;
+                    for (int m = 0; m < budget; m++) if (perSegment.Exact[r, m]) bySegment[m]++;
                     if ((results[r].QHalt[^1] >= 0) == isCorrect) qCorrect++;
-                    if (checkRule && task!.Check(input, results[r].Prediction) is null) valid++;
+                    bool isValid = checkRule && task!.Check(input, results[r].Prediction) is null;
+                    if (isValid) valid++;
+                    if (task?.Difficulty(input) is int d)
+                    {
+                        var (dc, de, dv, dt) = byDifficulty.GetValueOrDefault(d);
+                        byDifficulty[d] = (dc + 1, de + (isCorrect ? 1 : 0), dv + (isValid ? 1 : 0), dt + (double)correct / validLabels);
+                    }
                     if (voted is not null)
                     {
                         CountMatches(label, voted[r], out int c);
@@ -176,6 +186,9 @@ public static class Evaluator
             SegmentHistogram = histogram,
             ValidAccuracy = checkRule ? (double)valid / n : null,
             Tta = views > 1 ? new TtaMetrics(views, (double)ttaExact / n, checkRule ? (double)ttaValid / n : null) : null,
+            DifficultyMeasure = task?.DifficultyMeasure,
+            ByDifficulty = task?.DifficultyMeasure is null ? null
+                : byDifficulty.Select(kv => new DifficultyRow(kv.Key, kv.Value.Count, kv.Value.Exact, checkRule ? kv.Value.Valid : null, kv.Value.Token)).ToList(),
         };
     }
 

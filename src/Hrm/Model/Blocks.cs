@@ -3,8 +3,10 @@ using static TorchSharp.torch;
 
 namespace Hrm.Model;
 
-/// <summary>What a transformer block needs to know, shared by every architecture: width, heads, SwiGLU expansion, norm eps.</summary>
-public sealed record BlockConfig(int HiddenSize, int NumHeads, double Expansion, double RmsNormEps)
+/// <summary>What a transformer block needs to know, shared by every architecture: width, heads, SwiGLU expansion, norm
+/// eps, and for a learned 2-D relative attention bias the grid side and the number of prefix tokens before the grid
+/// (<see cref="RelBiasSide"/> 0: no such bias).</summary>
+public sealed record BlockConfig(int HiddenSize, int NumHeads, double Expansion, double RmsNormEps, int RelBiasSide = 0, int RelBiasPrefix = 0, double RelBiasScale = 1.0)
 {
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     public int SwiGluIntermediate => SwiGlu.IntermediateSize(HiddenSize, Expansion);
@@ -22,7 +24,7 @@ public sealed class HrmBlock : nn.Module, IReasoningBlock
 
     public HrmBlock(BlockConfig c, Generator? generator) : base(nameof(HrmBlock))
     {
-        self_attn = new Attention(c.HiddenSize, c.NumHeads, generator);
+        self_attn = new Attention(c, generator);
         mlp = new SwiGlu(c.HiddenSize, c.SwiGluIntermediate, generator);
         eps = c.RmsNormEps;
         register_module("self_attn", self_attn);

@@ -76,7 +76,7 @@ public sealed class RotaryEmbedding : nn.Module
         var invFreq = 1.0f / pow(tensor((float)theta), arange(0, quarter, dtype: float32) / quarter);
         var cells = arange(side * side, dtype: int64);
         var before = -arange(prefix, 0, -1, dtype: float32);
-        var rows = cat([before, (cells / side).to(float32)]);
+        var rows = cat([before, cells.div(side, RoundingMode.floor).to(float32)]);
         var cols = cat([before, (cells % side).to(float32)]);
         return cat([outer(rows, invFreq), outer(cols, invFreq)], -1).MoveToOuterDisposeScope();   // [P + side^2, dim/2]
     }
@@ -124,21 +124,52 @@ public sealed class RotaryEmbedding : nn.Module
     }
 }
 
-/// <summary>Non-causal multi-head self-attention with one fused QKV projection, RoPE and no biases.</summary>
+/// <summary>Non-causal multi-head self-attention with one fused QKV projection, RoPE and no biases; optionally a learned
+/// 2-D relative position bias on the attention scores (<see cref="BlockConfig.RelBiasSide"/>).</summary>
 public sealed class Attention : nn.Module
 {
     public readonly CastedLinear qkv_proj;   // hidden -> 3*hidden, output [q | k | v], head-major
     public readonly CastedLinear o_proj;     // hidden -> hidden
+    /// <summary>[heads, (2N-1)^2 + 1]: one score per head and grid offset, the last one for any pair with a prefix token.</summary>
+    public readonly Parameter? rel_bias;
+    readonly Tensor? rel_index;              // [P+S, P+S] int64 into rel_bias's last axis
     readonly int numHeads, headDim;
+    readonly double relBiasScale;
 
-    public Attention(int hidden, int numHeads, Generator? generator) : base(nameof(Attention))
+    public Attention(BlockConfig c, Generator? generator) : base(nameof(Attention))
     {
-        this.numHeads = numHeads;
-        headDim = hidden / numHeads;
-        qkv_proj = new CastedLinear(hidden, 3 * hidden, bias: false, generator);
-        o_proj = new CastedLinear(hidden, hidden, bias: false, generator);
+        numHeads = c.NumHeads;
+        headDim = c.HiddenSize / c.NumHeads;
+        qkv_proj = new CastedLinear(c.HiddenSize, 3 * c.HiddenSize, bias: false, generator);
+        o_proj = new CastedLinear(c.HiddenSize, c.HiddenSize, bias: false, generator);
         register_module("qkv_proj", qkv_proj);
         register_module("o_proj", o_proj);
+        if (c.RelBiasSide > 0)
+        {
+            int n = c.RelBiasSide, span = 2 * n - 1;
+            rel_bias = new Parameter(zeros(numHeads, span * span + 1));
+            relBiasScale = c.RelBiasScale;
+            register_parameter("rel_bias", rel_bias);
+            rel_index = RelativeIndex(n, c.RelBiasPrefix);
+            register_buffer("rel_index", rel_index, persistent: false);
+        }
+    }
+
+    /// <summary>For every (query, key) pair of the sequence (prefix tokens first, then the row-major grid), the index of
+    /// its offset (row_k - row_q, col_k - col_q) in a (2N-1) x (2N-1) table; pairs with a prefix token get (2N-1)^2.</summary>
+    public static Tensor RelativeIndex(int n, int prefix)
+    {
+        using var scope = NewDisposeScope();
+        int span = 2 * n - 1;
+        var cells = arange(n * n, dtype: int64);
+        var rows = cells.div(n, RoundingMode.floor);
+        var cols = cells % n;
+        var dr = rows.unsqueeze(0) - rows.unsqueeze(1) + (n - 1);   // [query, key]
+        var dc = cols.unsqueeze(0) - cols.unsqueeze(1) + (n - 1);
+        var grid = dr * span + dc;
+        var all = full(prefix + n * n, prefix + n * n, (long)span * span, dtype: int64);
+        all[TensorIndex.Slice(prefix), TensorIndex.Slice(prefix)] = grid;
+        return all.MoveToOuterDisposeScope();
     }
 
     public Tensor forward(Tensor h, RotaryEmbedding? rotary)
@@ -148,10 +179,20 @@ public sealed class Attention : nn.Module
         var qk = qkv[.., .., ..(2 * numHeads)];
         var v = qkv[.., .., (2 * numHeads)..];
         if (rotary is not null) qk = rotary.Apply(qk);   // q and k together: half the kernel launches
-        var q = qk[.., .., ..numHeads];
-        var k = qk[.., .., numHeads..];
-        // [B, heads, S, head_dim]; default scale 1/sqrt(head_dim) is the reference's.
-        var o = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
+        var q = qk[.., .., ..numHeads].transpose(1, 2);   // [B, heads, S, head_dim]
+        var k = qk[.., .., numHeads..].transpose(1, 2);
+        Tensor o;
+        if (rel_bias is null)
+            // Default scale 1/sqrt(head_dim) is the reference's.
+            o = F.scaled_dot_product_attention(q, k, v.transpose(1, 2));
+        else
+        {
+            // Written out rather than through scaled_dot_product_attention's attn_mask, whose CPU kernels give no
+            // gradient to the mask.
+            var bias = rel_bias.index_select(1, rel_index!.flatten()).view(numHeads, s, s).mul(relBiasScale).to(q.dtype);   // [heads, S, S], broadcast over B
+            var scores = torch.matmul(q, k.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(headDim)).add_(bias);   // [B, heads, S, S]
+            o = torch.matmul(scores.softmax(-1), v.transpose(1, 2));
+        }
         return o_proj.forward(o.transpose(1, 2).reshape(b, s, numHeads * headDim));   // [B, S, hidden]
     }
 }

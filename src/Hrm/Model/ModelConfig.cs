@@ -42,6 +42,15 @@ public abstract record ModelConfig
     [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
+    /// <summary>A learned attention bias per head and (row offset, column offset) between two cells of a square grid,
+    /// added to the attention scores of every attention layer (as Swin's relative position bias; zeros at the start,
+    /// so an untrained model attends as without it). Any position encoding may be combined with it. Not in the
+    /// reference.</summary>
+    [JsonPropertyName("rel_pos_bias")] public bool RelPosBias { get; init; }
+    /// <summary>The bias is this times its stored parameter. Adam moves a parameter by about lr per step whatever its
+    /// gradient, so a sharp attention bias (several units) takes thousands of steps at scale 1; a larger scale is a
+    /// larger learning rate for the bias alone.</summary>
+    [JsonPropertyName("rel_pos_bias_scale")] public double RelPosBiasScale { get; init; } = 1.0;
 
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
@@ -74,7 +83,7 @@ public abstract record ModelConfig
     [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
     /// <summary>Side of the square grid the sequence is (seq_len = side^2), or 0 if seq_len is not a square.</summary>
     [JsonIgnore] public int GridSide => (int)Math.Round(Math.Sqrt(SeqLen)) is var n && n * n == SeqLen ? n : 0;
-    [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps);
+    [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps, RelPosBias ? GridSide : 0, PuzzleEmbLen, RelPosBiasScale);
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;
     /// <summary>Position encoding actually used: "rope", "learned" or "none".</summary>
@@ -119,6 +128,7 @@ public abstract record ModelConfig
         Require(HiddenSize > 0 && NumHeads > 0 && HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
         Require(HeadDim % 2 == 0 || Positions != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
         Require(Positions != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(!RelPosBias || GridSide > 0, $"rel_pos_bias needs a square grid, but seq_len {SeqLen} is not a square");
         Require(Positions != "rope2d" || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
         Require(Expansion > 0, "expansion must be positive");
         Require(RmsNormEps > 0, "rms_norm_eps must be positive");

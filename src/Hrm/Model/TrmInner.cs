@@ -24,7 +24,7 @@ public sealed class TrmBlock : nn.Module, IReasoningBlock
         }
         else
         {
-            self_attn = new Attention(c.HiddenSize, c.NumHeads, generator);
+            self_attn = new Attention(c.Block, generator);
             register_module("self_attn", self_attn);
         }
         mlp = new SwiGlu(c.HiddenSize, c.SwiGluIntermediate, generator);

@@ -35,6 +35,13 @@ public abstract class PuzzleTask
     /// <summary>Why <paramref name="prediction"/> does not satisfy the puzzle's rule, or null when it does.</summary>
     public abstract string? Check(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction);
 
+    /// <summary>The measure of how hard one puzzle is that evaluation breaks accuracy down by ("path_length": moves on
+    /// a maze's shortest path; "blanks": a Sudoku's empty cells), or null when the task has none.</summary>
+    public virtual string? DifficultyMeasure => null;
+    /// <summary>The puzzle's value on <see cref="DifficultyMeasure"/>, or null when it cannot be told (no measure,
+    /// or a malformed puzzle).</summary>
+    public virtual int? Difficulty(ReadOnlySpan<int> input) => null;
+
     /// <summary>Row-major positions of <see cref="DecodedGrid"/> cells within the token sequence (per-cell values such as
     /// confidence are read there); identity for grid tasks.</summary>
     public virtual int[] CellPositions(DecodedGrid answer) => Enumerable.Range(0, answer.Rows * answer.Cols).ToArray();

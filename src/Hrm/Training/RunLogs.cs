@@ -19,12 +19,20 @@ public sealed class JsonlMetricsLog : ITrainingObserver, IDisposable
     public void OnEvaluation(EvalReport report)
     {
         foreach (var (name, m) in report.Sets)
-            Write(new Dictionary<string, object>
+        {
+            var record = new Dictionary<string, object>
             {
                 ["kind"] = "eval", ["step"] = report.Step, ["set"] = name, ["count"] = m.Count, ["exact_accuracy"] = m.ExactAccuracy,
                 ["token_accuracy"] = m.TokenAccuracy, ["mean_segments"] = m.MeanSegments, ["q_halt_accuracy"] = m.QHaltAccuracy,
                 ["elapsed_s"] = report.Elapsed.TotalSeconds,
-            });
+            };
+            if (m.ValidAccuracy is double valid) record["valid_accuracy"] = valid;
+            if (m.ByDifficulty is { } rows)
+                // {value: [count, exact, valid]}: the curve per path length (mazes) or blanks (Sudoku), compactly.
+                record[$"by_{m.DifficultyMeasure}"] = rows.ToDictionary(r => r.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    r => (object)new[] { r.Count, r.Exact, r.Valid ?? -1 });
+            Write(record);
+        }
     }
 
     // NaN or infinity (a diverged run) are written as JSON strings rather than failing the run's log.

@@ -42,6 +42,9 @@ public sealed record TrainConfig
     [JsonPropertyName("max_minutes")] public double? MaxMinutes { get; init; }
     /// <summary>Evaluate on at most this many test examples per set during training (the final evaluation uses all).</summary>
     [JsonPropertyName("eval_max_examples")] public int? EvalMaxExamples { get; init; }
+    /// <summary>Test examples of the final evaluation at the end of training; null = the full test split. For models
+    /// whose full evaluation would outlast the run (30x30 mazes on a CPU); `hrm eval` can evaluate more later.</summary>
+    [JsonPropertyName("final_eval_max_examples")] public int? FinalEvalMaxExamples { get; init; }
     [JsonPropertyName("checkpoint_every_steps")] public long? CheckpointEverySteps { get; init; }
     /// <summary>Run each batch in row chunks of this size (gradient accumulation; same update, less memory).</summary>
     [JsonPropertyName("micro_batch_size")] public int? MicroBatchSize { get; init; }
@@ -129,6 +132,7 @@ public sealed record TrainConfig
         Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, "weight_decay must be >= 0");
         Require(double.IsFinite(PuzzleEmbWeightDecay) && PuzzleEmbWeightDecay >= 0, "puzzle_emb_weight_decay must be >= 0");
         Require(EvalMaxExamples is null or > 0, "eval_max_examples must be positive");
+        Require(FinalEvalMaxExamples is null or > 0, "final_eval_max_examples must be positive");
         Require(CheckpointEverySteps is null or > 0, "checkpoint_every_steps must be positive");
         Require(LogEverySteps > 0, "log_every_steps must be positive");
         Require(LrWarmupSteps >= 0, "lr_warmup_steps must be >= 0");

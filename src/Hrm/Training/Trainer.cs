@@ -155,7 +155,7 @@ public sealed class Trainer
 
         void Evaluate(bool final)
         {
-            var opts = new EvalOptions { BatchSize = config.GlobalBatchSize, MaxExamples = final ? null : config.EvalMaxExamples, Device = device };
+            var opts = new EvalOptions { BatchSize = config.GlobalBatchSize, MaxExamples = final ? config.FinalEvalMaxExamples : config.EvalMaxExamples, Device = device };
             Dictionary<string, SetMetrics> sets;
             using (state.EvaluationWeights()) sets = Evaluator.Evaluate(model, data.Test, opts);
             lastEval = new EvalReport(state.Step, sets, final) { Elapsed = Elapsed() };

@@ -71,6 +71,24 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         var one = Eval(run, "eval-1.json", "--max-steps", "1");
         Assert.Equal(one.GetProperty("exact_accuracy").GetDouble(), bySegment[0], 12);
 
+        // Accuracy by difficulty (blank cells for Sudoku): the rows cover every puzzle once and add up to the totals.
+        var by = all.GetProperty("by_difficulty");
+        Assert.Equal("blanks", by.GetProperty("measure").GetString());
+        var rows = by.GetProperty("rows").EnumerateArray().ToArray();
+        int count = all.GetProperty("count").GetInt32();
+        Assert.Equal(count, rows.Sum(r => r.GetProperty("count").GetInt32()));
+        Assert.Equal(all.GetProperty("exact_accuracy").GetDouble(),
+            rows.Sum(r => r.GetProperty("exact_accuracy").GetDouble() * r.GetProperty("count").GetInt32()) / count, 9);
+        Assert.Equal(all.GetProperty("valid_accuracy").GetDouble(),
+            rows.Sum(r => r.GetProperty("valid_accuracy").GetDouble() * r.GetProperty("count").GetInt32()) / count, 9);
+        // The values are each test puzzle's blank count (token 1), counted here independently.
+        var test = PuzzleSet.ReadAll(run.Data, "test")[0].Data;
+        var blanks = Enumerable.Range(0, test.ExampleCount)
+            .Select(i => test.Inputs.AsSpan(i * test.SeqLen, test.SeqLen).ToArray().Count(t => t == 1))
+            .GroupBy(b => b).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(blanks.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)),
+            rows.Select(r => (r.GetProperty("value").GetInt32(), r.GetProperty("count").GetInt32())));
+
         var tta = Eval(run, "eval-tta.json", "--tta", "4");
         Assert.Equal(4, tta.GetProperty("tta").GetProperty("views").GetInt32());
         Assert.InRange(tta.GetProperty("tta").GetProperty("exact_accuracy").GetDouble(), 0, 1);

@@ -35,6 +35,71 @@ public class GridRopeTests
     }
 
     [Fact]
+    public void GridRopeUsesWholeRowNumbers()
+    {
+        // Cell (1, 1) of a 4x4 grid is row 1, not 5/4: its row pair turns by exactly 1 rad, its column pair by 1 rad.
+        const int side = 4, d = 8;
+        using var rope = RotaryEmbedding.Grid(d, side, 0, theta: 10000);
+        var x = zeros(1, side * side, 1, d);
+        x[.., .., .., 0] = 1;   // first row pair
+        x[.., .., .., 2] = 1;   // first column pair
+        var y = rope.Apply(x).data<float>().ToArray();
+        int at = (1 * side + 1) * d;
+        Assert.Equal(Math.Cos(1), y[at], 5);
+        Assert.Equal(Math.Sin(1), y[at + 4], 5);
+        Assert.Equal(Math.Cos(1), y[at + 2], 5);
+        at = (3 * side + 2) * d;   // (3, 2)
+        Assert.Equal(Math.Cos(3), y[at], 5);
+        Assert.Equal(Math.Cos(2), y[at + 2], 5);
+    }
+
+    [Fact]
+    public void RelativeBiasIndexesEachGridOffsetOnceAndGivesPrefixPairsTheirOwnSlot()
+    {
+        const int n = 3, prefix = 1, span = 2 * n - 1;
+        var index = Attention.RelativeIndex(n, prefix).data<long>().ToArray();
+        int seq = prefix + n * n;
+        long At(int q, int k) => index[q * seq + k];
+        int Cell(int r, int c) => prefix + r * n + c;
+        Assert.Equal(At(Cell(0, 0), Cell(0, 1)), At(Cell(2, 1), Cell(2, 2)));   // one step right, anywhere
+        Assert.NotEqual(At(Cell(0, 0), Cell(0, 1)), At(Cell(0, 1), Cell(0, 0)));  // left differs from right
+        Assert.NotEqual(At(Cell(0, 0), Cell(0, 1)), At(Cell(0, 0), Cell(1, 0)));  // right differs from down
+        Assert.Equal((long)span * span, At(0, Cell(1, 1)));
+        Assert.Equal((long)span * span, At(Cell(2, 2), 0));
+        // Offsets inside the grid use every table entry but the prefix slot, each for one (dr, dc).
+        var grid = Enumerable.Range(0, n * n).SelectMany(q => Enumerable.Range(0, n * n).Select(k => At(prefix + q, prefix + k))).Distinct();
+        Assert.Equal(span * span, grid.Count());
+    }
+
+    [Fact]
+    public void RelativeBiasStartsAtZeroSoTheModelIsUnchangedAndThenLearns()
+    {
+        var cfg = new HrmConfig
+        {
+            BatchSize = 2, SeqLen = 16, VocabSize = 6, PuzzleEmbNdim = 0, HiddenSize = 16, NumHeads = 2, HLayers = 1, LLayers = 1,
+            HCycles = 1, LCycles = 1, PosEncodings = "rope2d", ForwardDtype = "float32",
+        };
+        var inputs = randint(1, 5, [2, 16], generator: new Generator(5), dtype: ScalarType.Int64);
+        var ids = zeros(2, dtype: ScalarType.Int64);
+        Tensor Logits(HrmConfig c, out HrmInner inner)
+        {
+            inner = new HrmInner(c, new Generator(3));
+            return inner.forward(inner.InitialCarry(2), inputs, ids).Logits;
+        }
+        using var plain = Logits(cfg, out var a);
+        var withBias = Logits(cfg with { RelPosBias = true, RelPosBiasScale = 4 }, out var b);
+        // Equal up to float rounding: the biased path computes softmax(q k^T / sqrt(d) + 0) itself, not through SDPA.
+        Assert.InRange((plain - withBias).abs().max().item<float>(), 0, 1e-5f);
+
+        withBias.square().sum().backward();
+        var grad = ((HrmBlock)b.L_level.layers[0]).self_attn.rel_bias!.grad;
+        Assert.NotNull(grad);
+        Assert.True(grad!.abs().sum().item<float>() > 0);
+        Assert.Contains("square grid", Assert.Throws<HrmException>(() => (cfg with { SeqLen = 15, RelPosBias = true }).Validate()).Message);
+        a.Dispose(); b.Dispose();
+    }
+
+    [Fact]
     public void Rope2dNeedsASquareGridAndAHeadDimOfFour()
     {
         var ok = new HrmConfig { SeqLen = 81, HiddenSize = 64, NumHeads = 2, PosEncodings = "rope2d", ForwardDtype = "float32" };

@@ -5,49 +5,6 @@ using static TorchSharp.torch;
 
 namespace Hrm.Evaluation.Analysis;
 
-/// <summary>
-/// Records, for every row and every segment of a full-budget inference run, whether the answer is exact (equals the
-/// label), whether it is valid (the task's rule), and whether the model's ACT rule would halt there. From one run of
-/// M segments this gives the fixed-budget accuracy for every budget 1..M and the ACT-halting accuracy and mean
-/// segments for every budget, since a row's answer at segment m does not depend on the budget.
-/// </summary>
-public sealed class SegmentLedger(ActModel model, PuzzleTask? task, int[] inputs, int[] labels, int seqLen, int rows, int segments) : IInferenceObserver
-{
-    public readonly bool[,] Exact = new bool[rows, segments];
-    public readonly bool[,] Valid = new bool[rows, segments];
-    public readonly bool[,] Halts = new bool[rows, segments];
-    public readonly bool[] HasLabel = Enumerable.Range(0, rows).Select(r => labels.AsSpan(r * seqLen, seqLen).ToArray().Any(l => l != PuzzleSet.IgnoreLabel)).ToArray();
-
-    public void OnSegment(SegmentReport r)
-    {
-        using var scope = NewDisposeScope();
-        var pred = r.Output.Logits.argmax(-1).to(int32).cpu().data<int>().ToArray();
-        var halts = model.WantsToHalt(r.Output.QHalt, r.Output.QContinue).cpu().data<bool>().ToArray();
-        int m = r.Segment - 1;
-        for (int i = 0; i < r.Rows.Length; i++)
-        {
-            int row = (int)r.Rows[i];
-            var p = pred.AsSpan(i * seqLen, seqLen);
-            bool ok = true;
-            for (int j = 0; j < seqLen && ok; j++)
-            {
-                int l = labels[row * seqLen + j];
-                if (l != PuzzleSet.IgnoreLabel && p[j] != l) ok = false;
-            }
-            Exact[row, m] = ok;
-            Valid[row, m] = task is { HasRule: true } && task.Check(inputs.AsSpan(row * seqLen, seqLen), p) is null;
-            Halts[row, m] = halts[i];
-        }
-    }
-
-    /// <summary>The segment at which ACT would stop a row under a budget (1-based).</summary>
-    public int ActSegments(int row, int budget)
-    {
-        for (int m = 0; m < budget; m++) if (Halts[row, m]) return m + 1;
-        return budget;
-    }
-}
-
 /// <summary>Per budget 1..M: fixed-budget exact/valid accuracy, and ACT halting's exact accuracy and mean segments.</summary>
 public sealed record BudgetPoint(int Budget, double FixedExact, double? FixedValid, double ActExact, double ActMeanSegments);
 

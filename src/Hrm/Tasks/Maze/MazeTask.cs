@@ -53,5 +53,14 @@ public sealed class MazeTask(int size) : PuzzleTask
         return string.Join('\n', Enumerable.Range(0, Size).Select(r => new string(chars, r * Size, Size)));
     }
 
+    public override string DifficultyMeasure => "path_length";
+
+    /// <summary>Moves on the shortest S-G path; null for a grid without one S and one G or with an unreachable goal.</summary>
+    public override int? Difficulty(ReadOnlySpan<int> input)
+    {
+        try { return MazeSolver.ShortestPathLength(input, Size) is int d and >= 0 ? d : null; }
+        catch (HrmException) { return null; }
+    }
+
     public override IReadOnlyList<ITokenView> Views(int[] input, int k, int seed) => MazeViews.Views(input, k, seed);
 }

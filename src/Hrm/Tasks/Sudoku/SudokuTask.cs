@@ -42,6 +42,11 @@ public sealed class SudokuTask(SudokuShape shape) : PuzzleTask
 
     public override string? Check(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction) => Problem(Digits(input), Digits(prediction));
 
+    public override string DifficultyMeasure => "blanks";
+
+    /// <summary>Cells without a given digit.</summary>
+    public override int? Difficulty(ReadOnlySpan<int> input) => Digits(input).Count(d => d == 0);
+
     /// <summary>Tokens to digits: token = digit + 1; blank and pad (and anything out of range) give 0.</summary>
     public int[] Digits(ReadOnlySpan<int> tokens)
     {

@@ -200,4 +200,24 @@ public class MazeUniquenessTests
         MazeCsv.Write(uniquePath, unique);
         Assert.Equal((5, 0), (MazeCsv.Import(uniquePath, uniqueOnly: true).Rows, MazeCsv.Import(uniquePath, uniqueOnly: true).Tied));
     }
+
+    [Fact]
+    public void DifficultyIsTheShortestPathInMovesAndBucketsCoverEveryRow()
+    {
+        var task = new MazeTask(3);
+        var maze = task.Parse("S #\n  #\n  G");   // S (0,0) -> (2,2): 4 moves
+        Assert.Equal("path_length", task.DifficultyMeasure);
+        Assert.Equal(4, task.Difficulty(maze));
+        var noGoal = maze.Select(t => t == MazeEncoding.Goal ? MazeEncoding.Open : t).ToArray();
+        Assert.Null(task.Difficulty(noGoal));
+
+        var rows = Enumerable.Range(10, 23).Select(v => new Hrm.Evaluation.DifficultyRow(v, 2, v % 2, 1, 1.5)).ToList();
+        var buckets = Hrm.Evaluation.DifficultyRow.Bucket(rows, 8);
+        Assert.InRange(buckets.Count, 1, 8);
+        Assert.Equal(10, buckets[0].From);
+        Assert.Equal(32, buckets[^1].To);
+        Assert.Equal(rows.Sum(r => r.Count), buckets.Sum(b => b.Row.Count));
+        Assert.Equal(rows.Sum(r => r.Exact), buckets.Sum(b => b.Row.Exact));
+        for (int k = 1; k < buckets.Count; k++) Assert.Equal(buckets[k - 1].To + 1, buckets[k].From);
+    }
 }
