@@ -44,6 +44,8 @@ public class TrmTests
     [InlineData("trm-sudoku4-cpu", 16, 6)]
     [InlineData("trm-sudoku6-cpu", 36, 8)]
     [InlineData("trm-maze-small-cpu", 81, 6)]
+    [InlineData("maze-small-cpu", 81, 6)]
+    [InlineData("maze11-cpu", 121, 6)]
     [InlineData("transformer-sudoku4-cpu", 16, 6)]
     public void Cpu_presets_build(string preset, int seqLen, int vocab)
     {
