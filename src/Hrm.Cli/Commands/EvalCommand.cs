@@ -16,7 +16,7 @@ public static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var data = new Option<string>("--data") { Description = "Dataset directory; its test split is evaluated.", Required = true };
-        var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments, q_halt_accuracy, valid_accuracy, exact_by_segment, segment_histogram, ...}} to this file." };
+        var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments, q_halt_accuracy, valid_accuracy, exact_by_segment, segment_histogram, by_difficulty (maze path length, Sudoku blanks), ...}} to this file." };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Segments to run at test time (default: the model's halt_max_steps); more than that keeps the carried state going (inference-time scaling)." };
         var tta = new Option<int>("--tta") { Description = "Test-time augmentation: vote over K views of each puzzle (Sudoku: relabelling, transpose, band/stack permutations; maze: dihedral maps; ARC: its augmentations); reported beside the plain figures.", DefaultValueFactory = _ => 0 };
