@@ -40,6 +40,7 @@ public sealed class TrainSampler
         var shuffle = new Random(unchecked(seed * 1_000_003 + iteration));
         var rng = new Random(unchecked((seed * 1_000_003 + iteration) * 7919 + 17));
         int groups = data.GroupCount;
+        if (groups == 0) yield break;
         var perm = new int[groups];
         int epoch = 0, inEpoch = groups;   // position within the current epoch's shuffle; groups = none drawn yet
         bool Next(out int g)

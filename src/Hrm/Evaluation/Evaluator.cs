@@ -26,7 +26,6 @@ public sealed record SetMetrics(int Count, double ExactAccuracy, double TokenAcc
     public IReadOnlyList<DifficultyRow>? ByDifficulty { get; init; }
 }
 
-/// <summary>Accuracy of the answers voted over <see cref="Views"/> test-time views.</summary>
 /// <summary>Accuracy of the rows with one value of the task's difficulty measure (e.g. maze path length).</summary>
 public sealed record DifficultyRow(int Value, int Count, int Exact, int? Valid, double TokenAccuracySum)
 {
@@ -50,6 +49,7 @@ public sealed record DifficultyRow(int Value, int Count, int Exact, int? Valid, 
     }
 }
 
+/// <summary>Accuracy of the answers voted over <see cref="Views"/> test-time views.</summary>
 public sealed record TtaMetrics(int Views, double ExactAccuracy, double? ValidAccuracy);
 
 public sealed record EvalOptions

@@ -187,8 +187,8 @@ public sealed class Attention : nn.Module
             o = F.scaled_dot_product_attention(q, k, v.transpose(1, 2));
         else
         {
-            // Written out rather than through scaled_dot_product_attention's attn_mask, whose CPU kernels give no
-            // gradient to the mask.
+            // softmax(q k^T / sqrt(d) + bias) v written out, so the bias's gradient comes from plain autograd ops
+            // rather than from a fused kernel's attn_mask path.
             var bias = rel_bias.index_select(1, rel_index!.flatten()).view(numHeads, s, s).mul(relBiasScale).to(q.dtype);   // [heads, S, S], broadcast over B
             var scores = torch.matmul(q, k.transpose(-2, -1)).mul_(1.0 / Math.Sqrt(headDim)).add_(bias);   // [B, heads, S, S]
             o = torch.matmul(scores.softmax(-1), v.transpose(1, 2));
