@@ -20,6 +20,7 @@ public static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Segments to run at test time (default: the model's halt_max_steps); more than that keeps the carried state going (inference-time scaling)." };
         var tta = new Option<int>("--tta") { Description = "Test-time augmentation: vote over K views of each puzzle (Sudoku: relabelling, transpose, band/stack permutations; maze: dihedral maps; ARC: its augmentations); reported beside the plain figures.", DefaultValueFactory = _ => 0 };
+        var maxExamples = new Option<int?>("--max-examples") { Description = "Score only the first N examples of each test set (a quick look at a large or slow set)." };
         var ttaSeed = new Option<int>("--tta-seed") { Description = "Seed of the test-time views.", DefaultValueFactory = _ => 0 };
         var arcSource = new Option<string?>("--arc-source") { Description = "ARC: the task file(s) (a folder of task JSON or a Kaggle challenges file with its solutions) whose test outputs score the votes over all augmented test rows: pass@1/2/5/10 per task and overall." };
         var submission = new Option<string?>("--submission") { Description = "ARC: write the Kaggle submission JSON ({task: [{attempt_1, attempt_2}, ...]}) here (needs --arc-source)." };
@@ -33,14 +34,16 @@ public static class EvalCommand
               hrm eval --checkpoint runs/sudoku4 --data data/sudoku4
               hrm eval --checkpoint runs/sudoku4/checkpoints/step_0004000 --data data/sudoku4 --json metrics.json --early-exit
               hrm eval --checkpoint runs/sudoku4 --data data/sudoku4 --halt-rule stable --max-steps 16 --tta 8
+              hrm eval --checkpoint runs/maze30 --data data/maze30 --max-examples 200 --json maze30.json
               hrm eval --checkpoint runs/arc --data data/arc-aug --arc-source ../shared/data/arc/evaluation --submission submission.json
-            """) { checkpoint, config, data, json, batch, maxSteps, tta, ttaSeed, arcSource, submission, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
+            """) { checkpoint, config, data, json, batch, maxSteps, maxExamples, tta, ttaSeed, arcSource, submission, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
         cmd.SetAction(parse =>
         {
             int batchSize = parse.GetValue(batch);
             if (batchSize < 1) throw new HrmException($"--batch must be >= 1, got {batchSize}");
             if (parse.GetValue(maxSteps) is < 1) throw new HrmException("--max-steps must be >= 1");
             if (parse.GetValue(tta) < 0) throw new HrmException("--tta must be >= 0");
+            if (parse.GetValue(maxExamples) is < 1) throw new HrmException("--max-examples must be >= 1");
             if (parse.GetValue(submission) is not null && parse.GetValue(arcSource) is null) throw new HrmException("--submission needs --arc-source");
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
@@ -52,6 +55,7 @@ public static class EvalCommand
             var options = new EvalOptions
             {
                 BatchSize = batchSize, Halt = halt.Parse(parse), Device = dev, MaxSegments = parse.GetValue(maxSteps),
+                MaxExamples = parse.GetValue(maxExamples),
                 Tta = parse.GetValue(tta), TtaSeed = parse.GetValue(ttaSeed),
             };
 

@@ -69,11 +69,14 @@ public static class TrainCommand
         {
             var trainer = new Trainer(cfg, dataDir, runDir, new ConsoleObserver());
             var result = trainer.Run(resume, cts.Token);
-            AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {result.Elapsed:hh\\:mm\\:ss}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");
+            AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {Clock(result.Elapsed)}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");
             return result;
         }
         finally { Console.CancelKeyPress -= handler; }
     }
+
+    /// <summary>hh:mm:ss with the hours counted past a day (a TimeSpan's "hh" wraps at 24).</summary>
+    internal static string Clock(TimeSpan t) => $"{(long)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";
 
     sealed class ConsoleObserver : ITrainingObserver
     {
@@ -82,7 +85,7 @@ public static class TrainCommand
         public void OnStep(TrainProgress p) => AnsiConsole.MarkupLine(
             $"step [bold]{p.Step,6}[/]/{p.TotalSteps} | {p.StepsPerSecond:F2} seg/s {p.ExamplesPerSecond,6:F0} ex/s | loss {p.LmLoss:F3} " +
             $"q {p.QHaltLoss:F3}/{p.QContinueLoss:F3} | tok {p.TokenAccuracy:P1} exact [bold]{p.ExactAccuracy:P1}[/] | steps {p.MeanSteps:F2} | lr {p.Lr:E2} | " +
-            $"{p.Elapsed:hh\\:mm\\:ss} ETA {p.Eta:hh\\:mm\\:ss}");
+            $"{Clock(p.Elapsed)} ETA {(p.Eta is TimeSpan eta ? Clock(eta) : "-")}");
 
         public void OnEvaluation(EvalReport r)
         {

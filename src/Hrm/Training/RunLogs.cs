@@ -28,10 +28,10 @@ public sealed class JsonlMetricsLog : ITrainingObserver, IDisposable
             };
             if (m.ValidAccuracy is double valid) record["valid_accuracy"] = valid;
             if (m.ByDifficulty is { } rows)
-                // {value: [count, exact, valid]} (valid -1 for a task without a rule): the curve per path length (mazes) or
-                // blanks (Sudoku), compactly.
+                // {value: [count, exact, valid, token accuracy]} (valid -1 for a task without a rule): the curve per path
+                // length (mazes) or blanks (Sudoku), compactly.
                 record[$"by_{m.DifficultyMeasure}"] = rows.ToDictionary(r => r.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    r => (object)new[] { r.Count, r.Exact, r.Valid ?? -1 });
+                    r => (object)new object[] { r.Count, r.Exact, r.Valid ?? -1, Math.Round(r.TokenAccuracy, 6) });
             Write(record);
         }
     }

@@ -13,6 +13,15 @@ namespace Hrm.Training;
 public sealed record TrainProgress(long Step, long TotalSteps, double Lr, SegmentMetrics Sums, int BatchSize,
     double StepsPerSecond, double ExamplesPerSecond, TimeSpan Elapsed, TimeSpan? Eta)
 {
+    /// <summary>Time to the end of the run: whichever comes first, the remaining steps at the current rate or the time
+    /// left under <c>max_minutes</c> (never negative, never past what a TimeSpan holds).</summary>
+    public static TimeSpan EstimateEta(long remainingSteps, double stepsPerSecond, TimeSpan elapsed, double? maxMinutes)
+    {
+        double seconds = Math.Min(Math.Max(remainingSteps, 0) / Math.Max(stepsPerSecond, 1e-9), TimeSpan.MaxValue.TotalSeconds / 2);
+        if (maxMinutes is double mm) seconds = Math.Min(seconds, Math.Max(mm * 60 - elapsed.TotalSeconds, 0));
+        return TimeSpan.FromSeconds(seconds);
+    }
+
     double Count => Math.Max(Sums.Count, 1);
     public double LmLoss => Sums.LmLoss / BatchSize;
     public double QHaltLoss => Sums.QHaltLoss / BatchSize;
@@ -205,7 +214,7 @@ public sealed class Trainer
                 if (!skipped) window.Add(loss.ToMetrics());
                 if (state.Step % config.LogEverySteps == 0 || state.Step == totalSteps)
                 {
-                    var progress = window.Progress(state.Step, totalSteps, state.LearningRate(config.Lr), config.GlobalBatchSize, Elapsed());
+                    var progress = window.Progress(state.Step, totalSteps, state.LearningRate(config.Lr), config.GlobalBatchSize, Elapsed(), config.MaxMinutes);
                     observer.OnStep(progress);
                 }
                 if (config.EvalEverySteps is long every && state.Step % every == 0 && state.Step < totalSteps) Evaluate(false);
@@ -271,12 +280,12 @@ public sealed class Trainer
 
         public void Add(SegmentMetrics m) { sums = sums.Add(m); steps++; }
 
-        public TrainProgress Progress(long step, long totalSteps, double lr, int batchSize, TimeSpan elapsed)
+        public TrainProgress Progress(long step, long totalSteps, double lr, int batchSize, TimeSpan elapsed, double? maxMinutes)
         {
             double sps = steps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             var avg = sums with { LmLoss = sums.LmLoss / steps, QHaltLoss = sums.QHaltLoss / steps, QContinueLoss = sums.QContinueLoss / steps };
             var progress = new TrainProgress(step, totalSteps, lr, avg, batchSize, sps, sps * batchSize, elapsed,
-                TimeSpan.FromSeconds((totalSteps - step) / Math.Max(sps, 1e-9)));
+                TrainProgress.EstimateEta(totalSteps - step, sps, elapsed, maxMinutes));
             clock.Restart(); steps = 0; sums = SegmentMetrics.Zero;
             return progress;
         }

@@ -95,6 +95,28 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
     }
 
     [Fact]
+    public void Eval_max_examples_scores_the_first_rows_only()
+    {
+        var full = Eval(run, "eval-all-rows.json", "--max-steps", "2");
+        int total = full.GetProperty("count").GetInt32();
+        Assert.True(total > 3, $"the tiny run's test split has {total} rows");
+        var three = Eval(run, "eval-3.json", "--max-steps", "2", "--max-examples", "3");
+        Assert.Equal(3, three.GetProperty("count").GetInt32());
+        Assert.Equal(3, three.GetProperty("segment_histogram").EnumerateArray().Sum(e => e.GetInt32()));
+        // The same three rows a direct evaluation of the first three scores.
+        using (var model = ModelStore.Load(run.Run))
+        {
+            var set = PuzzleSet.ReadAll(run.Data, "test")[0];
+            var direct = Evaluator.Evaluate(model, set, new EvalOptions { MaxExamples = 3, MaxSegments = 2 });
+            Assert.Equal(direct.ExactAccuracy, three.GetProperty("exact_accuracy").GetDouble(), 12);
+            Assert.Equal(direct.TokenAccuracy, three.GetProperty("token_accuracy").GetDouble(), 12);
+        }
+        // More than the split holds is the whole split.
+        var all = Eval(run, "eval-many.json", "--max-steps", "2", "--max-examples", "100000");
+        Assert.Equal(total, all.GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public void Scaling_and_act_match_evaluations_at_each_budget()
     {
         var dir = run.File("scaling");

@@ -44,6 +44,16 @@ public sealed class CliIntegrationTests(TinyRunFixture run) : IClassFixture<Tiny
         var lines = File.ReadAllLines(Path.Combine(run.Run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "train" && l.GetProperty("step").GetInt32() == 30);
         Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "eval" && l.GetProperty("step").GetInt32() == 15 && l.GetProperty("count").GetInt32() == 50);
+        // Each eval record has the curve by blank count: {blanks: [count, exact, valid, token accuracy]}, adding up to the set.
+        foreach (var e in lines.Where(l => l.GetProperty("kind").GetString() == "eval"))
+        {
+            var rows = e.GetProperty("by_blanks").EnumerateObject().Select(p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+            Assert.All(rows, r => Assert.Equal(4, r.Length));
+            Assert.Equal(e.GetProperty("count").GetInt32(), (int)rows.Sum(r => r[0]));
+            Assert.Equal(e.GetProperty("exact_accuracy").GetDouble() * e.GetProperty("count").GetInt32(), rows.Sum(r => r[1]), 6);
+            Assert.All(rows, r => Assert.InRange(r[2], r[1], r[0]));
+            Assert.Equal(e.GetProperty("token_accuracy").GetDouble(), rows.Sum(r => r[0] * r[3]) / rows.Sum(r => r[0]), 4);
+        }
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(run.Run, "tensorboard"), "events.out.tfevents.*", SearchOption.AllDirectories));
         foreach (var step in new[] { "step_0000015", "step_0000030" })
             foreach (var f in new[] { "model.safetensors", "config.json", "optimizer.safetensors", "position.json" })

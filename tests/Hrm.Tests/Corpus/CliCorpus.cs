@@ -60,6 +60,7 @@ public static class CliCorpus
         yield return Eval("eval-batch-zero", "--batch must be >= 1", "--batch", "0");
         yield return Eval("eval-batch-negative", "--batch must be >= 1", "--batch", "-5");
         yield return Eval("eval-batch-word", "see hrm eval --help", "--batch", "abc");
+        yield return Eval("eval-max-examples-zero", "--max-examples must be >= 1", "--max-examples", "0");
         yield return Eval("eval-batch-overflow", "see hrm eval --help", "--batch", "99999999999");
         yield return Eval("eval-device-unknown", "device 'tpu'", "--device", "tpu");
         yield return Eval("eval-device-cuda-letter", "device 'cuda:x'", "--device", "cuda:x");
