@@ -12,6 +12,11 @@ public sealed record TrmConfig : ModelConfig
 {
     /// <summary>Replace attention by a SwiGLU over the sequence axis (the reference's Sudoku setting).</summary>
     [JsonPropertyName("mlp_t")] public bool MlpT { get; init; }
+    /// <summary>Ours, not in the reference: a k x k convolution over the square grid (hidden -> hidden, no bias, zero
+    /// padding at the border) as the token mixer instead of attention or mlp_t; 0 = off. The same weights serve every
+    /// cell, so "my neighbours" is learned once for the whole grid and the model runs on any grid size. Puzzle tokens
+    /// (if any) take no part in the mixing.</summary>
+    [JsonPropertyName("grid_conv")] public int GridConv { get; init; }
     /// <summary>Puzzle tokens prepended; used as given when non-zero, 0 = HRM's rule ceil(puzzle_emb_ndim / hidden_size).</summary>
     [JsonPropertyName("puzzle_emb_len")] public int PuzzleEmbLenSetting { get; init; } = 16;
     /// <summary>Halt when q_halt &gt; 0 and train no Q-continue target (true, the reference's default); false = HRM's
@@ -34,6 +39,10 @@ public sealed record TrmConfig : ModelConfig
     {
         base.Validate();
         Require(PuzzleEmbLenSetting >= 0, "puzzle_emb_len must be >= 0");
+        Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
+        Require(GridConv == 0 || !MlpT, "grid_conv and mlp_t are both token mixers: set one of them");
+        Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(GridConv == 0 || GridConv <= 2 * GridSide - 1, $"grid_conv {GridConv} is wider than the {GridSide}x{GridSide} grid needs");
         // The reference prepends nothing without a puzzle table yet still sizes the carry with P tokens, and then fails
         // with a shape error on the first segment.
         Require(PuzzleEmbNdim > 0 || PuzzleEmbLenSetting == 0, "puzzle_emb_ndim 0 requires puzzle_emb_len 0 (there are no puzzle tokens to prepend)");

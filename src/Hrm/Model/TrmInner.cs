@@ -6,18 +6,29 @@ namespace Hrm.Model;
 /// <summary>
 /// A TRM block: post-norm like HRM's, with either self-attention or (mlp_t) a SwiGLU that mixes the sequence axis.
 /// The mlp_t branch transposes to [B, hidden, P+S], so its residual norm normalises each channel over the positions.
+/// Ours: grid_conv mixes the grid cells with a k x k convolution (puzzle tokens get a zero mixer output).
 /// </summary>
 public sealed class TrmBlock : nn.Module, IReasoningBlock
 {
     public readonly Attention? self_attn;
     public readonly SwiGlu? mlp_t;
+    public readonly TorchSharp.Modules.Conv2d? grid_conv;
+    readonly int side, prefix;
     public readonly SwiGlu mlp;
     readonly double eps;
 
     public TrmBlock(TrmConfig c, Generator? generator) : base(nameof(TrmBlock))
     {
         // Built in the reference's order (token mixer, then mlp) so that a seeded model draws the same numbers.
-        if (c.MlpT)
+        if (c.GridConv > 0)
+        {
+            // TorchSharp's default Conv2d init (kaiming-uniform, bound 1/sqrt(fan_in)) from the global generator, which the
+            // trainer seeds: the measured recipe.
+            (side, prefix) = (c.GridSide, c.PuzzleEmbLen);
+            grid_conv = nn.Conv2d(c.HiddenSize, c.HiddenSize, c.GridConv, padding: c.GridConv / 2, bias: false);
+            register_module("grid_conv", grid_conv);
+        }
+        else if (c.MlpT)
         {
             mlp_t = new SwiGlu(c.ModelSeqLen, c.MlpTIntermediate, generator);
             register_module("mlp_t", mlp_t);
@@ -34,7 +45,15 @@ public sealed class TrmBlock : nn.Module, IReasoningBlock
 
     public Tensor forward(Tensor h, RotaryEmbedding? rotary)
     {
-        if (mlp_t is not null)
+        if (grid_conv is not null)
+        {
+            long b = h.shape[0], d = h.shape[2];
+            var cells = prefix > 0 ? h.narrow(1, prefix, side * side) : h;
+            var mixed = grid_conv.forward(cells.transpose(1, 2).reshape(b, d, side, side)).reshape(b, d, side * side).transpose(1, 2);
+            if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);
+            h = RmsNorm.Apply(h + mixed, eps);
+        }
+        else if (mlp_t is not null)
         {
             var t = h.transpose(1, 2);
             h = RmsNorm.Apply(t + mlp_t.forward(t), eps).transpose(1, 2);
