@@ -42,7 +42,6 @@ public sealed record TrmConfig : ModelConfig
         Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
         Require(GridConv == 0 || !MlpT, "grid_conv and mlp_t are both token mixers: set one of them");
         Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
-        Require(GridConv == 0 || GridConv <= 2 * GridSide - 1, $"grid_conv {GridConv} is wider than the {GridSide}x{GridSide} grid needs");
         // The reference prepends nothing without a puzzle table yet still sizes the carry with P tokens, and then fails
         // with a shape error on the first segment.
         Require(PuzzleEmbNdim > 0 || PuzzleEmbLenSetting == 0, "puzzle_emb_ndim 0 requires puzzle_emb_len 0 (there are no puzzle tokens to prepend)");

@@ -76,7 +76,6 @@ public class GridConvTests
     [InlineData(", \"grid_conv\": 3, \"mlp_t\": true", "set one of them")]
     [InlineData(", \"grid_conv\": 2", "odd kernel size")]
     [InlineData(", \"grid_conv\": -1", "odd kernel size")]
-    [InlineData(", \"grid_conv\": 9", "wider than the 4x4 grid")]
     public void Bad_settings_are_refused(string extra, string message)
     {
         var e = Assert.ThrowsAny<Exception>(() => Config(extra + ", \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0"));
