@@ -49,7 +49,10 @@ public sealed class TrmBlock : nn.Module, IReasoningBlock
         {
             long b = h.shape[0], d = h.shape[2];
             var cells = prefix > 0 ? h.narrow(1, prefix, side * side) : h;
-            var mixed = grid_conv.forward(cells.transpose(1, 2).reshape(b, d, side, side)).reshape(b, d, side * side).transpose(1, 2);
+            // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
+            long pad = grid_conv.weight!.shape[^1] / 2;
+            var mixed = nn.functional.conv2d(cells.transpose(1, 2).reshape(b, d, side, side), grid_conv.weight!.to(h.dtype), padding: [pad, pad])
+                .reshape(b, d, side * side).transpose(1, 2);
             if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);
             h = RmsNorm.Apply(h + mixed, eps);
         }

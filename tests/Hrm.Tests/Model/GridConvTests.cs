@@ -72,6 +72,19 @@ public class GridConvTests
         Assert.All(conv, p => Assert.True(p.grad is not null && p.grad.abs().sum().item<float>() > 0));
     }
 
+    [Fact]
+    public void A_bfloat16_model_runs_with_float32_weights()
+    {
+        manual_seed(6);
+        var c = (TrmConfig)Config(", \"grid_conv\": 3, \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0") with { ForwardDtype = "bfloat16" };
+        using var model = new ActModel(c);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var seg = model.inner.forward(model.inner.InitialCarry(2), randint(1, 6, [2, 16], generator: new Generator(8)), zeros(2, ScalarType.Int64), null);
+        Assert.True(seg.Logits.isfinite().all().item<bool>());
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+    }
+
     [Theory]
     [InlineData(", \"grid_conv\": 3, \"mlp_t\": true", "set one of them")]
     [InlineData(", \"grid_conv\": 2", "odd kernel size")]
