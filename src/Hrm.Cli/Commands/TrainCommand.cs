@@ -76,7 +76,7 @@ public static class TrainCommand
     }
 
     /// <summary>hh:mm:ss with the hours counted past a day (a TimeSpan's "hh" wraps at 24).</summary>
-    internal static string Clock(TimeSpan t) => $"{(long)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";
+    static string Clock(TimeSpan t) => $"{(long)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";
 
     sealed class ConsoleObserver : ITrainingObserver
     {

@@ -13,7 +13,7 @@ public sealed class TrmBlock : nn.Module, IReasoningBlock
     public readonly Attention? self_attn;
     public readonly SwiGlu? mlp_t;
     public readonly TorchSharp.Modules.Conv2d? grid_conv;
-    readonly int side, prefix;
+    readonly int side, prefix, pad;
     public readonly SwiGlu mlp;
     readonly double eps;
 
@@ -24,8 +24,8 @@ public sealed class TrmBlock : nn.Module, IReasoningBlock
         {
             // TorchSharp's default Conv2d init (kaiming-uniform, bound 1/sqrt(fan_in)) from the global generator, which the
             // trainer seeds: the measured recipe.
-            (side, prefix) = (c.GridSide, c.PuzzleEmbLen);
-            grid_conv = nn.Conv2d(c.HiddenSize, c.HiddenSize, c.GridConv, padding: c.GridConv / 2, bias: false);
+            (side, prefix, pad) = (c.GridSide, c.PuzzleEmbLen, c.GridConv / 2);
+            grid_conv = nn.Conv2d(c.HiddenSize, c.HiddenSize, c.GridConv, bias: false);   // holds the weight; forward below
             register_module("grid_conv", grid_conv);
         }
         else if (c.MlpT)
@@ -50,7 +50,6 @@ public sealed class TrmBlock : nn.Module, IReasoningBlock
             long b = h.shape[0], d = h.shape[2];
             var cells = prefix > 0 ? h.narrow(1, prefix, side * side) : h;
             // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
-            long pad = grid_conv.weight!.shape[^1] / 2;
             var mixed = nn.functional.conv2d(cells.transpose(1, 2).reshape(b, d, side, side), grid_conv.weight!.to(h.dtype), padding: [pad, pad])
                 .reshape(b, d, side * side).transpose(1, 2);
             if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);

@@ -1,4 +1,3 @@
-using Hrm.Interop;
 using Hrm.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,10 +10,7 @@ namespace Hrm.Tests.Model;
 /// </summary>
 public class GridConvTests
 {
-    static TrmConfig Config(string extra) => (TrmConfig)ConfigJson.Parse(
-        "{\"name\": \"recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1\", \"seq_len\": 16, \"vocab_size\": 6, " +
-        "\"hidden_size\": 16, \"num_heads\": 2, \"H_layers\": 0, \"L_layers\": 2, \"H_cycles\": 2, \"L_cycles\": 2, " +
-        "\"forward_dtype\": \"float32\", \"halt_max_steps\": 3, \"batch_size\": 2, \"pos_encodings\": \"none\"" + extra + "}", "test");
+    const string NoPuzzle = ", \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0";
 
     /// <summary>Indices of the tokens whose block output changed when the input token <paramref name="at"/> changed.</summary>
     static int[] Reach(TrmBlock block, int tokens, int at)
@@ -34,7 +30,7 @@ public class GridConvTests
     public void A_block_reaches_only_the_neighbouring_cells()
     {
         manual_seed(3);
-        var c = Config(", \"grid_conv\": 3, \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0");
+        var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
         using var block = new TrmBlock(c, null);
         // 4x4 grid: cell 0 is the top-left corner (neighbours 1, 4, 5); cell 5 has all eight around it.
         Assert.Equal([0, 1, 4, 5], Reach(block, 16, 0));
@@ -48,7 +44,7 @@ public class GridConvTests
     public void Puzzle_tokens_take_no_part_in_the_mixing()
     {
         manual_seed(4);
-        var c = Config(", \"grid_conv\": 3, \"puzzle_emb_ndim\": 16, \"puzzle_emb_len\": 2");
+        var c = TrmTests.Small(", \"grid_conv\": 3, \"puzzle_emb_len\": 2");
         Assert.Equal(18, c.ModelSeqLen);
         using var block = new TrmBlock(c, null);
         // A puzzle token changes only itself; a grid cell (token 2 = cell 0) reaches its grid neighbours only.
@@ -60,7 +56,7 @@ public class GridConvTests
     public void A_model_with_grid_conv_trains()
     {
         manual_seed(5);
-        var c = Config(", \"grid_conv\": 3, \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0");
+        var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
         using var model = new ActModel(c);
         var conv = model.named_parameters().Where(p => p.name.Contains("grid_conv")).Select(p => p.parameter).ToList();
         Assert.Equal(2, conv.Count);
@@ -76,7 +72,7 @@ public class GridConvTests
     public void A_bfloat16_model_runs_with_float32_weights()
     {
         manual_seed(6);
-        var c = (TrmConfig)Config(", \"grid_conv\": 3, \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0") with { ForwardDtype = "bfloat16" };
+        var c = TrmTests.Small(", \"grid_conv\": 3, \"forward_dtype\": \"bfloat16\"" + NoPuzzle);
         using var model = new ActModel(c);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -91,17 +87,14 @@ public class GridConvTests
     [InlineData(", \"grid_conv\": -1", "odd kernel size")]
     public void Bad_settings_are_refused(string extra, string message)
     {
-        var e = Assert.ThrowsAny<Exception>(() => Config(extra + ", \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0"));
+        var e = Assert.ThrowsAny<Exception>(() => TrmTests.Small(extra + NoPuzzle));
         Assert.Contains(message, e.Message);
     }
 
     [Fact]
     public void A_grid_that_is_not_square_is_refused()
     {
-        var e = Assert.ThrowsAny<Exception>(() => (TrmConfig)ConfigJson.Parse(
-            "{\"name\": \"recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1\", \"seq_len\": 15, \"vocab_size\": 6, " +
-            "\"hidden_size\": 16, \"num_heads\": 2, \"L_layers\": 1, \"H_cycles\": 1, \"L_cycles\": 1, \"puzzle_emb_ndim\": 0, " +
-            "\"puzzle_emb_len\": 0, \"grid_conv\": 3}", "test"));
+        var e = Assert.ThrowsAny<Exception>(() => TrmTests.Small(", \"seq_len\": 15, \"grid_conv\": 3" + NoPuzzle));
         Assert.Contains("needs a square grid", e.Message);
     }
 }

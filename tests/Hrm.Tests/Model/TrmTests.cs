@@ -11,7 +11,7 @@ namespace Hrm.Tests.Model;
 public class TrmTests
 {
     /// <summary>A small TRM config; <paramref name="extra"/> (", key: value" pairs) overrides its fields.</summary>
-    static TrmConfig Small(string extra = "")
+    internal static TrmConfig Small(string extra = "")
     {
         var obj = System.Text.Json.Nodes.JsonNode.Parse(
             "{\"name\": \"recursive_reasoning.trm@TinyRecursiveReasoningModel_ACTV1\", \"seq_len\": 16, \"vocab_size\": 6, \"hidden_size\": 16, " +
