@@ -19,7 +19,7 @@ public sealed class ServeBrowserTests(Chromium chromium) : IClassFixture<Chromiu
         ? await TestServer.StartFrom(checkpoint) : await TestServer.Start();
     public async Task DisposeAsync() => await s.DisposeAsync();
 
-    [Fact]
+    [BrowserFact]
     public async Task A_puzzle_typed_into_the_page_streams_its_steps_and_draws_the_answer()
     {
         await using var page = await chromium.Browser.NewPageAsync();
@@ -72,7 +72,7 @@ public sealed class ServeBrowserTests(Chromium chromium) : IClassFixture<Chromiu
             await page.ScreenshotAsync(path, new ScreenshotOptions { FullPage = true });
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task A_rejected_puzzle_shows_the_servers_message()
     {
         await using var page = await chromium.Browser.NewPageAsync();
