@@ -120,6 +120,9 @@ public abstract record ModelConfig
         _ => throw new HrmException($"forward_dtype must be float32 or bfloat16, not '{ForwardDtype}'"),
     };
 
+    /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
+    [JsonIgnore] public virtual string Shape => $"H {HLayers} + L {LLayers} layers, {HCycles}x{LCycles} cycles";
+
     /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
     [JsonIgnore] public abstract int BlocksPerSegment { get; }
     [JsonIgnore] public abstract int GradientBlocksPerSegment { get; }

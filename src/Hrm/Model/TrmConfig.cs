@@ -34,6 +34,8 @@ public sealed record TrmConfig : ModelConfig
     /// <summary>The reference treats any value other than rope and learned as "no positions"; our rope2d (not in the
     /// reference) is kept, as for HRM.</summary>
     [JsonIgnore] public override string Positions => PosEncodings is "rope" or "learned" or "rope2d" ? PosEncodings : "none";
+    [JsonIgnore] public override string Shape =>
+        $"{LLayers} layers ({(GridConv > 0 ? $"grid_conv {GridConv}" : MlpT ? "mlp_t" : "attention")}), {HCycles} recursions of {LCycles} z_L updates";
     [JsonIgnore] public override int BlocksPerSegment => HCycles * (LCycles + 1) * LLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => (LCycles + 1) * LLayers;
     /// <summary>Width of the sequence-axis SwiGLU of mlp_t blocks: the reference's rule applied to P+S.</summary>
