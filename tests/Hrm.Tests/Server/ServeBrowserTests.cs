@@ -106,7 +106,7 @@ public sealed class ServeBrowserTests(Chromium chromium) : IClassFixture<Chromiu
         Assert.True(state == "done", "the solve ended in " + state + ": " + await Text(page, "#solve-status"));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task The_example_button_fills_the_editor_with_a_puzzle_the_model_takes()
     {
         var errors = new List<string>();
@@ -134,7 +134,7 @@ public sealed class ServeBrowserTests(Chromium chromium) : IClassFixture<Chromiu
         Assert.True(errors.Count == 0, "page script errors: " + string.Join("; ", errors));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task The_maze_editor_builds_a_30x30_maze_that_the_api_solves_and_the_steps_draw()
     {
         await using var maze = await TestServer.Start(seqLen: 900, vocab: MazeEncoding.VocabSize, task: "maze");
@@ -171,7 +171,7 @@ public sealed class ServeBrowserTests(Chromium chromium) : IClassFixture<Chromiu
         Assert.True(errors.Count == 0, "page script errors: " + string.Join("; ", errors));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task With_an_api_key_the_page_asks_for_it_and_then_works()
     {
         await using var locked = await TestServer.Start(new ServeOptions { ApiKey = "page-key-7d1e" });
