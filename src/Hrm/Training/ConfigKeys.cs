@@ -66,13 +66,11 @@ public static class ConfigKeys
                 entry.Archs.Add(a);
             }
         }
-        foreach (var (name, e) in arch.OrderBy(kv => kv.Value.Attr.FromDataset).ThenBy(kv => Order(kv.Value.Prop)))
+        foreach (var (name, e) in arch.OrderBy(kv => kv.Value.Attr.FromDataset).ThenBy(kv => kv.Value.Prop.MetadataToken))
             keys.Add(new ConfigKeyInfo("arch." + name, ConfigSection.Arch, TypeName(e.Prop.PropertyType), DefaultText(e.Default), e.Attr.Range,
                 e.Attr.Ours, e.Attr.FromDataset, e.Attr.Description, e.Archs));
         return keys;
     }
-
-    static int Order(PropertyInfo p) => p.MetadataToken;
 
     static IEnumerable<(string Name, PropertyInfo Prop, ConfigKeyAttribute Attr)> Keyed(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)

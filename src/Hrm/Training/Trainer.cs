@@ -251,8 +251,10 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         {
             using var scope = torch.NewDisposeScope();
             ActLossResult? loss;
-            try { loss = state.TrainBatch(ToDevice(host, state.Model.Device), config.NanPolicy == "skip", out bool wasSkipped); if (wasSkipped) { skipped++; return true; } }
+            bool wasSkipped;
+            try { loss = state.TrainBatch(ToDevice(host, state.Model.Device), config.NanPolicy == "skip", out wasSkipped); }
             catch (NonFiniteException e) { nonFinite = e; return false; }   // nothing newer than the last good checkpoint is written
+            if (wasSkipped) { skipped++; return true; }
             if (loss is null) return false;
             window.Add(loss.ToMetrics());
             return true;
