@@ -20,6 +20,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Hrm.Serving;
 
 namespace Hrm.Server;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hrm.Evaluation;
 using Hrm.Runtime;
 using Hrm.Server;
+using Hrm.Serving;
 
 namespace Hrm.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using Hrm.Evaluation;
 using Hrm.Tests.Server;
+using Hrm.Serving;
 
 namespace Hrm.Tests.Evaluation;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Hrm.Evaluation;
 using Hrm.Server;
+using Hrm.Serving;
 
 namespace Hrm.Tests.Server;
 

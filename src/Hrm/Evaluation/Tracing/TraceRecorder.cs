@@ -1,4 +1,3 @@
-using Hrm.Evaluation.Analysis;
 using Hrm.Model;
 using Hrm.Tasks;
 using static TorchSharp.torch;
@@ -95,7 +94,7 @@ public sealed class TraceRecorder : IInferenceObserver, IDisposable
             var prediction = argData.AsSpan(i * s, s);
             var decoded = task.Decode(inputs[row], prediction);
             var cells = task.CellPositions(decoded);
-            double rh = ResidualStats.ForwardPerRow(zH[i], prevH[row]!)[0], rl = ResidualStats.ForwardPerRow(zL[i], prevL[row]!)[0];
+            double rh = Residual.ForwardPerRow(zH[i], prevH[row]!)[0], rl = Residual.ForwardPerRow(zL[i], prevL[row]!)[0];
             var entry = new TraceEntry(segment, step, decoded.Text, decoded.Rows, decoded.Cols,
                 cells.Select(c => confData[i * s + c]).ToArray(), qHalt[i], qContinue[i], rh, rl)
             {

@@ -1,3 +1,4 @@
+using Hrm.Evaluation.Tracing;
 using Hrm.Evaluation.Analysis;
 using static TorchSharp.torch;
 
@@ -13,18 +14,18 @@ public class ResidualStatsTests
         // Row 1: both tokens doubled: relative change 1 each.
         var prev = tensor(new float[] { 3, 4, 1, 0, 1, 2, -2, 5 }, [2, 2, 2]);
         var cur = tensor(new float[] { 3.3f, 4.4f, 0, 1, 2, 4, -4, 10 }, [2, 2, 2]);
-        var r = ResidualStats.ForwardPerRow(cur, prev);
+        var r = Residual.ForwardPerRow(cur, prev);
         Assert.Equal(2, r.Length);
         Assert.Equal((0.1 + Math.Sqrt(2)) / 2, r[0], 6);
         Assert.Equal(1.0, r[1], 12);
-        using var t = ResidualStats.Forward(cur, prev);
+        using var t = Residual.Forward(cur, prev);
         Assert.Equal(float64, t.dtype);
         // One row given as [S, D] is the same as a batch of one.
-        Assert.Equal(r[1], ResidualStats.ForwardPerRow(cur[1], prev[1])[0], 12);
+        Assert.Equal(r[1], Residual.ForwardPerRow(cur[1], prev[1])[0], 12);
         // bfloat16 states are promoted before the arithmetic.
-        Assert.Equal(1.0, ResidualStats.ForwardPerRow(cur.to(bfloat16), prev.to(bfloat16))[1], 12);
-        Assert.True(double.IsPositiveInfinity(ResidualStats.ForwardPerRow(ones(1, 2, 2), zeros(1, 2, 2))[0]));
-        Assert.Contains("differ in shape", Assert.Throws<HrmException>(() => ResidualStats.Forward(ones(2, 2, 2), ones(2, 2, 3))).Message);
+        Assert.Equal(1.0, Residual.ForwardPerRow(cur.to(bfloat16), prev.to(bfloat16))[1], 12);
+        Assert.True(double.IsPositiveInfinity(Residual.ForwardPerRow(ones(1, 2, 2), zeros(1, 2, 2))[0]));
+        Assert.Contains("differ in shape", Assert.Throws<HrmException>(() => Residual.Forward(ones(2, 2, 2), ones(2, 2, 3))).Message);
     }
 
     [Fact]

@@ -1,8 +1,9 @@
 using System.Threading.Channels;
+using Hrm.Evaluation;
 using Hrm.Evaluation.Tracing;
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation;
+namespace Hrm.Serving;
 
 /// <summary>How a <see cref="BatchSolver"/> collects requests into one forward pass.</summary>
 public sealed record BatchOptions
