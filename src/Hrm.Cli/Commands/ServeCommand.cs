@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hrm.Evaluation;
 using Hrm.Runtime;
 using Hrm.Server;
+using Hrm.Tasks.Maze;
 
 namespace Hrm.Cli.Commands;
 
@@ -19,6 +20,7 @@ public static class ServeCommand
         var window = new Option<double>("--batch-window-ms") { Description = "How long the first request of a batch waits for others.", DefaultValueFactory = _ => 5 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting at most; beyond it the server answers 503 with Retry-After.", DefaultValueFactory = _ => 256 };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var grid = new Option<int?>("--grid") { Description = "Maze models: serve N x N mazes with the checkpoint's weights built for that size (a size-free model such as grid_conv; default: the size in its config)." };
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -29,7 +31,8 @@ public static class ServeCommand
             Examples:
               hrm serve --checkpoint runs/sudoku4
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
-            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, threads, device };
+              hrm serve --checkpoint models/maze --grid 11
+            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, grid, threads, device };
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
@@ -45,7 +48,10 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
-            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev);
+            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev);
+            if (parse.GetValue(grid) is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize)
+                throw new HrmException($"--grid must be {MazeGeneratorOptions.MinSize}..{MazeGeneratorOptions.MaxSize}");
+            var solver = parse.GetValue(grid) is int n ? loaded.ForSeqLen(n * n) : loaded;
             var server = HrmServer.Create(solver, ckpt, options);
             try
             {
