@@ -105,7 +105,7 @@ public abstract record ModelConfig
 
     /// <summary>The segment budget on a square grid of side <paramref name="side"/> (see <see cref="HaltMaxStepsPerSide"/>).</summary>
     public int HaltMaxStepsForSide(int side) =>
-        HaltMaxStepsPerSide > 0 && side != GridSide ? Math.Clamp((int)Math.Ceiling(HaltMaxStepsPerSide * side), 1, 1024) : HaltMaxSteps;
+        HaltMaxStepsPerSide > 0 && side != GridSide ? Math.Clamp((int)Math.Ceiling(HaltMaxStepsPerSide * side - 1e-9), 1, 1024) : HaltMaxSteps;
 
     protected static void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
 
