@@ -69,8 +69,7 @@ public static class AnalyzeCommand
         cmd.SetAction(parse =>
         {
             var (set, outDir, a, dev) = shared.Parse(parse);
-            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, device: dev);
-            Evaluator.CheckFits(model.Config, set, parse.GetValue(shared.Data)!);
+            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, device: dev), set, parse.GetValue(shared.Data)!);
             var table = run(a, model, set, outDir);
             Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");
             Report(table, outDir, name == "puzzle-id" ? "puzzle_id" : name);
@@ -94,9 +93,8 @@ public static class AnalyzeCommand
             {
                 foreach (var p in paths)
                 {
-                    var m = ModelStore.Load(p, device: dev);
+                    var m = Evaluator.Fit(ModelStore.Load(p, device: dev), set, parse.GetValue(shared.Data)!);
                     models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), m));
-                    Evaluator.CheckFits(m.Config, set, parse.GetValue(shared.Data)!);
                 }
                 var table = Analyses.Act(models, set, a.MaxSteps, a.Count, outDir);
                 Report(table, outDir, "act");

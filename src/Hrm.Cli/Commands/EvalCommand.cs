@@ -49,8 +49,9 @@ public static class EvalCommand
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var dataDir = parse.GetValue(data)!;
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
-            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
             var sets = PuzzleSet.ReadAll(dataDir, "test");
+            // A size-free model (grid_conv) runs on another grid size with the same weights and a budget for that size.
+            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev), sets[0], dataDir);
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {

@@ -22,20 +22,23 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
     /// <summary>The symbols without --data (for a command that already has it).</summary>
     public IEnumerable<Symbol> SymbolsBesideData => [Puzzle, Maze, Arc, TestIndex, Index];
 
-    /// <summary>The input tokens, puzzle identifier, expected answer text (when known) and a label.</summary>
-    public (int[] Input, int PuzzleId, string? Expected, string Label) Resolve(ParseResult parse, Solver solver)
+    /// <summary>The input tokens, puzzle identifier, expected answer text (when known), a label, and the solver to run
+    /// them with: <paramref name="solver"/>, or for a maze of another size its <see cref="Solver.ForSeqLen"/>.</summary>
+    public (int[] Input, int PuzzleId, string? Expected, string Label, Solver Solver) Resolve(ParseResult parse, Solver solver)
     {
         var (p, m, a, d) = (parse.GetValue(Puzzle), parse.GetValue(Maze), parse.GetValue(Arc), parse.GetValue(Data));
         int given = (p is null ? 0 : 1) + (m is null ? 0 : 1) + (a is null ? 0 : 1) + (d is null ? 0 : 1);
         if (given != 1) throw new HrmException("give exactly one puzzle: PUZZLE text, --maze FILE, --arc TASK.json or --data DIR --index I");
         if ((parse.GetValue(Index) is not null) != (d is not null)) throw new HrmException("--data and --index go together");
         var task = solver.Task;
-        if (p is not null) return (task.Parse(p), 0, null, "puzzle");
+        if (p is not null) { solver = solver.For(p); return (solver.Task.Parse(p), 0, null, "puzzle", solver); }
         if (m is not null)
         {
             if (!File.Exists(m)) throw new HrmException($"{m}: maze file not found");
             if (task.Name != "maze") throw new HrmException($"--maze needs a maze model; this one expects {solver.Describe()}");
-            return (task.Parse(File.ReadAllText(m)), 0, null, Path.GetFileName(m));
+            var text = File.ReadAllText(m);
+            solver = solver.For(text);
+            return (solver.Task.Parse(text), 0, null, Path.GetFileName(m), solver);
         }
         if (a is not null)
         {
@@ -45,13 +48,19 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
             int ti = parse.GetValue(TestIndex);
             if (ti < 0 || ti >= arcTask.Test.Count) throw new HrmException($"{a}: task {arcTask.Name} has {arcTask.Test.Count} test input(s); --test-index {ti} is out of range");
             var pair = arcTask.Test[ti];
-            return (ArcCanvas.Encode(pair.Input), 0, pair.Output.ToString(), $"{arcTask.Name} test {ti + 1}");
+            return (ArcCanvas.Encode(pair.Input), 0, pair.Output.ToString(), $"{arcTask.Name} test {ti + 1}", solver);
         }
         var set = PuzzleSet.ReadAll(d!, "test")[0];
         int i = parse.GetValue(Index)!.Value;
         if (i < 0 || i >= set.Data.ExampleCount) throw new HrmException($"{d}: --index {i} is out of range (the test split has {set.Data.ExampleCount} examples)");
+        if (set.Metadata.SeqLen != solver.Config.SeqLen && set.Metadata.VocabSize == solver.Config.VocabSize && task.Name == "maze")
+        {
+            try { solver = solver.ForSeqLen(set.Metadata.SeqLen); }
+            catch (HrmException e) { throw new HrmException($"{d}: {e.Message}"); }
+            task = solver.Task;
+        }
         Evaluator.CheckFits(solver.Config, set, d!);
         var example = ExamplePuzzles.FromSet(set, i, task, "");
-        return (example.Input, example.PuzzleId, example.Expected, $"{Path.GetFileName(Path.GetFullPath(d!).TrimEnd('/'))} test example {i}");
+        return (example.Input, example.PuzzleId, example.Expected, $"{Path.GetFileName(Path.GetFullPath(d!).TrimEnd('/'))} test example {i}", solver);
     }
 }

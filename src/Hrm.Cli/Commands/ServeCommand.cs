@@ -3,6 +3,7 @@ using Hrm.Evaluation;
 using Hrm.Runtime;
 using Hrm.Server;
 using Hrm.Serving;
+using Hrm.Tasks.Maze;
 
 namespace Hrm.Cli.Commands;
 
@@ -20,6 +21,7 @@ public static class ServeCommand
         var window = new Option<double>("--batch-window-ms") { Description = "How long the first request of a batch waits for others.", DefaultValueFactory = _ => 5 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting at most; beyond it the server answers 503 with Retry-After.", DefaultValueFactory = _ => 256 };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var grid = new Option<int?>("--grid") { Description = "Maze models: serve N x N mazes with the checkpoint's weights built for that size (a size-free model such as grid_conv; default: the size in its config)." };
         var apiKey = new Option<string?>("--api-key") { Description = "Require Authorization: Bearer KEY on every request but the page itself (default: $HRM_API_KEY). Needed to bind a non-loopback address, unless --no-auth." };
         var noAuth = new Option<bool>("--no-auth") { Description = "Serve a non-loopback address without an API key (your explicit choice)." };
         var rateLimit = new Option<string?>("--rate-limit") { Description = "API requests per client IP address, e.g. 10/s or 120/min; beyond it 429 with Retry-After." };
@@ -35,8 +37,9 @@ public static class ServeCommand
             Examples:
               hrm serve --checkpoint runs/sudoku4
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
+              hrm serve --checkpoint models/maze --grid 11
               hrm serve --checkpoint runs/maze9 --host 0.0.0.0 --api-key "$KEY" --rate-limit 10/s
-            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, threads, device };
+            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, threads, device };
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
@@ -57,7 +60,10 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
-            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev);
+            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev);
+            if (parse.GetValue(grid) is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize)
+                throw new HrmException($"--grid must be {MazeGeneratorOptions.MinSize}..{MazeGeneratorOptions.MaxSize}");
+            var solver = parse.GetValue(grid) is int n ? loaded.ForSeqLen(n * n) : loaded;
             var server = HrmServer.Create(solver, ckpt, options);
             try
             {

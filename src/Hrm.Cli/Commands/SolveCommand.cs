@@ -50,8 +50,14 @@ public static class SolveCommand
                 new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) });
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
+            var sized = solver;   // a maze of another size runs on the same weights built for its size
             if (s is not null) results.Add(("", solver.SolveSudoku(s)));
-            else if (m is not null) results.Add(("", solver.SolveMaze(File.ReadAllLines(m))));
+            else if (m is not null)
+            {
+                var lines = File.ReadAllLines(m);
+                if (solver.Task.Name == "maze") sized = solver.For(string.Join('\n', lines));
+                results.Add(("", sized.SolveMaze(lines)));
+            }
             else
                 foreach (var task in ArcReader.Read(a!))
                 {
@@ -59,9 +65,9 @@ public static class SolveCommand
                     for (int i = 0; i < answers.Count; i++) results.Add(($"{task.Name} test {i + 1}", answers[i]));
                 }
 
-            Console.WriteLine($"checkpoint: {ckpt} ({solver.Describe()})");
-            foreach (var (label, r) in results) Print(label, r, solver);
-            if (parse.GetValue(json) is string path) PuzzleAnswer.WriteJson(path, PuzzleAnswer.Document(ckpt, solver, results));
+            Console.WriteLine($"checkpoint: {ckpt} ({solver.Describe()}{(ReferenceEquals(sized, solver) ? "" : $"; run as {sized.Describe()}, the same weights")})");
+            foreach (var (label, r) in results) Print(label, r, sized);
+            if (parse.GetValue(json) is string path) PuzzleAnswer.WriteJson(path, PuzzleAnswer.Document(ckpt, sized, results));
             return 0;
         });
         return cmd;

@@ -35,8 +35,8 @@ public static class TraceCommand
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             using var solver = Solver.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev,
                 new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSteps) });
-            var (input, id, expected, label) = source.Resolve(parse, solver);
-            var (trace, answer) = Tracer.Run(solver, input, id, expected, parse.GetValue(perStep));
+            var (input, id, expected, label, sized) = source.Resolve(parse, solver);
+            var (trace, answer) = Tracer.Run(sized, input, id, expected, parse.GetValue(perStep));
             AtomicFile.WriteAllText(parse.GetValue(json)!, trace.ToJson());
             Console.WriteLine($"{label}: {trace.Entries.Count} entries over {answer.Segments} segment(s); {(trace.Valid ? "valid" : "not valid: " + trace.Problem)}" +
                               (trace.Correct is bool c ? (c ? ", equals the expected answer" : ", differs from the expected answer") : "") +

@@ -82,8 +82,8 @@ public static class VizCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = Hrm.Runtime.TorchRuntime.ParseDevice(parse.GetValue(device)!);
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { MaxSegments = parse.GetValue(maxSteps) });
-            var (input, id, expected, _) = source.Resolve(parse, solver);
-            return Tracer.Run(solver, input, id, expected, parse.GetValue(perStep)).Trace;
+            var (input, id, expected, _, sized) = source.Resolve(parse, solver);
+            return Tracer.Run(sized, input, id, expected, parse.GetValue(perStep)).Trace;
         }
         if (parse.GetValue(traceFile) is string path) return Trace.Load(path);
         throw new HrmException("give a trace to draw (--trace TRACE.json), a checkpoint and a puzzle (--checkpoint RUN PUZZLE) or a dataset to browse (--data DIR)");

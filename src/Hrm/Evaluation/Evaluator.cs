@@ -111,6 +111,37 @@ public static class Evaluator
         if (bad >= 0) throw new HrmException($"{set.FileOf("puzzle_identifiers")}: identifier {set.Data.PuzzleIdentifiers[bad]} is outside [0, {c.NumPuzzleIdentifiers})");
     }
 
+    /// <summary>
+    /// The model to run <paramref name="set"/> with, after <see cref="CheckFits"/>: <paramref name="model"/> itself, or,
+    /// for a set of another grid size with the model's vocabulary and task, the same weights built for the set's
+    /// seq_len (<see cref="ActModel.ForSeqLen"/>: a model with a size-bound weight is refused with its name; the segment
+    /// budget follows the config's halt_max_steps_per_side). Takes ownership of <paramref name="model"/>: disposes it
+    /// when it returns another model or throws.
+    /// </summary>
+    public static ActModel Fit(ActModel model, PuzzleSet set, string dataDir)
+    {
+        var meta = set.Metadata;
+        var c = model.Config;
+        var fitted = model;
+        try
+        {
+            if (meta.SeqLen != c.SeqLen && meta.VocabSize == c.VocabSize && (meta.Task is null || c.Task is null || meta.Task == c.Task))
+            {
+                try { fitted = model.ForSeqLen(meta.SeqLen); }
+                catch (HrmException e) { throw new HrmException($"{dataDir}: {e.Message}"); }
+            }
+            CheckFits(fitted.Config, set, dataDir);
+        }
+        catch
+        {
+            if (!ReferenceEquals(fitted, model)) fitted.Dispose();
+            model.Dispose();
+            throw;
+        }
+        if (!ReferenceEquals(fitted, model)) model.Dispose();
+        return fitted;
+    }
+
     /// <summary>The task that decides rule checks: the model's recorded task, else the dataset's, else the shape's (or none).</summary>
     public static PuzzleTask? TaskFor(ModelConfig c, string? datasetTask)
     {

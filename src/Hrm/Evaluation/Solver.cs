@@ -38,6 +38,9 @@ public sealed class Solver : IDisposable
     public PuzzleTask Task { get; }
     readonly Device _device;
     readonly bool ownsModel = true;
+    /// <summary>Models over the same weights for other grid sizes (<see cref="ForSeqLen"/>), shared with this solver's
+    /// copies and disposed with the owner.</summary>
+    readonly Dictionary<int, ActModel> _sizes = new();
 
     public ModelConfig Config => Model.Config;
 
@@ -63,17 +66,41 @@ public sealed class Solver : IDisposable
     public static PuzzleTask TaskOf(ModelConfig c) => PuzzleTask.Resolve(c.Task, c.SeqLen, c.VocabSize);
 
     /// <summary>A copy of this solver with other options, sharing the model (the server varies them per request).</summary>
-    public Solver With(SolverOptions options) => new(Model, options, Task);
+    public Solver With(SolverOptions options) => new(Model, options, Task, _sizes);
 
-    Solver(ActModel model, SolverOptions options, PuzzleTask task)
+    Solver(ActModel model, SolverOptions options, PuzzleTask task, Dictionary<int, ActModel> sizes)
     {
-        Model = model; Options = options; Task = task; _device = model.Device; ownsModel = false;
+        Model = model; Options = options; Task = task; _device = model.Device; ownsModel = false; _sizes = sizes;
         if (Options.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {Options.MaxSegments}");
     }
 
-    /// <summary>Solves a puzzle written as text in the model's task's form (see <see cref="PuzzleTask.Parse"/>).</summary>
+    /// <summary>
+    /// This solver, or (a maze of another size) a solver with the same options over the same weights built for
+    /// <paramref name="seqLen"/> tokens (<see cref="ActModel.ForSeqLen"/>: refused with the name of the weight that
+    /// fixes the size, unless the model is size-free; the segment budget follows halt_max_steps_per_side). The resized
+    /// model is built once per size and lives as long as this solver's owner.
+    /// </summary>
+    public Solver ForSeqLen(int seqLen)
+    {
+        if (seqLen == Config.SeqLen) return this;
+        if (Task.Name != "maze") throw new HrmException($"this checkpoint expects {Describe()}; only maze models run on another size, not {seqLen} tokens");
+        ActModel model;
+        lock (_sizes)
+        {
+            if (!_sizes.TryGetValue(seqLen, out model!))
+                _sizes[seqLen] = model = Model.ForSeqLen(seqLen);
+        }
+        return new Solver(model, Options, TaskOf(model.Config), _sizes);
+    }
+
+    /// <summary>The solver for a puzzle written as text: <see cref="ForSeqLen"/> of the maze's size, else this one.</summary>
+    public Solver For(string puzzle) => Task.SeqLenOf(puzzle) is int n && n != Config.SeqLen ? ForSeqLen(n) : this;
+
+    /// <summary>Solves a puzzle written as text in the model's task's form (see <see cref="PuzzleTask.Parse"/>); a
+    /// maze of another size than the model's runs on <see cref="ForSeqLen"/>.</summary>
     public PuzzleAnswer Solve(string puzzle, IInferenceObserver? observer = null)
     {
+        if (For(puzzle) is var other && !ReferenceEquals(other, this)) return other.Solve(puzzle, observer);
         var input = Task.Parse(puzzle);
         return Answer(input, RunOne(input, 0, observer), expected: null);
     }
@@ -96,6 +123,7 @@ public sealed class Solver : IDisposable
     /// <summary>The answer for already-encoded input tokens (a dataset row), checked by the task's rule.</summary>
     public PuzzleAnswer SolveTokens(int[] input, int puzzleId = 0, IInferenceObserver? observer = null)
     {
+        if (input.Length != Config.SeqLen && Task.Name == "maze" && input.Length > 0) return ForSeqLen(input.Length).SolveTokens(input, puzzleId, observer);
         if (input.Length != Config.SeqLen) throw new HrmException($"expected {Config.SeqLen} tokens, got {input.Length}");
         return Answer(input, RunOne(input, puzzleId, observer), expected: null);
     }
@@ -157,5 +185,14 @@ public sealed class Solver : IDisposable
     }
 
     /// <summary>Disposes the model, unless this solver is a <see cref="With"/> copy (the original owns it).</summary>
-    public void Dispose() { if (ownsModel) Model.Dispose(); }
+    public void Dispose()
+    {
+        if (!ownsModel) return;
+        Model.Dispose();
+        lock (_sizes)
+        {
+            foreach (var m in _sizes.Values) m.Dispose();
+            _sizes.Clear();
+        }
+    }
 }

@@ -69,6 +69,41 @@ public sealed class ActModel : nn.Module
         register_module("inner", inner);
     }
 
+    /// <summary>
+    /// The same weights as a model for sequences of <paramref name="seqLen"/> tokens (another grid size), or this model
+    /// when the length is its own. Only a model whose weights do not depend on seq_len qualifies (e.g. TRM with grid_conv,
+    /// no learned positions): every parameter and buffer must keep its shape, and 1-D rotary positions (whose meaning
+    /// changes with the grid width) are refused; otherwise an <see cref="HrmException"/> names the weight that fixes
+    /// the size. The budget follows <see cref="ModelConfig.HaltMaxStepsForSide"/>. The new model is on this model's
+    /// device, in eval mode; this model stays as it is (the caller disposes both).
+    /// </summary>
+    public ActModel ForSeqLen(int seqLen)
+    {
+        var c = Config;
+        if (seqLen == c.SeqLen) return this;
+        string Size(int s) => (int)Math.Round(Math.Sqrt(s)) is var n && n * n == s ? $"seq_len {s} ({n}x{n})" : $"seq_len {s}";
+        string Refuse(string weight) =>
+            $"the checkpoint was trained on {Size(c.SeqLen)} and its weight {weight} fixes that size: it cannot run on {Size(seqLen)} (only a model without size-bound weights, such as TRM with grid_conv and no learned positions, runs on another size)";
+        if (c.Positions == "rope") throw new HrmException(Refuse("inner.rotary_emb (rotary positions along the sequence)"));
+        int side = (int)Math.Round(Math.Sqrt(seqLen));
+        ModelConfig resized;
+        try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = side * side == seqLen ? c.HaltMaxStepsForSide(side) : c.HaltMaxSteps }).Validate(); }
+        catch (HrmException e) { throw new HrmException($"cannot run the checkpoint on {Size(seqLen)}: {e.Message}"); }
+        var model = new ActModel(resized);
+        try
+        {
+            var mine = state_dict();
+            foreach (var (name, tensor) in model.state_dict())
+                if (!mine.TryGetValue(name, out var own) || !own.shape.SequenceEqual(tensor.shape))
+                    throw new HrmException(Refuse(name));
+            model.load_state_dict(mine);
+            model.to(Device);
+            model.eval();
+            return model;
+        }
+        catch { model.Dispose(); throw; }
+    }
+
     /// <summary>All rows start halted, so the first call resets every row to H_init/L_init with the batch's data.</summary>
     public ActCarry InitialCarry(PuzzleBatch batch)
     {

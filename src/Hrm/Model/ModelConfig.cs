@@ -74,6 +74,11 @@ public abstract record ModelConfig
     [ConfigKey("Segments per puzzle at most (ACT); evaluation runs all of them.", Range = "1..1024")]
 
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
+    /// <summary>Ours: the segment budget on a grid of another side than the one trained on (a size-free model run on
+    /// a bigger or smaller maze): halt_max_steps becomes max(1, ceil(this x side)). 0 (the default) keeps
+    /// halt_max_steps at every size. A recurrence needs more segments to carry a path across a bigger grid.</summary>
+    [ConfigKey("On a grid of another side: halt_max_steps becomes ceil(this x side); 0 = off.", Ours = true, Range = ">= 0")]
+    [JsonPropertyName("halt_max_steps_per_side")] public double HaltMaxStepsPerSide { get; init; }
     [ConfigKey("Probability that a training row gets a random minimum number of segments.", Range = "0..1")]
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
@@ -130,6 +135,10 @@ public abstract record ModelConfig
     [JsonIgnore] public abstract int BlocksPerSegment { get; }
     [JsonIgnore] public abstract int GradientBlocksPerSegment { get; }
 
+    /// <summary>The segment budget on a square grid of side <paramref name="side"/> (see <see cref="HaltMaxStepsPerSide"/>).</summary>
+    public int HaltMaxStepsForSide(int side) =>
+        HaltMaxStepsPerSide > 0 && side != GridSide ? Math.Clamp((int)Math.Ceiling(HaltMaxStepsPerSide * side - 1e-9), 1, 1024) : HaltMaxSteps;
+
     protected static void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
 
     protected static void AtMost(long value, long max, string name) => Require(value <= max, $"{name} must be at most {max:N0}, not {value:N0}");
@@ -165,6 +174,7 @@ public abstract record ModelConfig
         Require(RmsNormEps > 0, "rms_norm_eps must be positive");
         Require(RopeTheta > 0, "rope_theta must be positive");
         Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
+        Require(double.IsFinite(HaltMaxStepsPerSide) && HaltMaxStepsPerSide is >= 0 and <= 64, "halt_max_steps_per_side must be in [0, 64]");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
         Require(Task is null or "sudoku" or "maze" or "arc", $"task must be sudoku, maze or arc, not '{Task}'");
         _ = ForwardScalarType;

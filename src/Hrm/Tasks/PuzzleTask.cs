@@ -28,6 +28,9 @@ public abstract class PuzzleTask
 
     /// <summary>Parses a puzzle written as text into input tokens [SeqLen]; an <see cref="HrmException"/> says what is wrong.</summary>
     public abstract int[] Parse(string text);
+    /// <summary>The number of tokens the puzzle written as <paramref name="text"/> has when the task allows several sizes
+    /// for one model (a maze of N lines: N*N), else null (the task's own size; <see cref="Parse"/> reports problems).</summary>
+    public virtual int? SeqLenOf(string text) => null;
     /// <summary>The puzzle (input tokens) as text, in the form <see cref="Parse"/> reads.</summary>
     public abstract string FormatInput(ReadOnlySpan<int> input);
     /// <summary>The answer that <paramref name="prediction"/> (tokens [SeqLen]) gives for <paramref name="input"/>.</summary>

@@ -169,7 +169,7 @@ public static class Analyses
         foreach (var dir in checkpoints)
         {
             long step = long.Parse(Path.GetFileName(dir)["step_".Length..]);
-            using var model = ModelStore.Load(dir, device: device);
+            using var model = Evaluator.Fit(ModelStore.Load(dir, device: device), set, runDir);
             var points = BudgetCurves.Of(model, set, model.Config.HaltMaxSteps, maxExamples: maxExamples);
             foreach (var p in points)
             {

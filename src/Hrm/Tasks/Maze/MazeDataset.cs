@@ -11,6 +11,8 @@ public sealed class MazeGenerationStats
 {
     public long Rejected { get; internal set; }
     public int Duplicates { get; internal set; }
+    /// <summary>Walls the random-wall style added to break ties and lengthen paths (0 for corridors).</summary>
+    public long AddedWalls { get; internal set; }
 }
 
 /// <summary>
@@ -53,6 +55,7 @@ public static class MazeDataset
         {
             stats.Rejected = testGenerator.Rejected + (ReferenceEquals(trainGenerator, testGenerator) ? 0 : trainGenerator.Rejected);
             stats.Duplicates = duplicates;
+            stats.AddedWalls = testGenerator.AddedWalls + (ReferenceEquals(trainGenerator, testGenerator) ? 0 : trainGenerator.AddedWalls);
         }
         return (all.GetRange(0, train), all.GetRange(train, test));
     }

@@ -5,9 +5,16 @@ namespace Hrm.Tasks.Maze;
 /// <see cref="AllowTies"/> false (the default) keeps only mazes with exactly one shortest S-G path, so the label is the
 /// only right answer; true also keeps mazes with several equally short paths (the label then marks one of them).
 /// </summary>
-public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = null, double LoopFraction = 0.1, bool AllowTies = false)
+public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = null, double LoopFraction = 0.1, bool AllowTies = false,
+    MazeStyle Style = MazeStyle.Corridors, double WallDensityMin = MazeGeneratorOptions.DefaultWallDensityMin,
+    double WallDensityMax = MazeGeneratorOptions.DefaultWallDensityMax)
 {
     public const int MinSize = 3, MaxSize = 64;
+
+    /// <summary>Random-wall mazes draw each maze's wall fraction uniformly from [min, max]: by default 0.3 to 0.5, the
+    /// range Lehnert et al. (2024) describe for the mazes behind the reference's Maze-Hard set (30% to 50% of the
+    /// cells made walls at random).</summary>
+    public const double DefaultWallDensityMin = 0.3, DefaultWallDensityMax = 0.5;
 
     /// <summary>The reference's "hard" 30x30 set keeps mazes whose shortest path is longer than 110 moves;
     /// other sizes get the same fraction of their cells (9x9: 9, 11x11: 14).</summary>
@@ -24,7 +31,37 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
         if (EffectiveMinPathLength >= Size * Size / 2)
             throw new HrmException($"--min-path {EffectiveMinPathLength} is unreachable on a {Size}x{Size} maze (must be below {Size * Size / 2}, and well below it to generate quickly)");
         if (LoopFraction is < 0 or > 1) throw new HrmException($"loop fraction must be in [0, 1], got {LoopFraction}");
+        if (WallDensityMin is < 0 or >= 1 || WallDensityMax is < 0 or >= 1 || WallDensityMin > WallDensityMax)
+            throw new HrmException($"wall density must be a range within [0, 1) with min <= max, got {WallDensityMin}-{WallDensityMax}");
     }
+
+    /// <summary>Parses a --wall-density value: one fraction ("0.4") or a range ("0.3-0.5").</summary>
+    public static (double Min, double Max) ParseDensity(string text)
+    {
+        var parts = text.Split('-', 2);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (!double.TryParse(parts[0], System.Globalization.NumberStyles.Float, inv, out double lo)
+            || !double.TryParse(parts.Length > 1 ? parts[1] : parts[0], System.Globalization.NumberStyles.Float, inv, out double hi))
+            throw new HrmException($"--wall-density must be a fraction (0.4) or a range (0.3-0.5), got '{text}'");
+        return (lo, hi);
+    }
+}
+
+/// <summary>How mazes are drawn: <see cref="Corridors"/> carves a spanning tree of corridors between rooms (ours);
+/// <see cref="Walls"/> puts walls on random cells, the kind of Lehnert et al. (2024) from which the reference's
+/// Maze-Hard set comes; <see cref="Mixed"/> draws each maze's style by a coin flip.</summary>
+public enum MazeStyle { Corridors, Walls, Mixed }
+
+public static class MazeStyles
+{
+    public static MazeStyle Parse(string text) => text.ToLowerInvariant() switch
+    {
+        "corridors" => MazeStyle.Corridors,
+        "walls" => MazeStyle.Walls,
+        "mixed" => MazeStyle.Mixed,
+        _ => throw new HrmException($"--style must be corridors, walls or mixed, not '{text}'"),
+    };
+    public static string Name(this MazeStyle style) => style.ToString().ToLowerInvariant();
 }
 
 /// <summary>
@@ -37,6 +74,10 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
 /// rejected and drawn again, so the mazes are today's distribution conditioned on a unique shortest path; walls are
 /// never added, so loops elsewhere in the maze stay. <see cref="Rejected"/> counts the rejected draws.
 /// Reproducible: the same <see cref="Random"/> seed gives the same mazes.
+/// The walls style (<see cref="MazeStyle.Walls"/>) instead makes each cell a wall with a probability drawn per maze
+/// from the density range, takes S as a random open cell and G as a random open cell farther than the minimum whose
+/// shortest path from S is unique (counted in the same BFS), so no draw is rejected for a tie; a maze without such a
+/// cell is drawn again.
 /// </summary>
 public sealed class MazeGenerator
 {
@@ -64,6 +105,12 @@ public sealed class MazeGenerator
         var far = new List<int>();
         for (int attempt = 0; attempt < mazeTries; attempt++)
         {
+            bool walls = _options.Style == MazeStyle.Walls || (_options.Style == MazeStyle.Mixed && rng.Next(2) == 1);
+            if (walls)
+            {
+                if (NextWalls(rng, min) is MazePuzzle m) return m;
+                continue;
+            }
             var grid = Carve(rng);
             open.Clear();
             for (int i = 0; i < grid.Length; i++) if (grid[i] == MazeEncoding.Open) open.Add(i);
@@ -83,6 +130,78 @@ public sealed class MazeGenerator
             }
         }
         throw new HrmException($"could not generate a {_n}x{_n} maze with a {(_options.AllowTies ? "" : "unique ")}shortest path longer than {min} in {mazeTries} tries; lower --min-path{(_options.AllowTies ? "" : " or --loops, or pass --allow-ties")}");
+    }
+
+    /// <summary>
+    /// A random-wall maze, or null when this draw cannot be finished. Walls fall on random cells (density drawn from
+    /// the range); S is a random open cell and G a random open cell farther than the minimum, else the farthest cell
+    /// S reaches. Then walls are added, one random cell at a time, until the S-G shortest path is unique and long
+    /// enough: while it ties, a cell that lies on another shortest path but not on the label's path; while it is too
+    /// short, a cell of the label's path (undone if it cuts G off). On 30x30 an untouched random grid almost never has
+    /// a unique shortest path above 110 moves, so this is what makes such mazes at all; the added walls raise the
+    /// density a little (<see cref="AddedWalls"/> counts them).
+    /// </summary>
+    MazePuzzle? NextWalls(Random rng, int min)
+    {
+        var grid = RandomWalls(rng);
+        var open = new List<int>();
+        for (int i = 0; i < grid.Length; i++) if (grid[i] == MazeEncoding.Open) open.Add(i);
+        if (open.Count < 2) return null;
+        int start = open[rng.Next(open.Count)];
+        var dist0 = MazeSolver.Distances(grid, _n, start);
+        var far = open.Where(c => dist0[c] > min).ToList();
+        int goal;
+        if (far.Count > 0) goal = far[rng.Next(far.Count)];
+        else
+        {
+            int best = open.Max(c => dist0[c]);
+            if (best < 1) return null;
+            var farthest = open.Where(c => dist0[c] == best).ToList();
+            goal = farthest[rng.Next(farthest.Count)];
+        }
+        grid[start] = MazeEncoding.Start;
+        grid[goal] = MazeEncoding.Goal;
+        var keep = new HashSet<int>();   // path cells whose wall would cut G off
+        var candidates = new List<int>();
+        for (int step = 0; step < grid.Length * 2; step++)
+        {
+            var (dist, count) = MazeSolver.CountShortestPaths(grid, _n, start);
+            int d = dist[goal];
+            if (d < 0) return null;
+            bool tied = count[goal] > 1 && !_options.AllowTies;
+            if (!tied && d > min) return new MazePuzzle(_n, grid, MazeSolver.Solve(grid, _n));
+            var label = MazeSolver.Solve(grid, _n);
+            candidates.Clear();
+            if (tied)
+            {
+                var toGoal = MazeSolver.Distances(grid, _n, goal);
+                for (int c = 0; c < grid.Length; c++)
+                    if (grid[c] == MazeEncoding.Open && label[c] != MazeEncoding.Path && dist[c] >= 0 && toGoal[c] >= 0 && dist[c] + toGoal[c] == d)
+                        candidates.Add(c);
+                if (candidates.Count == 0) return null;
+                grid[candidates[rng.Next(candidates.Count)]] = MazeEncoding.Wall;
+                AddedWalls++;
+                continue;
+            }
+            for (int c = 0; c < grid.Length; c++) if (label[c] == MazeEncoding.Path && !keep.Contains(c)) candidates.Add(c);
+            if (candidates.Count == 0) return null;
+            int cut = candidates[rng.Next(candidates.Count)];
+            grid[cut] = MazeEncoding.Wall;
+            if (MazeSolver.Distances(grid, _n, start)[goal] < 0) { grid[cut] = MazeEncoding.Open; keep.Add(cut); }
+            else AddedWalls++;
+        }
+        return null;
+    }
+
+    /// <summary>Walls the walls style added to random grids (to break ties and lengthen paths) so far.</summary>
+    public long AddedWalls { get; private set; }
+
+    int[] RandomWalls(Random rng)
+    {
+        double density = _options.WallDensityMin + rng.NextDouble() * (_options.WallDensityMax - _options.WallDensityMin);
+        var grid = new int[_n * _n];
+        for (int i = 0; i < grid.Length; i++) grid[i] = rng.NextDouble() < density ? MazeEncoding.Wall : MazeEncoding.Open;
+        return grid;
     }
 
     int[] Carve(Random rng)

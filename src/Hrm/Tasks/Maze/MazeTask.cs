@@ -20,6 +20,13 @@ public sealed class MazeTask(int size) : PuzzleTask
     /// N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal (one each); '\r' and empty trailing lines are
     /// ignored; the goal must be reachable; no 'o' (the path is what the model marks).
     /// </summary>
+    public override int? SeqLenOf(string text)
+    {
+        var lines = Lines(text);
+        int n = lines.Count;
+        return n >= MazeGeneratorOptions.MinSize && n <= MazeGeneratorOptions.MaxSize && lines.All(l => l.Length == n) ? n * n : null;
+    }
+
     public override int[] Parse(string text)
     {
         var lines = Lines(text);
