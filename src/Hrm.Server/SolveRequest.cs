@@ -23,13 +23,17 @@ public sealed record SolveRequestBody(
     [property: JsonPropertyName("trace")] bool Trace = false,
     [property: JsonPropertyName("per_step")] bool PerStep = false,
     [property: JsonPropertyName("test_index")] int? TestIndex = null,
-    [property: JsonPropertyName("puzzle_id")] int? PuzzleId = null);
+    [property: JsonPropertyName("puzzle_id")] int? PuzzleId = null,
+    [property: JsonPropertyName("expected")] string? Expected = null);
 
 /// <summary>An error response: {"error": "...", "status": N}.</summary>
 public sealed record ErrorBody([property: JsonPropertyName("error")] string Error, [property: JsonPropertyName("status")] int Status);
 
-/// <summary>A validated request: the encoded puzzle and how to run it.</summary>
-public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, HaltPolicy Halt, int? MaxSegments, bool Trace, bool PerStep)
+/// <summary>A validated request: the encoded puzzle and how to run it. <paramref name="Expected"/> is an ARC task's
+/// output (it decides "valid"); <paramref name="ExpectedText"/> the expected answer as text for any task (from the ARC
+/// task or the request's "expected"), shown beside the answer and compared with it.</summary>
+public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, HaltPolicy Halt, int? MaxSegments, bool Trace, bool PerStep,
+    string? ExpectedText = null)
 {
     public static readonly string[] Tasks = ["sudoku", "maze", "arc"];
 
@@ -42,69 +46,85 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
     public static SolveRequest Parse(ReadOnlyMemory<byte> body, Solver solver)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 }); }
+        try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = ServeOptions.MaxJsonDepth }); }
+        catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            throw new ApiError(400, $"invalid JSON: nested deeper than {ServeOptions.MaxJsonDepth} levels");
+        }
         catch (JsonException e) { throw new ApiError(400, "invalid JSON: " + OneLine(e.Message)); }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "the body must be a JSON object with a \"puzzle\"");
-            var modelTask = solver.Task.Name;
-
-            if (Field(root, "task") is { } taskEl)
-            {
-                var task = taskEl.ValueKind == JsonValueKind.String ? taskEl.GetString()!.Trim().ToLowerInvariant()
-                    : throw new ApiError(400, "\"task\" must be a string: sudoku, maze or arc");
-                if (!Tasks.Contains(task)) throw new ApiError(400, $"unknown task '{Clip(task)}' (expected sudoku, maze or arc)");
-                if (task != modelTask) throw new ApiError(422, $"this server's model solves {solver.Describe()}, not {task}");
-            }
-
-            var rule = HaltRule.Full;
-            if (Field(root, "halt") is { } haltEl)
-            {
-                if (haltEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"halt\" must be a string: full, q, confident or stable");
-                try { rule = HaltPolicy.ParseRule(haltEl.GetString()!); }
-                catch (HrmException e) { throw new ApiError(400, Clip(e.Message)); }
-            }
-            double threshold = 0.9;
-            if (Field(root, "threshold") is { } thEl)
-            {
-                if (thEl.ValueKind != JsonValueKind.Number || !thEl.TryGetDouble(out threshold) || !(threshold > 0 && threshold < 1))
-                    throw new ApiError(400, "\"threshold\" must be a number strictly between 0 and 1");
-            }
-            int? maxSteps = null;
-            if (Field(root, "max_steps") is { } msEl)
-            {
-                int limit = MaxStepsLimit(solver);
-                if (msEl.ValueKind != JsonValueKind.Number || !msEl.TryGetInt32(out var ms) || ms < 1 || ms > limit)
-                    throw new ApiError(400, $"\"max_steps\" must be an integer from 1 to {limit}");
-                maxSteps = ms;
-            }
-            bool trace = Bool(root, "trace"), perStep = Bool(root, "per_step");
-            int puzzleId = 0;
-            if (Field(root, "puzzle_id") is { } idEl)
-            {
-                if (idEl.ValueKind != JsonValueKind.Number || !idEl.TryGetInt32(out puzzleId) || puzzleId < 0 || puzzleId >= solver.Config.NumPuzzleIdentifiers)
-                    throw new ApiError(400, $"\"puzzle_id\" must be an integer from 0 to {solver.Config.NumPuzzleIdentifiers - 1}");
-            }
-            int testIndex = 0;
-            if (Field(root, "test_index") is { } tiEl)
-            {
-                if (tiEl.ValueKind != JsonValueKind.Number || !tiEl.TryGetInt32(out testIndex) || testIndex < 0)
-                    throw new ApiError(400, "\"test_index\" must be a non-negative integer");
-            }
-
-            if (Field(root, "puzzle") is not { } puzzleEl) throw new ApiError(400, "missing \"puzzle\"");
-            // An ARC task may come as a JSON object instead of a string holding one.
-            string text = puzzleEl.ValueKind switch
-            {
-                JsonValueKind.String => puzzleEl.GetString()!,
-                JsonValueKind.Object when modelTask == "arc" => puzzleEl.GetRawText(),
-                _ => throw new ApiError(400, "\"puzzle\" must be a string" + (modelTask == "arc" ? " or an ARC task object" : "")),
-            };
-            if (string.IsNullOrWhiteSpace(text)) throw new ApiError(400, "\"puzzle\" is empty");
-            var (input, expected) = Encode(text, testIndex, solver);
-            return new SolveRequest(input, puzzleId, expected, new HaltPolicy(rule, threshold), maxSteps, trace, perStep);
+            // A string with a lone surrogate (\ud800) parses but cannot be read as text.
+            try { return Read(doc.RootElement, solver); }
+            catch (InvalidOperationException) { throw new ApiError(400, "invalid JSON: a string holds invalid UTF-16 (a lone surrogate escape)"); }
         }
+    }
+
+    static SolveRequest Read(JsonElement root, Solver solver)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "the body must be a JSON object with a \"puzzle\"");
+        var modelTask = solver.Task.Name;
+
+        if (Field(root, "task") is { } taskEl)
+        {
+            var task = taskEl.ValueKind == JsonValueKind.String ? taskEl.GetString()!.Trim().ToLowerInvariant()
+                : throw new ApiError(400, "\"task\" must be a string: sudoku, maze or arc");
+            if (!Tasks.Contains(task)) throw new ApiError(400, $"unknown task '{Clip(task)}' (expected sudoku, maze or arc)");
+            if (task != modelTask) throw new ApiError(422, $"this server's model solves {solver.Describe()}, not {task}");
+        }
+
+        var rule = HaltRule.Full;
+        if (Field(root, "halt") is { } haltEl)
+        {
+            if (haltEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"halt\" must be a string: full, q, confident or stable");
+            try { rule = HaltPolicy.ParseRule(haltEl.GetString()!); }
+            catch (HrmException e) { throw new ApiError(400, Clip(e.Message)); }
+        }
+        double threshold = 0.9;
+        if (Field(root, "threshold") is { } thEl)
+        {
+            if (thEl.ValueKind != JsonValueKind.Number || !thEl.TryGetDouble(out threshold) || !(threshold > 0 && threshold < 1))
+                throw new ApiError(400, "\"threshold\" must be a number strictly between 0 and 1");
+        }
+        int? maxSteps = null;
+        if (Field(root, "max_steps") is { } msEl)
+        {
+            int limit = MaxStepsLimit(solver);
+            if (msEl.ValueKind != JsonValueKind.Number || !msEl.TryGetInt32(out var ms) || ms < 1 || ms > limit)
+                throw new ApiError(400, $"\"max_steps\" must be an integer from 1 to {limit}");
+            maxSteps = ms;
+        }
+        bool trace = Bool(root, "trace"), perStep = Bool(root, "per_step");
+        int puzzleId = 0;
+        if (Field(root, "puzzle_id") is { } idEl)
+        {
+            if (idEl.ValueKind != JsonValueKind.Number || !idEl.TryGetInt32(out puzzleId) || puzzleId < 0 || puzzleId >= solver.Config.NumPuzzleIdentifiers)
+                throw new ApiError(400, $"\"puzzle_id\" must be an integer from 0 to {solver.Config.NumPuzzleIdentifiers - 1}");
+        }
+        int testIndex = 0;
+        if (Field(root, "test_index") is { } tiEl)
+        {
+            if (tiEl.ValueKind != JsonValueKind.Number || !tiEl.TryGetInt32(out testIndex) || testIndex < 0)
+                throw new ApiError(400, "\"test_index\" must be a non-negative integer");
+        }
+
+        if (Field(root, "puzzle") is not { } puzzleEl) throw new ApiError(400, "missing \"puzzle\"");
+        // An ARC task may come as a JSON object instead of a string holding one.
+        string text = puzzleEl.ValueKind switch
+        {
+            JsonValueKind.String => puzzleEl.GetString()!,
+            JsonValueKind.Object when modelTask == "arc" => puzzleEl.GetRawText(),
+            _ => throw new ApiError(400, "\"puzzle\" must be a string" + (modelTask == "arc" ? " or an ARC task object" : "")),
+        };
+        if (string.IsNullOrWhiteSpace(text)) throw new ApiError(400, "\"puzzle\" is empty");
+        var (input, expected) = Encode(text, testIndex, solver);
+        string? expectedText = expected?.ToString();
+        if (Field(root, "expected") is { } exEl)
+        {
+            if (exEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"expected\" must be a string: the expected answer as text");
+            if (expected is null) (expected, expectedText) = ParseExpected(exEl.GetString()!, solver);
+        }
+        return new SolveRequest(input, puzzleId, expected, new HaltPolicy(rule, threshold), maxSteps, trace, perStep, expectedText);
     }
 
     static (int[] Input, ArcGrid? Expected) Encode(string text, int testIndex, Solver solver)
@@ -127,6 +147,24 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
                 throw new ApiError(422, $"this server's model solves {solver.Describe()}, not a {shape.N}x{shape.N} Sudoku");
             throw new ApiError(400, "malformed puzzle: " + Clip(e.Message));
         }
+    }
+
+    /// <summary>An expected answer given as text: an ARC grid of digits, or the rows of a Sudoku or maze answer (a
+    /// Sudoku also as one string), of the model's grid size.</summary>
+    static (ArcGrid? Grid, string Text) ParseExpected(string text, Solver solver)
+    {
+        if (solver.Task.Name == "arc")
+        {
+            try { var grid = ArcCanvas.Crop(solver.Task.Parse(text)); return (grid, grid.ToString()); }
+            catch (HrmException e) { throw new ApiError(400, "malformed \"expected\": " + Clip(e.Message)); }
+        }
+        var (rows, cols) = HrmServer.GridSizes(solver)[0];
+        var lines = text.Replace("\r", "").Split('\n').Where(l => l.Length > 0).ToList();
+        if (lines.Count == 1 && solver.Task.Name == "sudoku" && lines[0].Length == rows * cols)
+            lines = Enumerable.Range(0, rows).Select(r => lines[0].Substring(r * cols, cols)).ToList();
+        if (lines.Count != rows || lines.Any(l => l.Length != cols || l.Any(char.IsControl)))
+            throw new ApiError(400, $"malformed \"expected\": the answer is {rows} lines of {cols} characters");
+        return (null, string.Join('\n', lines));
     }
 
     static JsonElement? Field(JsonElement root, string name) =>

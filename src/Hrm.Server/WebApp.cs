@@ -10,8 +10,10 @@ namespace Hrm.Server;
 /// The served web app: one page with the viz style and script (the same drawing as `hrm viz`), the model's facts as
 /// an inert JSON block, and app.js (the puzzle editor, the Solve button, and the server-sent-event reader that feeds
 /// <c>HrmViz.renderTrace(...).append(entry)</c>). Stable hooks for tests: #puzzle-text, #sudoku-editor
-/// .sudoku-cell[data-row][data-col], #halt, #max-steps, #per-step, #btn-solve, #solve-status (data-state = idle |
-/// running | done | error, data-entries), #answer-json, #trace-view (the viz hooks inside it).
+/// .sudoku-cell[data-row][data-col], #maze-editor .cell[data-row][data-col] with #maze-tool (wall | start | goal),
+/// #btn-example and #example-source (data-state, data-index), #halt, #max-steps, #per-step, #btn-solve, #solve-status
+/// (data-state = idle | running | done | error, data-entries), #answer-json, #trace-view (the viz hooks inside it), and
+/// with an API key #api-key, #btn-key, #key-status.
 /// </summary>
 public static class WebApp
 {
@@ -41,7 +43,10 @@ public static class WebApp
         #sudoku-editor input { width: 28px; height: 28px; text-align: center; font: 16px ui-monospace, monospace; border: 1px solid #bbb; padding: 0; }
         #sudoku-editor input.box-r { border-right: 2px solid #333; }
         #sudoku-editor input.box-b { border-bottom: 2px solid #333; }
-        #solve-status[data-state=error] { color: #c00; }
+        #solve-status[data-state=error], #key-status[data-state=error], #example-source[data-state=error] { color: #c00; }
+        #maze-editor .cell { cursor: pointer; }
+        .maze-tools { margin-bottom: 6px; }
+        #example-source { max-width: 360px; }
         #answer-json { background: #f6f6f6; padding: 8px; max-width: 900px; overflow: auto; font-size: 12px; }
         </style>
         </head>

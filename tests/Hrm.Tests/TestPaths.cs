@@ -1,21 +1,24 @@
 namespace Hrm.Tests;
 
-/// <summary>Locates the repository and the read-only ../shared folder beside it (fixtures, ARC data).</summary>
+/// <summary>Locates the repository and the test fixtures inside it (tests/fixtures: parity data from the authors'
+/// code, a handful of public ARC tasks; see tests/fixtures/README.md). Tests need nothing outside the repository.</summary>
 public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
 
-    /// <summary>A parity fixture folder; fails loudly when missing (CI must have ../shared beside the clone).</summary>
+    /// <summary>A parity fixture folder (tests/fixtures/parity/NAME, or parity-trm/NAME for TRM's trm-*).</summary>
     public static string ParityFixture(string name)
     {
-        // TRM's fixtures live in their own folder (parity-trm), named trm-*.
-        var dir = Path.Combine(Shared, "fixtures", name.StartsWith("trm-", StringComparison.Ordinal) ? "parity-trm" : "parity", name);
+        var dir = Path.Combine(Fixtures, name.StartsWith("trm-", StringComparison.Ordinal) ? "parity-trm" : "parity", name);
         if (!Directory.Exists(dir))
-            throw new DirectoryNotFoundException($"parity fixture '{name}' not found at {dir}: ../shared must sit beside the repository");
+            throw new DirectoryNotFoundException($"parity fixture '{name}' not found at {dir} (tests/fixtures/README.md lists them)");
         return dir;
     }
+
+    /// <summary>A path under tests/fixtures/arc (a few ARC-AGI-1 tasks and a trimmed ARC-AGI-2 Kaggle file).</summary>
+    public static string Arc(params string[] parts) => Path.Combine([Fixtures, "arc", .. parts]);
 
     static string FindRepoRoot()
     {

@@ -53,7 +53,7 @@ public static class BenchCommand
             int n = parse.GetValue(steps), w = parse.GetValue(warmup);
             if (n < 1 || w < 0) throw new HrmException("--steps must be >= 1 and --warmup >= 0");
             var result = Run(mode, cfg, b, n, w, dev, parse.GetValue(micro));
-            Console.WriteLine($"{mode} ({cfg.Architecture.Name}): hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, {cfg.HLayers}+{cfg.LLayers} layers, {cfg.HCycles}x{cfg.LCycles} cycles, " +
+            Console.WriteLine($"{mode} ({cfg.Architecture.Name}): hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, {cfg.Shape}, " +
                               $"seq {cfg.SeqLen}+{cfg.PuzzleEmbLen}, batch {b}, {cfg.ForwardDtype}, {get_num_threads()} threads");
             Console.WriteLine($"  median {result["median_ms"]:F1} ms, p90 {result["p90_ms"]:F1} ms per {(mode == "train" ? "step" : "segment")}; " +
                               $"{result["examples_per_s"]:F1} examples/s; {result["gflop_per_step"]:F2} GFLOP/step = {result["gflops"]:F1} GFLOP/s; " +

@@ -31,5 +31,6 @@ public static class CommandRegistry
         yield return ServeCommand.Build();
         yield return AnalyzeCommand.Build();
         yield return BenchCommand.Build();
+        yield return ConfigCommand.Build();
     }
 }

@@ -51,13 +51,7 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
         int i = parse.GetValue(Index)!.Value;
         if (i < 0 || i >= set.Data.ExampleCount) throw new HrmException($"{d}: --index {i} is out of range (the test split has {set.Data.ExampleCount} examples)");
         Evaluator.CheckFits(solver.Config, set, d!);
-        int s = set.Data.SeqLen;
-        var input = set.Data.Inputs.AsSpan(i * s, s).ToArray();
-        var label = set.Data.Labels.AsSpan(i * s, s).ToArray();
-        int puzzle = set.PuzzleOfExample()[i];
-        int id = set.Data.PuzzleIdentifiers[puzzle];
-        // The label as the task decodes it; a label with ignored cells (ARC pads) decodes like a prediction would.
-        var expected = task.Decode(input, label.Select(t => t == set.Metadata.IgnoreLabelId ? 0 : t).ToArray()).Text;
-        return (input, id, expected, $"{Path.GetFileName(Path.GetFullPath(d!).TrimEnd('/'))} test example {i}");
+        var example = ExamplePuzzles.FromSet(set, i, task, "");
+        return (example.Input, example.PuzzleId, example.Expected, $"{Path.GetFileName(Path.GetFullPath(d!).TrimEnd('/'))} test example {i}");
     }
 }

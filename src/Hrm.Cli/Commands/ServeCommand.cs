@@ -19,6 +19,10 @@ public static class ServeCommand
         var window = new Option<double>("--batch-window-ms") { Description = "How long the first request of a batch waits for others.", DefaultValueFactory = _ => 5 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting at most; beyond it the server answers 503 with Retry-After.", DefaultValueFactory = _ => 256 };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require Authorization: Bearer KEY on every request but the page itself (default: $HRM_API_KEY). Needed to bind a non-loopback address, unless --no-auth." };
+        var noAuth = new Option<bool>("--no-auth") { Description = "Serve a non-loopback address without an API key (your explicit choice)." };
+        var rateLimit = new Option<string?>("--rate-limit") { Description = "API requests per client IP address, e.g. 10/s or 120/min; beyond it 429 with Retry-After." };
+        var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds a request's headers, then its body, may take to arrive (408 after).", DefaultValueFactory = _ => 30 };
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -26,15 +30,22 @@ public static class ServeCommand
             POST /v1/solve, POST /v1/solve/stream (server-sent events), GET /v1/model, GET /healthz and the OpenAPI
             document at /openapi/v1.json. Concurrent requests are batched into one forward pass. Ctrl-C drains
             requests in flight. See docs/serve.md.
+            Binding anything but loopback needs --api-key KEY (or HRM_API_KEY) or an explicit --no-auth.
             Examples:
               hrm serve --checkpoint runs/sudoku4
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
-            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, threads, device };
+              hrm serve --checkpoint runs/maze9 --host 0.0.0.0 --api-key "$KEY" --rate-limit 10/s
+            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, threads, device };
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
             {
                 Host = parse.GetValue(host)!, Port = parse.GetValue(port), MaxBody = parse.GetValue(maxBody), Verbose = parse.GetValue(verbose),
+                ApiKey = parse.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable("HRM_API_KEY") is { Length: > 0 } env ? env : null),
+                NoAuth = parse.GetValue(noAuth),
+                RateLimit = parse.GetValue(rateLimit) is { } rate ? ServeOptions.ParseRate(rate) : null,
+                RequestTimeout = parse.GetValue(requestTimeout) is var t && t is >= 0.1 and <= 3600 ? TimeSpan.FromSeconds(t)
+                    : throw new HrmException($"--request-timeout must be 0.1..3600 seconds, got {t}"),
                 Batch = new BatchOptions
                 {
                     MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue),
@@ -52,6 +63,8 @@ public static class ServeCommand
                 server.StartAsync().GetAwaiter().GetResult();
                 Console.WriteLine($"hrm serve: {solver.Describe()}, {solver.Config.Architecture.Name}, on {dev}");
                 Console.WriteLine($"listening on {server.Address} (web app at {server.Address}, API at {server.Address}v1/solve); Ctrl-C stops after requests in flight");
+                Console.WriteLine(options.ApiKey is not null ? "API key required: Authorization: Bearer KEY (the page asks for it)"
+                    : options.Loopback ? "no API key (loopback only)" : "no API key (--no-auth): anyone who reaches this address can use it");
                 server.WaitForShutdownAsync().GetAwaiter().GetResult();
                 var (batches, rows) = server.Batcher.Counts;
                 Console.WriteLine($"stopped: {rows} puzzle(s) in {batches} forward-pass batch(es)");

@@ -69,8 +69,7 @@ public static class TrainCommand
         Console.CancelKeyPress += handler;
         try
         {
-            var trainer = new Trainer(cfg, dataDir, runDir, new ConsoleObserver());
-            var result = trainer.Run(resume, cts.Token);
+            var result = TrainingRun.Start(cfg, dataDir, runDir, new ConsoleObserver(), resume, cts.Token);
             AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {Clock(result.Elapsed)}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");
             return result;
         }
@@ -82,7 +81,9 @@ public static class TrainCommand
 
     sealed class ConsoleObserver : ITrainingObserver
     {
-        public void OnStart(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+        public void OnInfo(string message) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+
+        public void OnWarning(string message) => AnsiConsole.MarkupLine($"[yellow]warning: {Markup.Escape(message)}[/]");
 
         public void OnStep(TrainProgress p) => AnsiConsole.MarkupLine(
             $"step [bold]{p.Step,6}[/]/{p.TotalSteps} | {p.StepsPerSecond:F2} seg/s {p.ExamplesPerSecond,6:F0} ex/s | loss {p.LmLoss:F3} " +

@@ -57,14 +57,17 @@ public static class PuzzleDatasetDirectory
         Directory.Delete(old, recursive: true);
     }
 
+    /// <summary>The dataset.json of a split holding <paramref name="split"/> as its one set.</summary>
+    public static DatasetMetadata MetadataOf(PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId = 0, string? task = null) => new(
+        PadId: 0, IgnoreLabelId: ignoreLabelId, BlankIdentifierId: 0, VocabSize: vocabSize, SeqLen: split.SeqLen,
+        NumPuzzleIdentifiers: numIdentifiers, TotalGroups: split.GroupCount,
+        MeanPuzzleExamples: split.PuzzleCount == 0 ? 0 : (double)split.ExampleCount / split.PuzzleCount,
+        Sets: new[] { DefaultSet }, Task: task);
+
     static void WriteSplit(string splitDir, PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId, string? task)
     {
         Directory.CreateDirectory(splitDir);
-        var metadata = new DatasetMetadata(
-            PadId: 0, IgnoreLabelId: ignoreLabelId, BlankIdentifierId: 0, VocabSize: vocabSize, SeqLen: split.SeqLen,
-            NumPuzzleIdentifiers: numIdentifiers, TotalGroups: split.GroupCount,
-            MeanPuzzleExamples: split.PuzzleCount == 0 ? 0 : (double)split.ExampleCount / split.PuzzleCount,
-            Sets: new[] { DefaultSet }, Task: task);
+        var metadata = MetadataOf(split, numIdentifiers, vocabSize, ignoreLabelId, task);
         File.WriteAllText(Path.Combine(splitDir, "dataset.json"), JsonSerializer.Serialize(metadata, JsonOptions));
         // The reference stores tokens as uint8 (np.uint8 arithmetic in its builders); int32 only when they do not fit.
         var tokenType = vocabSize <= 256 ? NpyType.UInt8 : NpyType.Int32;

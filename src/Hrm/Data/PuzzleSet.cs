@@ -22,6 +22,10 @@ public sealed record PuzzleSet(string Name, PuzzleSplit Data, DatasetMetadata Me
         return new PuzzleSet(name, PuzzleDatasetDirectory.ReadSet(dir, split, name), metadata) { Split = split };
     }
 
+    /// <summary>A set built in memory (no dataset folder): the split's arrays with the metadata a folder would hold.</summary>
+    public static PuzzleSet InMemory(PuzzleSplit data, int vocabSize, int numIdentifiers = 1, string? task = null, string split = "") =>
+        new(PuzzleDatasetDirectory.DefaultSet, data, PuzzleDatasetDirectory.MetadataOf(data, numIdentifiers, vocabSize, task: task)) { Split = split };
+
     /// <summary>Every set of a split.</summary>
     public static IReadOnlyList<PuzzleSet> ReadAll(string dir, string split)
     {

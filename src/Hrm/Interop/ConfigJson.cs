@@ -70,7 +70,9 @@ public static class ConfigJson
         .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null && p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null)
         .ToDictionary(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name);
 
-    public static ModelConfig Parse(string json, string source)
+    /// <param name="keyPrefix">How the model config's keys are named in messages: "" for a model config file, "arch." for
+    /// the arch section of a training config.</param>
+    public static ModelConfig Parse(string json, string source, string keyPrefix = "")
     {
         var obj = ParseObject(json, source);
 
@@ -105,8 +107,13 @@ public static class ConfigJson
         foreach (var (key, value) in obj)
         {
             if (!fields.TryGetValue(key, out var prop))
-                throw new HrmException($"{source}: unknown config key '{key}' for architecture {arch.Name}");
-            CheckKind(key, value, prop.PropertyType, source);
+            {
+                var allowed = fields.Where(f => f.Value.GetCustomAttribute<ConfigKeyAttribute>() is not { FromDataset: true }).Select(f => f.Key)
+                    .Where(k => k != "loss_type").Append("name").Append("loss").ToList();
+                throw new HrmException($"{source}: unknown config key '{keyPrefix}{key}' for architecture {arch.Name}{ConfigKeyAttribute.Suggest(key, allowed)}; " +
+                    $"section arch allows: {string.Join(", ", allowed)}");
+            }
+            CheckKind(keyPrefix + key, value, prop.PropertyType, source);
         }
 
         ModelConfig config;

@@ -23,45 +23,70 @@ public enum ActHalting
 /// </summary>
 public abstract record ModelConfig
 {
+    [ConfigKey("Rows per batch; training sets it from global_batch_size.", FromDataset = true)]
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 768;
+    [ConfigKey("Tokens per puzzle; set from the dataset.", FromDataset = true)]
     [JsonPropertyName("seq_len")] public int SeqLen { get; init; } = 81;
     /// <summary>Width of the per-puzzle learned embedding; 0 disables it. The reference's presets use hidden_size.</summary>
+    [ConfigKey("Width of the per-puzzle learned embedding; 0 disables it.", Range = "0..65,536")]
     [JsonPropertyName("puzzle_emb_ndim")] public int PuzzleEmbNdim { get; init; } = 512;
+    [ConfigKey("Rows of the puzzle-embedding table; set from the dataset.", FromDataset = true)]
     [JsonPropertyName("num_puzzle_identifiers")] public int NumPuzzleIdentifiers { get; init; } = 1;
+    [ConfigKey("Token vocabulary; set from the dataset.", FromDataset = true)]
     [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 11;
 
+    [ConfigKey("High-level cycles per segment (TRM: recursions).", Range = "1..256")]
+
     [JsonPropertyName("H_cycles")] public int HCycles { get; init; } = 2;
+    [ConfigKey("Low-level steps per high-level cycle.", Range = "1..256")]
     [JsonPropertyName("L_cycles")] public int LCycles { get; init; } = 2;
+    [ConfigKey("Blocks of the high-level module (HRM; the baseline's stack; ignored by TRM).", Range = "1..256")]
     [JsonPropertyName("H_layers")] public int HLayers { get; init; } = 4;
+    [ConfigKey("Blocks of the low-level module (TRM: of its single network).", Range = "1..256")]
     [JsonPropertyName("L_layers")] public int LLayers { get; init; } = 4;
 
+    [ConfigKey("Model width.", Range = "multiple of num_heads")]
+
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 512;
+    [ConfigKey("SwiGLU expansion factor.", Range = "(0, 64]")]
     [JsonPropertyName("expansion")] public double Expansion { get; init; } = 4.0;
+    [ConfigKey("Attention heads.", Range = ">= 1")]
     [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 8;
     /// <summary>"rope" or "learned" (TRM also "none"); HRM also "rope2d" (rotary positions by row and column of a square grid; not in the reference).</summary>
+    [ConfigKey("rope, learned (TRM also none); rope2d (ours: rotary by row and column of a square grid).")]
     [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
+    [ConfigKey("RMSNorm epsilon.", Range = "> 0")]
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
+    [ConfigKey("RoPE base.", Range = "> 0")]
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
     /// <summary>A learned attention bias per head and (row offset, column offset) between two cells of a square grid,
     /// added to the attention scores of every attention layer (as Swin's relative position bias; zeros at the start,
     /// so an untrained model attends as without it). Any position encoding may be combined with it. Not in the
     /// reference.</summary>
+    [ConfigKey("A learned attention bias per head and 2-D offset between grid cells.", Ours = true)]
     [JsonPropertyName("rel_pos_bias")] public bool RelPosBias { get; init; }
     /// <summary>The bias is this times its stored parameter. Adam moves a parameter by about lr per step whatever its
     /// gradient, so a sharp attention bias (several units) takes thousands of steps at scale 1; a larger scale is a
     /// larger learning rate for the bias alone.</summary>
+    [ConfigKey("Multiplier of the stored relative bias (a larger learning rate for it alone).", Ours = true)]
     [JsonPropertyName("rel_pos_bias_scale")] public double RelPosBiasScale { get; init; } = 1.0;
 
+    [ConfigKey("Segments per puzzle at most (ACT); evaluation runs all of them.", Range = "1..1024")]
+
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
+    [ConfigKey("Probability that a training row gets a random minimum number of segments.", Range = "0..1")]
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
     /// <summary>"float32" or "bfloat16": activations, the carry and H_init/L_init. Parameters stay float32.</summary>
+    [ConfigKey("Activation dtype: float32 or bfloat16 (parameters stay float32).")]
     [JsonPropertyName("forward_dtype")] public string ForwardDtype { get; init; } = "bfloat16";
 
+    [ConfigKey("Token loss, written as arch.loss.loss_type: stablemax_cross_entropy or softmax_cross_entropy.")]
     [JsonPropertyName("loss_type")] public LossType Loss { get; init; } = LossType.StablemaxCrossEntropy;
 
     /// <summary>The task the model was trained on ("sudoku", "maze", "arc"), recorded from the dataset; null for
     /// checkpoints from elsewhere (the task is then inferred from seq_len and vocab_size). Not a reference field.</summary>
+    [ConfigKey("The task the model was trained on (sudoku, maze, arc); recorded from the dataset.", Ours = true, FromDataset = true)]
     [JsonPropertyName("task")] public string? Task { get; init; }
 
     // ---- the architecture ----
@@ -82,7 +107,10 @@ public abstract record ModelConfig
     [JsonIgnore] public virtual int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
     [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
     /// <summary>Side of the square grid the sequence is (seq_len = side^2), or 0 if seq_len is not a square.</summary>
-    [JsonIgnore] public int GridSide => (int)Math.Round(Math.Sqrt(SeqLen)) is var n && n * n == SeqLen ? n : 0;
+    [JsonIgnore] public int GridSide => SquareSide(SeqLen);
+
+    /// <summary>The side of a square grid of <paramref name="cells"/> cells, or 0 if they do not make a square.</summary>
+    public static int SquareSide(long cells) => (int)Math.Round(Math.Sqrt(cells)) is var n && (long)n * n == cells ? n : 0;
     [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps, RelPosBias ? GridSide : 0, PuzzleEmbLen, RelPosBiasScale);
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;
@@ -94,6 +122,9 @@ public abstract record ModelConfig
         "bfloat16" => torch.ScalarType.BFloat16,
         _ => throw new HrmException($"forward_dtype must be float32 or bfloat16, not '{ForwardDtype}'"),
     };
+
+    /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
+    [JsonIgnore] public virtual string Shape => $"H {HLayers} + L {LLayers} layers, {HCycles}x{LCycles} cycles";
 
     /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
     [JsonIgnore] public abstract int BlocksPerSegment { get; }
@@ -148,6 +179,7 @@ public abstract record ModelConfig
 public sealed record HrmConfig : ModelConfig
 {
     /// <summary>0 (the reference): only the last L and H update of a segment get a gradient; k: the last k H cycles do.</summary>
+    [ConfigKey("HRM gradient depth: 0 = the one-step gradient; k = the last k H cycles.", Ours = true, Range = "0..H_cycles")]
     [JsonPropertyName("grad_h_cycles")] public int GradHCycles { get; init; }
 
     [JsonIgnore] public override Architecture Architecture => Architecture.Hrm;

@@ -13,8 +13,10 @@ namespace Hrm.Model;
 public sealed record TransformerConfig : ModelConfig
 {
     /// <summary>Adaptive halting in training; false runs every row halt_max_steps segments.</summary>
+    [ConfigKey("Adaptive halting in training.")]
     [JsonPropertyName("act_enabled")] public bool ActEnabled { get; init; } = true;
     /// <summary>Adaptive halting in evaluation (the reference's act_inference; off by default).</summary>
+    [ConfigKey("Adaptive halting in evaluation.")]
     [JsonPropertyName("act_inference")] public bool ActInference { get; init; }
 
     [JsonIgnore] public override Architecture Architecture => Architecture.Transformer;
@@ -22,6 +24,7 @@ public sealed record TransformerConfig : ModelConfig
     [JsonIgnore] public override bool BootstrapsQContinue => false;
     [JsonIgnore] public override bool HaltsInTraining => ActEnabled;
     [JsonIgnore] public override bool HaltsInEvaluation => ActInference;
+    [JsonIgnore] public override string Shape => $"{HLayers} layers once per segment";
     [JsonIgnore] public override int BlocksPerSegment => HLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => HLayers;
 

@@ -11,11 +11,13 @@ namespace Hrm.Model;
 public sealed record TrmConfig : ModelConfig
 {
     /// <summary>Replace attention by a SwiGLU over the sequence axis (the reference's Sudoku setting).</summary>
+    [ConfigKey("Token mixer: a SwiGLU over the sequence axis instead of attention (the authors' Sudoku setting).")]
     [JsonPropertyName("mlp_t")] public bool MlpT { get; init; }
     /// <summary>Ours, not in the reference: a k x k convolution over the square grid (hidden -> hidden, no bias, zero
     /// padding at the border) as the token mixer instead of attention or mlp_t; 0 = off. The same weights serve every
     /// cell, so "my neighbours" is learned once for the whole grid and the model runs on any grid size. Puzzle tokens
     /// (if any) take no part in the mixing.</summary>
+    [ConfigKey("Token mixer: a k x k convolution over the square grid (odd k; 0 = off); weights independent of the grid size.", Ours = true, Range = "0 or odd")]
     [JsonPropertyName("grid_conv")] public int GridConv { get; init; }
     /// <summary>Ours, not in the reference: the token mixer passes messages along the cell groups the task supplies under
     /// this name (<see cref="Hrm.Tasks.CellGroups"/>: "sudoku" = rows, columns, boxes; "rows_cols"), one linear map per
@@ -23,9 +25,11 @@ public sealed record TrmConfig : ModelConfig
     /// take no part.</summary>
     [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
     /// <summary>Puzzle tokens prepended; used as given when non-zero, 0 = HRM's rule ceil(puzzle_emb_ndim / hidden_size).</summary>
+    [ConfigKey("Puzzle tokens prepended; 0 = ceil(puzzle_emb_ndim / hidden_size).", Range = ">= 0")]
     [JsonPropertyName("puzzle_emb_len")] public int PuzzleEmbLenSetting { get; init; } = 16;
     /// <summary>Halt when q_halt &gt; 0 and train no Q-continue target (true, the reference's default); false = HRM's
     /// rule with its bootstrapped Q-continue target (the reference's own false path is broken, see docs/trm.md).</summary>
+    [ConfigKey("Halt when q_halt > 0 and train no Q-continue target.")]
     [JsonPropertyName("no_ACT_continue")] public bool NoActContinue { get; init; } = true;
 
     [JsonIgnore] public override Architecture Architecture => Architecture.Trm;
@@ -35,6 +39,8 @@ public sealed record TrmConfig : ModelConfig
     /// <summary>The reference treats any value other than rope and learned as "no positions"; our rope2d (not in the
     /// reference) is kept, as for HRM.</summary>
     [JsonIgnore] public override string Positions => PosEncodings is "rope" or "learned" or "rope2d" ? PosEncodings : "none";
+    [JsonIgnore] public override string Shape =>
+        $"{LLayers} layers ({(GridConv > 0 ? $"grid_conv {GridConv}" : MlpT ? "mlp_t" : "attention")}), {HCycles} recursions of {LCycles} z_L updates";
     [JsonIgnore] public override int BlocksPerSegment => HCycles * (LCycles + 1) * LLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => (LCycles + 1) * LLayers;
     /// <summary>Width of the sequence-axis SwiGLU of mlp_t blocks: the reference's rule applied to P+S.</summary>

@@ -26,7 +26,7 @@ public static class Checkpoint
 
     public static string Save(string runDir, TrainState state, TrainConfig trainConfig, RunPosition position)
     {
-        var root = Path.Combine(runDir, "checkpoints");
+        var root = Path.Combine(runDir, ModelStore.CheckpointsFolder);
         Directory.CreateDirectory(root);
         var final = Path.Combine(root, $"step_{position.Step:D7}");
         var tmp = final + ".tmp";

@@ -49,7 +49,7 @@ public sealed class JsonlMetricsLog : ITrainingObserver, IDisposable
 }
 
 /// <summary>Writes the same scalars as TensorBoard event files under RUN/tensorboard.</summary>
-public sealed class TensorBoardLog(string dir) : ITrainingObserver
+public sealed class TensorBoardLog(string dir) : ITrainingObserver, IDisposable
 {
     readonly TorchSharp.Modules.SummaryWriter tb = TorchSharp.torch.utils.tensorboard.SummaryWriter(dir);
 
@@ -67,13 +67,16 @@ public sealed class TensorBoardLog(string dir) : ITrainingObserver
             tb.add_scalar($"eval/{name}/mean_segments", (float)m.MeanSegments, (int)report.Step);
         }
     }
+
+    public void Dispose() => (tb as IDisposable)?.Dispose();
 }
 
 /// <summary>Passes every report to several observers, in order.</summary>
 public sealed class TrainingObservers(IEnumerable<ITrainingObserver> observers) : ITrainingObserver
 {
     readonly List<ITrainingObserver> all = observers.ToList();
-    public void OnStart(string message) { foreach (var o in all) o.OnStart(message); }
+    public void OnInfo(string message) { foreach (var o in all) o.OnInfo(message); }
+    public void OnWarning(string message) { foreach (var o in all) o.OnWarning(message); }
     public void OnStep(TrainProgress progress) { foreach (var o in all) o.OnStep(progress); }
     public void OnEvaluation(EvalReport report) { foreach (var o in all) o.OnEvaluation(report); }
     public void OnCheckpoint(string path) { foreach (var o in all) o.OnCheckpoint(path); }

@@ -49,7 +49,10 @@ public sealed record EvalReport(long Step, IReadOnlyDictionary<string, SetMetric
 /// <summary>Receives what a training run reports; the CLI renders it, the run's logs write it, tests ignore it.</summary>
 public interface ITrainingObserver
 {
-    void OnStart(string message) { }
+    /// <summary>A line of information (the model, a resume, the dtype chosen).</summary>
+    void OnInfo(string message) { }
+    /// <summary>Something the user should act on (an emulated bfloat16, skipped steps); the run goes on.</summary>
+    void OnWarning(string message) { }
     void OnStep(TrainProgress progress) { }
     void OnEvaluation(EvalReport report) { }
     void OnCheckpoint(string path) { }
@@ -57,219 +60,249 @@ public interface ITrainingObserver
 
 public sealed record TrainResult(long Steps, TimeSpan Elapsed, EvalReport? LastEvaluation, string? LastCheckpoint, bool Stopped);
 
-/// <summary>
-/// The training loop (the reference's pretrain.py as a library API): builds the model for a dataset, trains one ACT
-/// segment per step with the carry kept across batches, evaluates periodically on the test split, logs metrics to
-/// RUN/metrics.jsonl and TensorBoard (RUN/tensorboard), writes checkpoints, and resumes from the latest one exactly.
-/// </summary>
-public sealed class Trainer
+/// <summary>The puzzle sets a run trains and evaluates on: in memory, from a dataset folder or built by code.</summary>
+public sealed record TrainingData(PuzzleSet Train, IReadOnlyList<PuzzleSet> Test, string? Source = null)
 {
-    readonly TrainConfig config;
-    readonly string dataDir, runDir;
-    readonly ITrainingObserver user;
-
-    public Trainer(TrainConfig config, string dataDir, string runDir, ITrainingObserver? observer = null)
-    {
-        this.config = config;
-        this.dataDir = dataDir;
-        this.runDir = runDir;
-        user = observer ?? new TrainingObservers([]);
-    }
-
-    /// <summary>The dataset as training sees it: the train set, the test sets (read once) and the model config for them.</summary>
-    sealed record Data(PuzzleSet Train, IReadOnlyList<PuzzleSet> Test, ModelConfig Model, DatasetMetadata TrainMeta);
-
-    Data LoadData()
+    /// <summary>A dataset folder's train split and test sets, checked to agree on vocabulary and sequence length.</summary>
+    public static TrainingData Load(string dataDir)
     {
         if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
         var trainMeta = PuzzleDatasetDirectory.ReadMetadata(dataDir, "train");
         var test = PuzzleSet.ReadAll(dataDir, "test");
-        if (test.Count == 0) throw new HrmException($"{dataDir}: the test split has no sets");
-        var testMeta = test[0].Metadata;
-        if (testMeta.VocabSize != trainMeta.VocabSize || testMeta.SeqLen != trainMeta.SeqLen)
-            throw new HrmException($"{dataDir}: train and test splits disagree on vocab_size/seq_len");
-        var modelConfig = config.ModelConfig(trainMeta);
-        return new Data(PuzzleSet.Read(dataDir, "train", trainMeta), test, modelConfig, trainMeta);
+        return new TrainingData(PuzzleSet.Read(dataDir, "train", trainMeta), test, Path.GetFullPath(dataDir)).Checked();
     }
 
-    public TrainResult Run(bool resume = false, CancellationToken cancel = default)
+    public TrainingData Checked()
     {
-        var data = LoadData();
-        TorchRuntime.Configure(config.Threads);
-        var device = TorchRuntime.ParseDevice(config.Device);
-        manual_seed(config.Seed);
-        PrepareRunDirectory(resume);
-
-        using var jsonl = new JsonlMetricsLog(Path.Combine(runDir, "metrics.jsonl"), append: resume);
-        var observer = new TrainingObservers([user, jsonl, new TensorBoardLog(Path.Combine(runDir, "tensorboard"))]);
-        var modelConfig = data.Model;
-        if (modelConfig.ForwardDtype == "bfloat16" && device.type == DeviceType.CPU && !CpuFeatures.HasNativeBf16)
-            observer.OnStart("warning: this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider arch.forward_dtype float32 (--set arch.forward_dtype=float32)");
-
-        using var model = new ActModel(modelConfig, new Generator((ulong)config.Seed));
-        model.to(device);
-        long referenceTotal = (long)(config.Epochs * data.TrainMeta.TotalGroups * data.TrainMeta.MeanPuzzleExamples / config.GlobalBatchSize);
-        long totalSteps = config.MaxSteps ?? referenceTotal;
-        using var state = new TrainState(model, config.Optimizer, totalSteps, new Generator((ulong)config.Seed + 1, device))
-        {
-            MicroBatchSize = config.MicroBatchSize,
-        };
-
-        var position = new RunPosition(0, totalSteps, 0, 0);
-        if (resume && Checkpoint.Latest(runDir) is null)
-        {
-            // Killed before its first checkpoint: nothing to continue, so the run starts again with its saved config.
-            observer.OnStart($"{runDir}: nothing to resume (no checkpoint yet): starting from step 0 with the run's saved config");
-            resume = false;
-        }
-        if (resume)
-        {
-            var latest = Checkpoint.Latest(runDir)!;
-            position = Checkpoint.Restore(latest, state);
-            state.Step = position.Step;
-            observer.OnStart($"resumed from {latest} at step {position.Step}");
-        }
-
-        long epochsPerIteration = config.EvalInterval ?? config.Epochs;
-        var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(epochsPerIteration, 1_000_000));
-        observer.OnStart($"model: {modelConfig.Architecture.Name}, {model.parameters().Sum(p => p.numel()):N0} parameters, {Describe(modelConfig)}; " +
-                         $"{totalSteps:N0} steps of batch {config.GlobalBatchSize}");
-
-        var clock = Stopwatch.StartNew();
-        double elapsedBefore = position.ElapsedSeconds;
-        TimeSpan Elapsed() => TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds);
-        long batches = position.BatchesConsumed;
-        EvalReport? lastEval = null;
-        string? lastCheckpoint = null;
-        long savedStep = -1;   // the step of lastCheckpoint
-        bool stopped = false;
-        var window = new LogWindow();
-        long skippedSteps = 0;
-        NonFiniteException? nonFinite = null;
-        int lastIteration = -1;
-
-        void Save()
-        {
-            if (savedStep == state.Step) return;
-            try { lastCheckpoint = Checkpoint.Save(runDir, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed().TotalSeconds)); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                var good = lastCheckpoint ?? Checkpoint.Latest(runDir);
-                throw new HrmException($"step {state.Step}: writing the checkpoint failed ({e.Message.Split('\n')[0].TrimEnd('.')})" +
-                    (good is not null ? $"; the earlier checkpoint {good} is intact" : ""));
-            }
-            savedStep = state.Step;
-            observer.OnCheckpoint(lastCheckpoint);
-        }
-
-        void Evaluate(bool final)
-        {
-            var opts = new EvalOptions { BatchSize = config.GlobalBatchSize, MaxExamples = final ? config.FinalEvalMaxExamples : config.EvalMaxExamples, Device = device };
-            Dictionary<string, SetMetrics> sets;
-            using (state.EvaluationWeights()) sets = Evaluator.Evaluate(model, data.Test, opts);
-            lastEval = new EvalReport(state.Step, sets, final) { Elapsed = Elapsed() };
-            observer.OnEvaluation(lastEval);
-            // The reference saves a checkpoint at every evaluation when checkpoint_every_eval is set (its default).
-            if (config.CheckpointEveryEval && !final) Save();
-        }
-
-        // Batches are prepared on a background thread so the step never waits for the sampler.
-        using var queue = new BlockingCollection<(int Iteration, HostBatch Batch)>(boundedCapacity: 4);
-        using var producerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                foreach (var item in sampler.Batches(batches))
-                    queue.Add(item, producerCancel.Token);
-            }
-            catch (OperationCanceledException) { }
-            finally { queue.CompleteAdding(); }
-        });
-
-        try
-        {
-            while (state.Step < totalSteps)
-            {
-                if (cancel.IsCancellationRequested) { stopped = true; break; }
-                if (config.MaxMinutes is double mm && Elapsed().TotalMinutes >= mm) { stopped = true; break; }
-                var (iteration, host) = queue.Take(cancel);
-                batches++;
-                if (lastIteration != -1 && iteration != lastIteration && config.EvalInterval is not null) Evaluate(false);
-                lastIteration = iteration;
-
-                using var scope = NewDisposeScope();
-                ActLossResult? loss;
-                bool skipped;
-                try { loss = state.TrainBatch(ToDevice(host, device), config.NanPolicy == "skip", out skipped); if (skipped) skippedSteps++; }
-                catch (NonFiniteException e)
-                {
-                    // Nothing newer than the last good checkpoint is written.
-                    nonFinite = e;
-                    break;
-                }
-                if (loss is null) break;
-                if (skippedSteps > 0 && state.Step % config.LogEverySteps == 0)
-                    observer.OnStart($"step {state.Step}: {skippedSteps} step(s) skipped so far for a non-finite loss or gradient");
-                if (!skipped) window.Add(loss.ToMetrics());
-                if (state.Step % config.LogEverySteps == 0 || state.Step == totalSteps)
-                {
-                    var progress = window.Progress(state.Step, totalSteps, state.LearningRate(config.Lr), config.GlobalBatchSize, Elapsed(), config.MaxMinutes);
-                    observer.OnStep(progress);
-                }
-                if (config.EvalEverySteps is long every && state.Step % every == 0 && state.Step < totalSteps) Evaluate(false);
-                if (config.CheckpointEverySteps is long ck && state.Step % ck == 0) Save();
-            }
-        }
-        catch (OperationCanceledException) { stopped = true; }
-        finally
-        {
-            producerCancel.Cancel();
-            try { producer.Wait(); } catch (AggregateException) { }
-        }
-
-        if (nonFinite is not null)
-        {
-            var good = lastCheckpoint ?? Checkpoint.Latest(runDir);
-            throw new HrmException(nonFinite.Message + (good is not null ? $"; the last good checkpoint is {good}" : "; no checkpoint was written"));
-        }
-        Save();
-        if (!cancel.IsCancellationRequested) Evaluate(final: true);
-        return new TrainResult(state.Step, Elapsed(), lastEval, lastCheckpoint, stopped);
+        var where = Source ?? "training data";
+        if (Test.Count == 0) throw new HrmException($"{where}: the test split has no sets");
+        if (Test.Any(t => t.Metadata.VocabSize != Train.Metadata.VocabSize || t.Metadata.SeqLen != Train.Metadata.SeqLen))
+            throw new HrmException($"{where}: train and test splits disagree on vocab_size/seq_len");
+        return this;
     }
+
+    /// <summary>Total optimiser steps of <paramref name="config"/> on this data: max_steps, else the reference's epochs.</summary>
+    public long TotalSteps(TrainConfig config) =>
+        config.MaxSteps ?? (long)(config.Epochs * Train.Metadata.TotalGroups * Train.Metadata.MeanPuzzleExamples / config.GlobalBatchSize);
+}
+
+/// <summary>
+/// The folder of a run: train_config.json, metrics.jsonl, tensorboard/ and checkpoints/ (<see cref="Checkpoint"/>).
+/// </summary>
+public sealed class RunFolder(string root)
+{
+    public string Root { get; } = root;
+    public string ConfigPath => Path.Combine(Root, Checkpoint.TrainConfigFile);
+    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
+    public string TensorBoardPath => Path.Combine(Root, "tensorboard");
+    public string? LatestCheckpoint => Checkpoint.Latest(Root);
 
     /// <summary>
-    /// Creates the run folder and writes its config, failing before any training when the folder cannot be written
+    /// Creates the folder and writes the run's config, failing before any training when it cannot be written
     /// (read-only, a file in the way) or the disk is nearly full.
     /// </summary>
-    void PrepareRunDirectory(bool resume)
+    public void Prepare(TrainConfig config, string? dataPath)
     {
         try
         {
-            Directory.CreateDirectory(runDir);
-            var probe = Path.Combine(runDir, $".write-test-{Environment.ProcessId}");
+            Directory.CreateDirectory(Root);
+            var probe = Path.Combine(Root, $".write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new HrmException($"{runDir}: cannot write the run folder ({e.Message.Split('\n')[0].TrimEnd('.')}); choose another --out");
+            throw new HrmException($"{Root}: cannot write the run folder ({e.Message.Split('\n')[0].TrimEnd('.')})");
         }
         try
         {
-            long free = new DriveInfo(Path.GetFullPath(runDir)).AvailableFreeSpace;
+            long free = new DriveInfo(Path.GetFullPath(Root)).AvailableFreeSpace;
             if (free < 64L << 20)
-                throw new HrmException($"{runDir}: only {free >> 20} MiB free on its disk; checkpoints need room (free some space or choose another --out)");
+                throw new HrmException($"{Root}: only {free >> 20} MiB free on its disk; checkpoints need room");
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { }   // no drive information: rely on the writes' own errors
-        var configPath = Path.Combine(runDir, Checkpoint.TrainConfigFile);
-        var tmp = configPath + ".tmp";
-        File.WriteAllText(tmp, (config with { DataPath = Path.GetFullPath(dataDir) }).ToJson());
-        File.Move(tmp, configPath, overwrite: true);
+        AtomicFile.WriteAllText(ConfigPath, (dataPath is null ? config : config with { DataPath = dataPath }).ToJson());
+    }
+}
+
+/// <summary>Batches prepared on a background thread so that a step never waits for the sampler.</summary>
+sealed class BatchFeed : IDisposable
+{
+    readonly BlockingCollection<(int Iteration, HostBatch Batch)> queue = new(boundedCapacity: 4);
+    readonly CancellationTokenSource stop;
+    readonly Task producer;
+
+    public BatchFeed(TrainSampler sampler, long skipBatches, CancellationToken cancel)
+    {
+        stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        producer = Task.Run(() =>
+        {
+            try { foreach (var item in sampler.Batches(skipBatches)) queue.Add(item, stop.Token); }
+            catch (OperationCanceledException) { }
+            finally { queue.CompleteAdding(); }
+        });
     }
 
-    static string Describe(ModelConfig c) =>
-        $"{c.HLayers}+{c.LLayers} layers, hidden {c.HiddenSize}, {c.HCycles}x{c.LCycles} cycles, halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}";
+    public (int Iteration, HostBatch Batch) Next(CancellationToken cancel) => queue.Take(cancel);
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        try { producer.Wait(); } catch (AggregateException) { }
+        stop.Dispose();
+        queue.Dispose();
+    }
+}
+
+/// <summary>
+/// The training loop (the reference's pretrain.py as a library API): trains a given model on given puzzle sets, one
+/// ACT segment per step with the carry kept across batches, evaluates on a schedule, logs to the run folder
+/// (metrics.jsonl, TensorBoard), writes checkpoints, and resumes from the latest one exactly. The model may be new,
+/// resumed or imported; process-wide settings (threads, the global seed) are the caller's (<see cref="TrainingRun"/>).
+/// </summary>
+public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver? observer = null)
+{
+    readonly ITrainingObserver user = observer ?? new TrainingObservers([]);
+
+    public TrainResult Run(ActModel model, TrainingData data, bool resume = false, CancellationToken cancel = default)
+    {
+        data.Checked();
+        run.Prepare(config, data.Source);
+        using var jsonl = new JsonlMetricsLog(run.MetricsPath, append: resume);
+        using var tensorboard = new TensorBoardLog(run.TensorBoardPath);
+        var log = new TrainingObservers([user, jsonl, tensorboard]);
+        long totalSteps = data.TotalSteps(config);
+        using var state = new TrainState(model, config.Optimizer, totalSteps, new Generator((ulong)config.Seed + 1, model.Device))
+        {
+            MicroBatchSize = config.MicroBatchSize,
+        };
+        var position = new RunPosition(0, totalSteps, 0, 0);
+        if (resume && run.LatestCheckpoint is null)
+            // Killed before its first checkpoint: nothing to continue, so the run starts again with its saved config.
+            log.OnInfo($"{run.Root}: nothing to resume (no checkpoint yet): starting from step 0 with the run's saved config");
+        else if (resume)
+        {
+            var latest = run.LatestCheckpoint!;
+            position = Checkpoint.Restore(latest, state);
+            state.Step = position.Step;
+            log.OnInfo($"resumed from {latest} at step {position.Step}");
+        }
+        var c = model.Config;
+        log.OnInfo($"model: {c.Architecture.Name}, {model.parameters().Sum(p => p.numel()):N0} parameters, {c.Shape}, hidden {c.HiddenSize}, " +
+                   $"halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
+
+        var loop = new Loop(config, run, state, data, log, totalSteps, position);
+        var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000));
+        using (var feed = new BatchFeed(sampler, position.BatchesConsumed, cancel))
+        {
+            try
+            {
+                while (state.Step < totalSteps && !loop.OutOfTime(cancel))
+                {
+                    var (iteration, host) = feed.Next(cancel);
+                    if (loop.StartsNewIteration(iteration) && config.EvalInterval is not null) loop.Evaluate(final: false);
+                    if (!loop.Step(host)) break;
+                    if (Every(config.LogEverySteps, state.Step) || state.Step == totalSteps) loop.Log();
+                    if (Every(config.EvalEverySteps, state.Step) && state.Step < totalSteps) loop.Evaluate(final: false);
+                    if (Every(config.CheckpointEverySteps, state.Step)) loop.Save();
+                }
+            }
+            catch (OperationCanceledException) { loop.Stopped = true; }
+        }
+        loop.ThrowIfNonFinite();
+        loop.Save();
+        if (!cancel.IsCancellationRequested) loop.Evaluate(final: true);
+        return loop.Result();
+    }
+
+    static bool Every(long? interval, long step) => interval is long n && step % n == 0;
+
+    /// <summary>What one run's loop keeps between steps: the clock, the batches consumed, the last evaluation and
+    /// checkpoint, the metrics window.</summary>
+    sealed class Loop(TrainConfig config, RunFolder run, TrainState state, TrainingData data, ITrainingObserver log, long totalSteps, RunPosition start)
+    {
+        readonly Stopwatch clock = Stopwatch.StartNew();
+        readonly LogWindow window = new();
+        long batches = start.BatchesConsumed, savedStep = -1, skipped;
+        int lastIteration = -1;
+        EvalReport? lastEval;
+        string? lastCheckpoint;
+        NonFiniteException? nonFinite;
+        public bool Stopped;
+
+        TimeSpan Elapsed => TimeSpan.FromSeconds(start.ElapsedSeconds + clock.Elapsed.TotalSeconds);
+
+        public bool OutOfTime(CancellationToken cancel)
+        {
+            if (cancel.IsCancellationRequested || config.MaxMinutes is double mm && Elapsed.TotalMinutes >= mm) Stopped = true;
+            return Stopped;
+        }
+
+        public bool StartsNewIteration(int iteration)
+        {
+            batches++;
+            bool isNew = lastIteration != -1 && iteration != lastIteration;
+            lastIteration = iteration;
+            return isNew;
+        }
+
+        /// <summary>One optimiser step; false when the run must stop (a non-finite loss under nan_policy stop).</summary>
+        public bool Step(HostBatch host)
+        {
+            using var scope = torch.NewDisposeScope();
+            ActLossResult? loss;
+            bool wasSkipped;
+            try { loss = state.TrainBatch(ToDevice(host, state.Model.Device), config.NanPolicy == "skip", out wasSkipped); }
+            catch (NonFiniteException e) { nonFinite = e; return false; }   // nothing newer than the last good checkpoint is written
+            if (wasSkipped) { skipped++; return true; }
+            if (loss is null) return false;
+            window.Add(loss.ToMetrics());
+            return true;
+        }
+
+        public void Log()
+        {
+            if (skipped > 0) log.OnWarning($"step {state.Step}: {skipped} step(s) skipped so far for a non-finite loss or gradient");
+            log.OnStep(window.Progress(state.Step, totalSteps, state.LearningRate(config.Lr), config.GlobalBatchSize, Elapsed, config.MaxMinutes));
+        }
+
+        public void Save()
+        {
+            if (savedStep == state.Step) return;
+            try { lastCheckpoint = Checkpoint.Save(run.Root, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed.TotalSeconds)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var good = lastCheckpoint ?? run.LatestCheckpoint;
+                throw new HrmException($"step {state.Step}: writing the checkpoint failed ({e.Message.Split('\n')[0].TrimEnd('.')})" +
+                    (good is not null ? $"; the earlier checkpoint {good} is intact" : ""));
+            }
+            savedStep = state.Step;
+            log.OnCheckpoint(lastCheckpoint);
+        }
+
+        public void Evaluate(bool final)
+        {
+            var opts = new EvalOptions
+            {
+                BatchSize = config.GlobalBatchSize, MaxExamples = final ? config.FinalEvalMaxExamples : config.EvalMaxExamples, Device = state.Model.Device,
+            };
+            Dictionary<string, SetMetrics> sets;
+            using (state.EvaluationWeights()) sets = Evaluator.Evaluate(state.Model, data.Test, opts);
+            lastEval = new EvalReport(state.Step, sets, final) { Elapsed = Elapsed };
+            log.OnEvaluation(lastEval);
+            // The reference saves a checkpoint at every evaluation when checkpoint_every_eval is set (its default).
+            if (config.CheckpointEveryEval && !final) Save();
+        }
+
+        public void ThrowIfNonFinite()
+        {
+            if (nonFinite is null) return;
+            var good = lastCheckpoint ?? run.LatestCheckpoint;
+            throw new HrmException(nonFinite.Message + (good is not null ? $"; the last good checkpoint is {good}" : "; no checkpoint was written"));
+        }
+
+        public TrainResult Result() => new(state.Step, Elapsed, lastEval, lastCheckpoint, Stopped);
+    }
 
     /// <summary>Step metrics accumulated between two log lines, averaged per step when logged.</summary>
     sealed class LogWindow

@@ -29,7 +29,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Equal((width, height), (bitmap.Width, bitmap.Height));
     }
 
-    [Fact]
+    [FigureFact]
     public void Trace_has_an_entry_per_segment_and_step_and_ends_on_the_eval_answer()
     {
         var json = run.File("trace.json");
@@ -58,7 +58,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.NotNull(trace.Puzzle.Expected);
     }
 
-    [Fact]
+    [FigureFact]
     public void Eval_reports_accuracy_by_segment_the_histogram_and_valid_accuracy()
     {
         var all = Eval(run, "eval-new.json", "--max-steps", "3");
@@ -94,7 +94,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.InRange(tta.GetProperty("tta").GetProperty("exact_accuracy").GetDouble(), 0, 1);
     }
 
-    [Fact]
+    [FigureFact]
     public void Eval_max_examples_scores_the_first_rows_only()
     {
         var full = Eval(run, "eval-all-rows.json", "--max-steps", "2");
@@ -116,7 +116,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         Assert.Equal(total, all.GetProperty("count").GetInt32());
     }
 
-    [Fact]
+    [FigureFact]
     public void Scaling_and_act_match_evaluations_at_each_budget()
     {
         var dir = run.File("scaling");
@@ -141,7 +141,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         AssertPng(Path.Combine(actDir, "act.png"));
     }
 
-    [Fact]
+    [FigureFact]
     public void Residuals_are_the_mean_of_the_traces()
     {
         var dir = run.File("residuals");
@@ -160,7 +160,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         AssertPng(Path.Combine(dir, "residuals.png"));
     }
 
-    [Fact]
+    [FigureFact]
     public void Participation_ratio_at_all_puzzles_equals_the_direct_computation()
     {
         var dir = run.File("pr");
@@ -189,7 +189,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
             states.Add(r.Output.Carry.ZH.to(float64).reshape(-1, r.Output.Carry.ZH.shape[^1]).clone().DetachFromDisposeScope());
     }
 
-    [Fact]
+    [FigureFact]
     public void Steps_evaluates_every_checkpoint_and_puzzle_id_needs_an_embedding()
     {
         var dir = run.File("steps");

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Hrm.Tests.Model;
 
 /// <summary>
-/// Numerical parity with the authors' PyTorch code (fixtures in ../shared/fixtures/parity, produced by the reference at
+/// Numerical parity with the authors' PyTorch code (fixtures in tests/fixtures/parity, produced by the reference at
 /// the commit named in each config.json; eval.json / train.json describe exactly how). Tolerances are the project's:
 /// outputs within 1e-4 absolute, losses within 1e-5 relative, gradients within 1e-4 absolute, norms within 1e-4 relative.
 /// </summary>

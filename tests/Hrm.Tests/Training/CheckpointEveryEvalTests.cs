@@ -20,7 +20,7 @@ public class CheckpointEveryEvalTests
             ["max_steps=12", "eval_every_steps=4", "checkpoint_every_steps=null", $"checkpoint_every_eval={(everyEval ? "true" : "false")}", "global_batch_size=8"]);
         var run = Path.Combine(tmp.Path, "run");
         var evaluations = new List<long>();
-        new Trainer(config, data, run, new Watch(evaluations)).Run();
+        TrainingRun.Start(config, data, run, new Watch(evaluations));
         Assert.Equal([4, 8, 12], evaluations);
         Assert.Equal(expected, Directory.GetDirectories(Path.Combine(run, "checkpoints")).Select(Path.GetFileName).Order().ToArray());
     }

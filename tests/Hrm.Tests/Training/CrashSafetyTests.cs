@@ -82,7 +82,7 @@ public sealed class CrashSafetyTests : IDisposable
         var data = Data();
         var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json"), Overrides);
         var full = _tmp.File("full");
-        new Trainer(config, data, full).Run();
+        TrainingRun.Start(config, data, full);
 
         var run = _tmp.File("killed");
         var random = new Random(20261201);
@@ -145,7 +145,7 @@ public sealed class CrashSafetyTests : IDisposable
         var steps = new List<long>();
         if (policy == "stop")
         {
-            var e = Assert.Throws<HrmException>(() => new Trainer(config, data, run, new Watch(steps)).Run());
+            var e = Assert.Throws<HrmException>(() => TrainingRun.Start(config, data, run, new Watch(steps)));
             Assert.Matches(@"^step \d+: the loss or a gradient is not finite", e.Message);
             long bad = long.Parse(e.Message.Split(':')[0]["step ".Length..]);
             // Nothing at or after the bad step was written, and what is there loads.
@@ -156,7 +156,7 @@ public sealed class CrashSafetyTests : IDisposable
         }
         else
         {
-            var result = new Trainer(config, data, run, new Watch(steps)).Run();
+            var result = TrainingRun.Start(config, data, run, new Watch(steps));
             Assert.Equal(40, result.Steps);
         }
     }
@@ -177,15 +177,15 @@ public sealed class UnwritableOutputTests : IDisposable
     {
         var blocker = _tmp.File("a-file");
         File.WriteAllText(blocker, "not a folder");
-        var e = Assert.Throws<HrmException>(() => new Trainer(
-            TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json")), Path.Combine(TestPaths.RepoRoot, "missing-data"), Path.Combine(blocker, "run")).Run());
+        var e = Assert.Throws<HrmException>(() => TrainingRun.Start(
+            TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json")), Path.Combine(TestPaths.RepoRoot, "missing-data"), Path.Combine(blocker, "run")));
         Assert.Contains("missing-data", e.Message);   // the data is checked first
         var data = _tmp.File("data");
         var seen = new HashSet<string>();
         Hrm.Tasks.Sudoku.SudokuDataset.Write(data, Hrm.Tasks.Sudoku.SudokuShape.Size4,
             Hrm.Tasks.Sudoku.SudokuGenerator.Generate(Hrm.Tasks.Sudoku.SudokuShape.Size4, 20, new Hrm.Tasks.Sudoku.SudokuGeneratorOptions(), 1, seen),
             Hrm.Tasks.Sudoku.SudokuGenerator.Generate(Hrm.Tasks.Sudoku.SudokuShape.Size4, 4, new Hrm.Tasks.Sudoku.SudokuGeneratorOptions(), 2, seen), numAug: 0, seed: 1);
-        var w = Assert.Throws<HrmException>(() => new Trainer(TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json")), data, Path.Combine(blocker, "run")).Run());
+        var w = Assert.Throws<HrmException>(() => TrainingRun.Start(TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json")), data, Path.Combine(blocker, "run")));
         Assert.Contains("cannot write the run folder", w.Message);
         Assert.Equal("not a folder", File.ReadAllText(blocker));
     }

@@ -31,7 +31,7 @@ public class LearningTests(ITestOutputHelper log)
         var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", preset + ".json"),
             [$"max_steps={Steps}", "eval_every_steps=1000000", "checkpoint_every_steps=null", "log_every_steps=100", .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         var observer = new LogObserver(log);
-        var result = new Trainer(config, data, Path.Combine(tmp.Path, "run"), observer).Run();
+        var result = TrainingRun.Start(config, data, Path.Combine(tmp.Path, "run"), observer);
 
         var final = result.LastEvaluation!.Sets["all"];
         log.WriteLine($"after {result.Steps} steps ({result.Elapsed.TotalSeconds:F0} s): held-out exact {final.ExactAccuracy:P1} on {final.Count}, token {final.TokenAccuracy:P1}");

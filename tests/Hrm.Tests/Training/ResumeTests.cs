@@ -36,16 +36,16 @@ public class ResumeTests
              .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
 
         var full = Path.Combine(tmp.Path, "full");
-        new Trainer(config, data, full).Run();
+        TrainingRun.Start(config, data, full);
 
         var split = Path.Combine(tmp.Path, "split");
         using (var cts = new CancellationTokenSource())
         {
-            var first = new Trainer(config, data, split, new StopAt(12, cts)).Run(cancel: cts.Token);
+            var first = TrainingRun.Start(config, data, split, new StopAt(12, cts), cancel: cts.Token);
             Assert.True(first.Stopped);
             Assert.Equal(12, first.Steps);
         }
-        var second = new Trainer(config, data, split).Run(resume: true);
+        var second = TrainingRun.Start(config, data, split, resume: true);
         Assert.Equal(24, second.Steps);
 
         foreach (var file in new[] { Checkpoint.ModelFile, Checkpoint.OptimizerFile })

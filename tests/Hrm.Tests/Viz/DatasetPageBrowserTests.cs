@@ -20,7 +20,7 @@ public sealed class SmallDatasets : IDisposable
         CliHarness.Ok("data", "maze", "--size", "9", "--train", "4", "--test", "2", "--aug", "--out", Maze);
         var tasks = Path.Combine(Temp.Path, "arc-tasks");
         Directory.CreateDirectory(tasks);
-        foreach (var f in Directory.GetFiles(Path.Combine(TestPaths.Shared, "data", "arc", "arc-agi-1", "training"), "*.json").Order().Take(3))
+        foreach (var f in Directory.GetFiles(TestPaths.Arc("arc-agi-1", "training"), "*.json").Order().Take(3))
             File.Copy(f, Path.Combine(tasks, Path.GetFileName(f)));
         CliHarness.Ok("data", "arc", "--source", tasks, "--num-aug", "2", "--out", Arc);
     }
@@ -43,7 +43,7 @@ public sealed class DatasetPageBrowserTests(Chromium chromium, SmallDatasets dat
         "k => { const g = document.querySelectorAll('.ds-example .hrm-grid')[k]; const n = +g.dataset.cols; return [...g.querySelectorAll('.cell')].map((c, i) => (i && i % n === 0 ? '\\n' : '') + c.dataset.value).join(''); }",
         k);
 
-    [Fact]
+    [BrowserFact]
     public async Task Sudoku_groups_page_and_show_each_augmentation_input_beside_its_label()
     {
         await using var page = await Open(data.Sudoku, "s4");
@@ -70,7 +70,7 @@ public sealed class DatasetPageBrowserTests(Chromium chromium, SmallDatasets dat
         AssertColour(shot, (await BoxOf(page, $".ds-example .hrm-grid .cell[data-row=\"{given[0]}\"][data-col=\"{given[1]}\"]")).At(0.15, 0.15), "#dcdcdc", what: "given cell");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Maze_labels_draw_the_path_over_the_maze()
     {
         await using var page = await Open(data.Maze, "m9");
@@ -82,7 +82,7 @@ public sealed class DatasetPageBrowserTests(Chromium chromium, SmallDatasets dat
         Assert.Equal(0, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.ds-example .hrm-grid')[0].querySelectorAll('.cell.path').length"));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Arc_examples_are_decoded_from_the_canvas_in_the_arc_palette()
     {
         await using var page = await Open(data.Arc, "arc");

@@ -21,7 +21,7 @@ public sealed class TracePageBrowserTests(Chromium chromium) : IClassFixture<Chr
         return await chromium.Open(file, hash);
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Sudoku_givens_are_grey_steps_move_the_counter_rings_and_red_violations()
     {
         await using var page = await OpenTrace("sudoku4");
@@ -52,7 +52,7 @@ public sealed class TracePageBrowserTests(Chromium chromium) : IClassFixture<Chr
         Assert.Equal("segment 2 / 4", await Text(page, "#step-counter"));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Maze_path_is_drawn_over_the_walls_and_low_level_steps_are_counted()
     {
         await using var page = await OpenTrace("maze7");
@@ -77,7 +77,7 @@ public sealed class TracePageBrowserTests(Chromium chromium) : IClassFixture<Chr
         AssertColour(shot, (await BoxOf(page, Cell("grid-answer", 3, 1))).Centre, "#ffffff", what: "open cell off the path");
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task Arc_prediction_uses_the_palette_beside_input_and_expected_and_the_slider_and_play_move()
     {
         await using var page = await OpenTrace("arc-scale", "#entry=last");
@@ -100,7 +100,7 @@ public sealed class TracePageBrowserTests(Chromium chromium) : IClassFixture<Chr
         Assert.Equal("false", await page.EvaluateExpressionAsync<string>("document.querySelector('#btn-play').dataset.playing"));
     }
 
-    [Fact]
+    [BrowserFact]
     public async Task RenderTrace_follows_entries_streamed_in_one_by_one()
     {
         // What a served app does: draw an empty trace, then append entries as the model produces them.

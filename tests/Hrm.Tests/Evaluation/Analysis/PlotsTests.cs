@@ -24,7 +24,7 @@ public class PlotsTests
         return (w, h);
     }
 
-    [Fact]
+    [FigureFact]
     public void LinesWithBandsAndMarkersWriteAPngOfTheFigureSize()
     {
         using var dir = new TempDirectory();
@@ -41,7 +41,7 @@ public class PlotsTests
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp*"));
     }
 
-    [Fact]
+    [FigureFact]
     public void BarsHistogramAndScatterWriteTheirSizes()
     {
         using var dir = new TempDirectory();
@@ -59,7 +59,7 @@ public class PlotsTests
         Assert.Equal(8.0, bins.Edges[^1]);
     }
 
-    [Fact]
+    [FigureFact]
     public void MismatchedSeriesIsAnHrmException()
     {
         using var dir = new TempDirectory();

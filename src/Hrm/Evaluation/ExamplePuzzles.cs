@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Hrm.Data;
+using Hrm.Interop;
+using Hrm.Tasks;
+using Hrm.Tasks.Maze;
+using Hrm.Tasks.Sudoku;
+
+namespace Hrm.Evaluation;
+
+/// <summary>One puzzle to show or solve: its input tokens, puzzle identifier, the expected answer as the task writes
+/// answers (when known), and where it came from in words.</summary>
+public sealed record ExamplePuzzle(int[] Input, int PuzzleId, string? Expected, string Source);
+
+/// <summary>
+/// Example puzzles for a model: held-out ones from a dataset's test split (with their labels as the expected answer),
+/// or fresh ones from the Sudoku and maze generators. Used by `hrm trace/viz --data DIR --index I` and by the served
+/// app's example button.
+/// </summary>
+public static class ExamplePuzzles
+{
+    /// <summary>Example <paramref name="example"/> of <paramref name="set"/> with its label decoded as the expected answer
+    /// (a label with ignored cells, such as ARC pads, decodes like a prediction would).</summary>
+    public static ExamplePuzzle FromSet(PuzzleSet set, int example, PuzzleTask task, string source)
+    {
+        if (example < 0 || example >= set.Data.ExampleCount)
+            throw new HrmException($"example {example} is out of range (the split has {set.Data.ExampleCount} examples)");
+        int s = set.Data.SeqLen;
+        var input = set.Data.Inputs.AsSpan(example * s, s).ToArray();
+        var label = set.Data.Labels.AsSpan(example * s, s).ToArray();
+        int id = set.Data.PuzzleIdentifiers[set.PuzzleOfExample()[example]];
+        var expected = task.Decode(input, label.Select(t => t == set.Metadata.IgnoreLabelId ? 0 : t).ToArray()).Text;
+        return new ExamplePuzzle(input, id, expected, source);
+    }
+
+    /// <summary>The first example of group <paramref name="group"/>'s first puzzle: the original of the group, not one
+    /// of its augmentations (the test split of a Sudoku or maze dataset has one puzzle per group).</summary>
+    public static int GroupExample(PuzzleSplit split, int group) => split.PuzzleIndices[split.GroupIndices[group]];
+
+    /// <summary>
+    /// The dataset a checkpoint was trained on: data_path in the train_config.json beside its weights or in the run
+    /// folder above them (RUN/checkpoints/step_N), when that folder still holds a test split; else null.
+    /// </summary>
+    public static string? RunDataset(string checkpoint, string? configPath = null)
+    {
+        string dir;
+        try { dir = Path.GetDirectoryName(Path.GetFullPath(ModelStore.Resolve(checkpoint, configPath).Weights))!; }
+        catch (HrmException) { return null; }
+        foreach (var folder in new[] { dir, Path.Combine(dir, "..", "..") })
+        {
+            var file = Path.Combine(folder, "train_config.json");
+            if (!File.Exists(file)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(file));
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("data_path", out var p)
+                    && p.ValueKind == JsonValueKind.String && p.GetString() is { Length: > 0 } data)
+                {
+                    var full = Path.GetFullPath(Path.IsPathRooted(data) ? data : Path.Combine(folder, data));
+                    if (File.Exists(Path.Combine(full, "test", "dataset.json"))) return full;
+                }
+            }
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { }
+        }
+        return null;
+    }
+
+    /// <summary>A fresh puzzle drawn with <paramref name="seed"/>: a minimal Sudoku or a maze of the generator's
+    /// default difficulty, with its solution as the expected answer; null for ARC (no generator).</summary>
+    public static ExamplePuzzle? Generate(PuzzleTask task, int seed)
+    {
+        var rng = new Random(seed);
+        switch (task)
+        {
+            case SudokuTask sudoku:
+            {
+                var p = new SudokuGenerator(sudoku.Shape).GenerateOne(rng);
+                var input = sudoku.Shape.Encode(p.Cells);
+                return new ExamplePuzzle(input, 0, task.Decode(input, sudoku.Shape.Encode(p.Solution)).Text, $"generated (seed {seed})");
+            }
+            case MazeTask maze when maze.Size is >= MazeGeneratorOptions.MinSize and <= MazeGeneratorOptions.MaxSize:
+            {
+                var p = new MazeGenerator(new MazeGeneratorOptions(maze.Size)).Next(rng);
+                return new ExamplePuzzle(p.Input, 0, task.Decode(p.Input, p.Label).Text, $"generated (seed {seed})");
+            }
+            default: return null;
+        }
+    }
+}
