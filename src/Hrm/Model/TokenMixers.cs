@@ -23,11 +23,12 @@ public interface ITokenMixer
     Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps);
 }
 
-/// <summary>Builds the token mixer a TRM config asks for (attention unless mlp_t or grid_conv is set).</summary>
+/// <summary>Builds the token mixer a TRM config asks for (attention unless mlp_t, grid_conv or cell_groups is set).</summary>
 public static class TokenMixers
 {
     public static ITokenMixer Create(TrmConfig c, Generator? generator) =>
-        c.GridConv > 0 ? new GridConvMixer(c.HiddenSize, c.GridConv, c.PuzzleEmbLen, generator)
+        c.CellGroups != "" ? new GroupMixer(Hrm.Tasks.CellGroups.Resolve(c.CellGroups, c.SeqLen), c.SeqLen, c.PuzzleEmbLen, c.HiddenSize, generator)
+        : c.GridConv > 0 ? new GridConvMixer(c.HiddenSize, c.GridConv, c.PuzzleEmbLen, generator)
         : c.MlpT ? new MlpTMixer(new SwiGlu(c.ModelSeqLen, c.MlpTIntermediate, generator))
         : new AttentionMixer(new Attention(c.Block, generator));
 }

@@ -19,6 +19,11 @@ public sealed record TrmConfig : ModelConfig
     /// (if any) take no part in the mixing.</summary>
     [ConfigKey("Token mixer: a k x k convolution over the square grid (odd k; 0 = off); weights independent of the grid size.", Ours = true, Range = "0 or odd")]
     [JsonPropertyName("grid_conv")] public int GridConv { get; init; }
+    /// <summary>Ours, not in the reference: the token mixer passes messages along the cell groups the task supplies under
+    /// this name (<see cref="Hrm.Tasks.CellGroups"/>: "sudoku" = rows, columns, boxes; "rows_cols"), one linear map per
+    /// group kind shared by all groups of that kind, instead of attention, mlp_t or grid_conv; "" = off. Puzzle tokens
+    /// take no part.</summary>
+    [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
     /// <summary>Puzzle tokens prepended; used as given when non-zero, 0 = HRM's rule ceil(puzzle_emb_ndim / hidden_size).</summary>
     [ConfigKey("Puzzle tokens prepended; 0 = ceil(puzzle_emb_ndim / hidden_size).", Range = ">= 0")]
     [JsonPropertyName("puzzle_emb_len")] public int PuzzleEmbLenSetting { get; init; } = 16;
@@ -47,6 +52,11 @@ public sealed record TrmConfig : ModelConfig
         Require(PuzzleEmbLenSetting >= 0, "puzzle_emb_len must be >= 0");
         Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
         Require(GridConv == 0 || !MlpT, "grid_conv and mlp_t are both token mixers: set one of them");
+        Require(CellGroups == "" || (GridConv == 0 && !MlpT), "cell_groups, grid_conv and mlp_t are all token mixers: set one of them");
+        // The name is checked here; whether it fits the grid when the mixer is built (configs are read before the data
+        // sets seq_len).
+        Require(CellGroups == "" || Hrm.Tasks.CellGroups.Names.Contains(CellGroups),
+            $"unknown cell_groups '{CellGroups}' (expected {string.Join(" or ", Hrm.Tasks.CellGroups.Names)}, or empty for none)");
         Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
         // The reference prepends nothing without a puzzle table yet still sizes the carry with P tokens, and then fails
         // with a shape error on the first segment.
