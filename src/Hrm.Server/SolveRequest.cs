@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hrm.Evaluation;
+using Hrm.Tasks;
 using Hrm.Tasks.Arc;
 using Hrm.Tasks.Sudoku;
 
@@ -35,7 +36,7 @@ public sealed record ErrorBody([property: JsonPropertyName("error")] string Erro
 public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, HaltPolicy Halt, int? MaxSegments, bool Trace, bool PerStep,
     string? ExpectedText = null)
 {
-    public static readonly string[] Tasks = ["sudoku", "maze", "arc"];
+    public static IReadOnlyList<string> Tasks => TaskRegistry.Names;
 
     /// <summary>The most segments a request may ask for: enough to watch a model past its budget, not enough to
     /// occupy the solver for long.</summary>
@@ -68,8 +69,8 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
         if (Field(root, "task") is { } taskEl)
         {
             var task = taskEl.ValueKind == JsonValueKind.String ? taskEl.GetString()!.Trim().ToLowerInvariant()
-                : throw new ApiError(400, "\"task\" must be a string: sudoku, maze or arc");
-            if (!Tasks.Contains(task)) throw new ApiError(400, $"unknown task '{Clip(task)}' (expected sudoku, maze or arc)");
+                : throw new ApiError(400, $"\"task\" must be a string: {TaskRegistry.NamesText()}");
+            if (!Tasks.Contains(task)) throw new ApiError(400, $"unknown task '{Clip(task)}' (expected {TaskRegistry.NamesText()})");
             if (task != modelTask) throw new ApiError(422, $"this server's model solves {solver.Describe()}, not {task}");
         }
 

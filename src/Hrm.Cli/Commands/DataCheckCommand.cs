@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Hrm.Data;
-using Hrm.Tasks.Maze;
-using Hrm.Tasks.Sudoku;
+using Hrm.Tasks;
 
 namespace Hrm.Cli.Commands;
 
@@ -9,7 +8,7 @@ namespace Hrm.Cli.Commands;
 public static class DataCheckCommand
 {
     /// <summary>Task-specific checks; each decides from the metadata whether a dataset is its task's.</summary>
-    static IEnumerable<IDatasetCheck> TaskChecks() => new IDatasetCheck[] { new SudokuDatasetCheck(), new MazeDatasetCheck() };
+    static IEnumerable<IDatasetCheck> TaskChecks() => TaskRegistry.DatasetChecks();
 
     public static Command Build()
     {

@@ -16,7 +16,7 @@ public static class SolveCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
-        var sudoku = new Argument<string?>("sudoku") { Description = "A Sudoku as one string of 81, 36 or 16 characters: digits, '.' or '0' for blanks.", Arity = ArgumentArity.ZeroOrOne };
+        var sudoku = new Argument<string?>("puzzle") { Description = "A puzzle as text in the model's task's form: a Sudoku as one string of 81, 36 or 16 characters (digits, '.' or '0' for blanks), or a registered task's own form.", Arity = ArgumentArity.ZeroOrOne };
         var maze = new Option<string?>("--maze") { Description = "A maze text file: N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal." };
         var arc = new Option<string?>("--arc") { Description = "An ARC task JSON file; every test input is solved and compared with its output." };
         var identifiers = new Option<string?>("--identifiers") { Description = "ARC: the dataset folder (or its identifiers.json) the checkpoint was trained on, to use the task's puzzle embedding; default: the blank identifier 0." };
@@ -39,7 +39,7 @@ public static class SolveCommand
         {
             var (s, m, a) = (parse.GetValue(sudoku), parse.GetValue(maze), parse.GetValue(arc));
             int given = (s is null ? 0 : 1) + (m is null ? 0 : 1) + (a is null ? 0 : 1);
-            if (given != 1) throw new HrmException("give exactly one puzzle: a Sudoku string, --maze FILE or --arc TASK.json");
+            if (given != 1) throw new HrmException("give exactly one puzzle: PUZZLE text (a Sudoku string), --maze FILE or --arc TASK.json");
             if (parse.GetValue(identifiers) is not null && a is null) throw new HrmException("--identifiers goes with --arc");
             if (m is not null && !File.Exists(m)) throw new HrmException($"{m}: maze file not found");
             if (a is not null && !File.Exists(a)) throw new HrmException($"{a}: ARC task file not found");
@@ -51,7 +51,7 @@ public static class SolveCommand
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
             var sized = solver;   // a maze of another size runs on the same weights built for its size
-            if (s is not null) results.Add(("", solver.SolveSudoku(s)));
+            if (s is not null) results.Add(("", TaskRegistry.IsBuiltIn(solver.Task.Name) ? solver.SolveSudoku(s) : solver.Solve(s)));
             else if (m is not null)
             {
                 var lines = File.ReadAllLines(m);

@@ -111,8 +111,9 @@ public static class PuzzleDatasetDirectory
                 throw new HrmException($"{path}: field 'sets' must be a list of strings, found {sets.GetRawText()}");
             string? task = null;
             if (root.TryGetProperty("task", out var t) && t.ValueKind != JsonValueKind.Null)
-                task = t.ValueKind == JsonValueKind.String && t.GetString() is "sudoku" or "maze" or "arc" ? t.GetString()
-                    : throw new HrmException($"{path}: field 'task' must be \"sudoku\", \"maze\" or \"arc\", found {t.GetRawText()}");
+                // The name is resolved against the task registry where the task is used (Tasks sits above Data).
+                task = t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 and <= 64 } name && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? name
+                    : throw new HrmException($"{path}: field 'task' must be a task name such as \"sudoku\", \"maze\" or \"arc\", found {t.GetRawText()}");
             var meta = new DatasetMetadata(padId, ignore, blankId, vocab, seqLen, identifiers, groups, mean.GetDouble(),
                 sets.EnumerateArray().Select(s => s.GetString()!).ToArray(), task);
             if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");

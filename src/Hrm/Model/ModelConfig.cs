@@ -176,7 +176,7 @@ public abstract record ModelConfig
         Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
         Require(double.IsFinite(HaltMaxStepsPerSide) && HaltMaxStepsPerSide is >= 0 and <= 64, "halt_max_steps_per_side must be in [0, 64]");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
-        Require(Task is null or "sudoku" or "maze" or "arc", $"task must be sudoku, maze or arc, not '{Task}'");
+        Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
         _ = ForwardScalarType;
         return this;
     }

@@ -23,6 +23,7 @@ public sealed record TrmConfig : ModelConfig
     /// this name (<see cref="Hrm.Tasks.CellGroups"/>: "sudoku" = rows, columns, boxes; "rows_cols"), one linear map per
     /// group kind shared by all groups of that kind, instead of attention, mlp_t or grid_conv; "" = off. Puzzle tokens
     /// take no part.</summary>
+    [ConfigKey("Token mixer: messages along the cell groups the task supplies (sudoku: rows, columns, boxes; rows_cols); \"\" = off.", Ours = true, Range = "\"\", sudoku or rows_cols")]
     [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
     /// <summary>Puzzle tokens prepended; used as given when non-zero, 0 = HRM's rule ceil(puzzle_emb_ndim / hidden_size).</summary>
     [ConfigKey("Puzzle tokens prepended; 0 = ceil(puzzle_emb_ndim / hidden_size).", Range = ">= 0")]

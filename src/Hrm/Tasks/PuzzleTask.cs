@@ -1,11 +1,7 @@
-using Hrm.Tasks.Arc;
-using Hrm.Tasks.Maze;
-using Hrm.Tasks.Sudoku;
-
 namespace Hrm.Tasks;
 
 /// <summary>A decoded answer: the grid as text (rows separated by '\n', one character per cell) and as task cells.</summary>
-/// <param name="Cells">Row-major task values: Sudoku digits (0 = no digit), maze tokens (<see cref="MazeEncoding"/>), ARC colours.</param>
+/// <param name="Cells">Row-major task values: Sudoku digits (0 = no digit), maze tokens (<see cref="Maze.MazeEncoding"/>), ARC colours.</param>
 public sealed record DecodedGrid(string Text, int[] Cells, int Rows, int Cols);
 
 /// <summary>
@@ -15,7 +11,7 @@ public sealed record DecodedGrid(string Text, int[] Cells, int Rows, int Cols);
 /// </summary>
 public abstract class PuzzleTask
 {
-    /// <summary>"sudoku", "maze" or "arc" (the name recorded in datasets and checkpoints).</summary>
+    /// <summary>The name recorded in datasets and checkpoints ("sudoku", "maze", "arc", or a registered kind: <see cref="TaskRegistry"/>).</summary>
     public abstract string Name { get; }
     public abstract int SeqLen { get; }
     public abstract int VocabSize { get; }
@@ -58,41 +54,18 @@ public abstract class PuzzleTask
 
     public override string ToString() => Name;
 
-    /// <summary>The task a name stands for, for a model or dataset of the given shape.</summary>
-    public static PuzzleTask FromName(string name, int seqLen, int vocabSize)
-    {
-        PuzzleTask task = name switch
-        {
-            "sudoku" => SudokuShape.OfCellCount(seqLen) is { } shape ? new SudokuTask(shape)
-                : throw new HrmException($"task sudoku: seq_len {seqLen} is not a 4x4, 6x6 or 9x9 grid"),
-            "maze" => MazeTask.OfSeqLen(seqLen),
-            "arc" => new ArcPuzzleTask(),
-            _ => throw new HrmException($"unknown task '{name}' (expected sudoku, maze or arc)"),
-        };
-        if (task.SeqLen != seqLen || task.VocabSize != vocabSize)
-            throw new HrmException($"task {name} needs seq_len {task.SeqLen} and vocab_size {task.VocabSize}, not {seqLen} and {vocabSize}");
-        return task;
-    }
+    /// <summary>The task a name stands for (<see cref="TaskRegistry.FromName"/>).</summary>
+    public static PuzzleTask FromName(string name, int seqLen, int vocabSize) => TaskRegistry.FromName(name, seqLen, vocabSize);
 
-    /// <summary>
-    /// The task a shape fits, for models and datasets that do not record one (e.g. checkpoints of the authors' code):
-    /// Sudoku n x n has seq_len n*n and vocab n+2; a maze N x N has seq_len N*N and vocab 6; ARC has seq_len 900 and
-    /// vocab 12. Null when none fits.
-    /// </summary>
-    public static PuzzleTask? Infer(int seqLen, int vocabSize)
-    {
-        if (seqLen == ArcCanvas.SeqLen && vocabSize == ArcCanvas.VocabSize) return new ArcPuzzleTask();
-        if (SudokuShape.OfCellCount(seqLen) is { } shape && vocabSize == shape.VocabSize) return new SudokuTask(shape);
-        int n = (int)Math.Round(Math.Sqrt(seqLen));
-        if (n * n == seqLen && vocabSize == MazeEncoding.VocabSize) return new MazeTask(n);
-        return null;
-    }
+    /// <summary>The task a shape fits, for models and datasets that record none (<see cref="TaskRegistry.Infer"/>).</summary>
+    public static PuzzleTask? Infer(int seqLen, int vocabSize) => TaskRegistry.Infer(seqLen, vocabSize);
 
-    /// <summary>The recorded task if there is one, else the inferred one; a clear error when neither works.</summary>
-    public static PuzzleTask Resolve(string? recorded, int seqLen, int vocabSize) =>
-        recorded is not null ? FromName(recorded, seqLen, vocabSize)
-        : Infer(seqLen, vocabSize) ?? throw new HrmException(
-            $"the model (seq_len {seqLen}, vocab {vocabSize}) fits no known task (Sudoku: seq 16/36/81, vocab n+2; maze: seq N*N, vocab 6; ARC: seq 900, vocab 12)");
+    /// <summary>The recorded task if there is one, else the inferred one (<see cref="TaskRegistry.Resolve"/>).</summary>
+    public static PuzzleTask Resolve(string? recorded, int seqLen, int vocabSize) => TaskRegistry.Resolve(recorded, seqLen, vocabSize);
+
+    /// <summary>The puzzle as rows of cells, one line per grid row (the form traces record); <see cref="FormatInput"/>
+    /// unless the task writes its puzzles on one line.</summary>
+    public virtual string FormatGrid(ReadOnlySpan<int> input) => FormatInput(input);
 
     /// <summary>Text rows of equal length: trims '\r' and trailing empty lines.</summary>
     protected static List<string> Lines(string text)

@@ -1,3 +1,4 @@
+using Hrm.Tasks;
 using Hrm.Evaluation.Tracing;
 using SkiaSharp;
 
@@ -78,19 +79,23 @@ public static class TraceFrames
             int er = 0, ec = 0;
             if (p.Expected is not null) { var lines = p.Expected.Split('\n'); er = lines.Length; ec = lines[0].Length; }
             int n = new[] { p.Rows, p.Cols, ar, ac, er, ec }.Max();
-            int cell = p.Task switch
+            var style = StyleOf(p.Task);
+            int cell = style switch
             {
-                "sudoku" => n <= 4 ? 44 : n <= 6 ? 38 : 32,
-                "maze" => Math.Clamp(300 / n, 6, 28),
+                CellStyle.Digits => n <= 4 ? 44 : n <= 6 ? 38 : 32,
+                CellStyle.Maze => Math.Clamp(300 / n, 6, 28),
                 _ => Math.Clamp(220 / n, 6, 24),
             };
             var widths = new List<int> { p.Cols * cell, ac * cell };
-            if (p.Expected is not null && p.Task == "arc") widths.Add(ec * cell);
+            if (p.Expected is not null && style == CellStyle.Colours) widths.Add(ec * cell);
             int width = 2 * Margin + widths.Sum() + PanelGap * (widths.Count - 1);
-            int gridH = new[] { p.Rows, ar, p.Task == "arc" ? er : 0 }.Max() * cell;
+            int gridH = new[] { p.Rows, ar, style == CellStyle.Colours ? er : 0 }.Max() * cell;
             return new Layout(cell, ar, ac, Math.Max(width, 360), Margin + CaptionHeight + LabelHeight + gridH + Margin);
         }
     }
+
+    /// <summary>How the task's cells are drawn (<see cref="TaskRegistry"/>); a task no longer registered draws as colours.</summary>
+    static CellStyle StyleOf(string task) => TaskRegistry.Find(task)?.Style ?? CellStyle.Colours;
 
     static SKBitmap Draw(Trace trace, int index, Layout layout)
     {
@@ -121,13 +126,13 @@ public static class TraceFrames
             x += cols * cell + PanelGap;
         }
         var changed = Changed(previous, answer);
-        switch (p.Task)
+        switch (StyleOf(p.Task))
         {
-            case "sudoku":
+            case CellStyle.Digits:
                 Panel("puzzle", input, p.Cols, (gx, gy) => Sudoku(canvas, gx, gy, cell, input, input, null, null));
                 Panel("answer", answer, p.Cols, (gx, gy) => Sudoku(canvas, gx, gy, cell, answer, input, e.Confidence, changed));
                 break;
-            case "maze":
+            case CellStyle.Maze:
                 Panel("maze", input, p.Cols, (gx, gy) => Maze(canvas, gx, gy, cell, input, input, null, null));
                 Panel("answer", answer, p.Cols, (gx, gy) => Maze(canvas, gx, gy, cell, answer, input, e.Confidence, changed));
                 break;

@@ -84,7 +84,9 @@ public sealed class SolverTests : IDisposable
             Assert.Equal(r.Valid, r.Problem is null);
             Assert.Throws<HrmException>(() => solver.SolveSudoku("1..4..2..3..4..1"));
             var e = Assert.Throws<HrmException>(() => solver.SolveMaze(lines.Take(8).Select(l => l[..8]).ToArray()));
-            Assert.Contains("expects a 9x9 maze", e.Message);
+            // A model with size-bound weights (learned positions) runs only on its own grid size, and says which weight.
+            Assert.Contains("trained on seq_len 81 (9x9)", e.Message);
+            Assert.Contains("cannot run on seq_len 64 (8x8)", e.Message);
         }
 
         var file = _tmp.File("maze.txt");

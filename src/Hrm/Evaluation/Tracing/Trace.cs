@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hrm.Tasks;
 
 namespace Hrm.Evaluation.Tracing;
 
@@ -8,7 +9,7 @@ namespace Hrm.Evaluation.Tracing;
 /// Sudoku: '1'..'9' digits and '.' blank (the givens are the non-'.' cells of <see cref="Input"/>); maze: '#' wall,
 /// ' ' open, 'S' start, 'G' goal, 'o' path; ARC: '0'..'9' colours.
 /// </summary>
-/// <param name="Task">"sudoku", "maze" or "arc".</param>
+/// <param name="Task">The task's name in <see cref="TaskRegistry"/> ("sudoku", "maze", "arc", ...).</param>
 /// <param name="Input">The puzzle grid as the model sees it.</param>
 /// <param name="Expected">The known answer grid, or null. An ARC answer may have another shape than its input.</param>
 /// <param name="Rows">Rows of <see cref="Input"/>.</param>
@@ -67,7 +68,7 @@ public sealed record Trace(
     [property: JsonPropertyName("correct")] bool? Correct,
     [property: JsonPropertyName("problem")] string? Problem)
 {
-    public static readonly IReadOnlyList<string> Tasks = ["sudoku", "maze", "arc"];
+    public static IReadOnlyList<string> Tasks => TaskRegistry.Names;
 
     // NaN/Infinity pass as named literals: a residual of a zero state is NaN and must not make the file unwritable.
     static readonly JsonSerializerOptions WriteOptions = new()
@@ -160,10 +161,5 @@ public sealed record Trace(
     }
 
     // '?' marks a token that decodes to no cell (pad, or a Sudoku token out of range); renderers show it as unknown.
-    static bool Allowed(string task, char ch) => ch == '?' || task switch
-    {
-        "sudoku" => ch == '.' || ch is >= '1' and <= '9',
-        "maze" => "# SGo".Contains(ch),
-        _ => ch is >= '0' and <= '9',
-    };
+    static bool Allowed(string task, char ch) => ch == '?' || TaskRegistry.Find(task)!.CellChars.Contains(ch);
 }

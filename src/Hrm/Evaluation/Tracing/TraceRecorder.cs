@@ -145,12 +145,8 @@ public static class Tracer
     /// <summary>The trace's puzzle record for <paramref name="input"/> tokens: the grid as rows of text.</summary>
     public static TracePuzzle PuzzleOf(PuzzleTask task, int[] input, string? expected = null)
     {
-        var flat = task.FormatInput(input);
-        var inputText = task.Name == "sudoku" ? SudokuRows(flat, (int)Math.Round(Math.Sqrt(flat.Length))) : flat;
+        var inputText = task.FormatGrid(input);
         var rows = inputText.Split('\n');
         return new TracePuzzle(task.Name, inputText, expected, rows.Length, rows.Length == 0 ? 0 : rows[0].Length);
     }
-
-    static string SudokuRows(string flat, int n) =>
-        flat.Contains('\n') || n == 0 ? flat : string.Join('\n', Enumerable.Range(0, flat.Length / n).Select(r => flat.Substring(r * n, n)));
 }

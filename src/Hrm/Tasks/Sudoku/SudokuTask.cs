@@ -8,6 +8,13 @@ public sealed class SudokuTask(SudokuShape shape) : PuzzleTask
     public override int SeqLen => Shape.SeqLen;
     public override int VocabSize => Shape.VocabSize;
     public override string Describe() => $"a {Shape.N}x{Shape.N} Sudoku";
+    /// <summary>The puzzle as n lines of n cells ('.' blank).</summary>
+    public override string FormatGrid(ReadOnlySpan<int> input)
+    {
+        var flat = FormatInput(input);
+        int n = Shape.N;
+        return flat.Contains('\n') ? flat : string.Join('\n', Enumerable.Range(0, flat.Length / n).Select(r => flat.Substring(r * n, n)));
+    }
     public override string RuleText => "a complete valid grid keeping the givens";
 
     /// <summary>
