@@ -6,14 +6,26 @@ namespace Hrm;
 /// </summary>
 public static class AtomicFile
 {
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/> on a stream of a temporary file, then renames it
+    /// over the path; with <paramref name="flushToDisk"/> the bytes reach the disk before the rename (checkpoints).
+    /// A failure deletes the temporary file and leaves the previous version.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write, bool flushToDisk = false)
     {
         var full = Prepare(path);
         var tmp = TempName(full);
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-                stream.Write(bytes);
+            {
+                write(stream);
+                if (flushToDisk) stream.Flush(flushToDisk: true);
+            }
             File.Move(tmp, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -21,9 +33,12 @@ public static class AtomicFile
             TryDelete(tmp);
             throw new HrmException($"{path}: cannot write: {e.Message}");
         }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
     }
-
-    public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     static string Prepare(string path)
     {

@@ -60,9 +60,7 @@ public static class BenchCommand
                               $"{result["params"]:N0} parameters; peak RSS {result["peak_rss_mb"]:F0} MB");
             if (parse.GetValue(json) is string path)
             {
-                var tmp = path + ".tmp";
-                File.WriteAllText(tmp, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
-                File.Move(tmp, path, true);
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             }
             return 0;
         });

@@ -235,8 +235,7 @@ public static class Npy
         int total = 10 + header.Length + 1;
         int pad = (64 - total % 64) % 64;
         header = header + new string(' ', pad) + "\n";
-        var tmp = path + ".tmp";
-        using (var f = File.Create(tmp))
+        AtomicFile.Write(path, f =>
         {
             f.Write(Magic);
             f.WriteByte(1); f.WriteByte(0);
@@ -245,8 +244,7 @@ public static class Npy
             f.Write(len);
             f.Write(Encoding.Latin1.GetBytes(header));
             f.Write(array.Bytes);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     public static void WriteInt32(string path, int[] data, long[] shape, NpyType type = NpyType.Int32) => Write(path, NpyArray.FromInt32(data, shape, type));

@@ -51,10 +51,6 @@ public sealed record PuzzleAnswer(
     /// <summary>Writes a JSON document atomically (temp file, then rename).</summary>
     public static void WriteJson(string path, object document)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, full, true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

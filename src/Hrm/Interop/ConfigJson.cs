@@ -196,8 +196,6 @@ public static class ConfigJson
 
     public static void Save(string path, ModelConfig config)
     {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, ToJson(config));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, ToJson(config));
     }
 }
