@@ -4,7 +4,6 @@ using Hrm.Runtime;
 using Hrm.Data;
 using Hrm.Evaluation;
 using Hrm.Model;
-using Hrm.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

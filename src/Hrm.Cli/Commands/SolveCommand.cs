@@ -5,7 +5,6 @@ using Hrm.Evaluation;
 using Hrm.Tasks;
 using Hrm.Tasks.Arc;
 using Hrm.Tasks.Sudoku;
-using Hrm.Training;
 
 namespace Hrm.Cli.Commands;
 

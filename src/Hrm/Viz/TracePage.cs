@@ -18,7 +18,7 @@ public static class TracePage
     public static string Render(Trace trace, string? title = null)
     {
         trace.Validate();
-        var heading = title ?? $"HRM reasoning trace: {trace.Puzzle.Rows}x{trace.Puzzle.Cols} {trace.Puzzle.Task}";
+        var heading = title ?? $"Reasoning trace: {trace.Puzzle.Rows}x{trace.Puzzle.Cols} {trace.Puzzle.Task}";
         var json = JsonSerializer.Serialize(trace, VizAssets.EmbedJson);
         var start = $"HrmViz.renderTrace(document.getElementById('app'), JSON.parse(document.getElementById('hrm-trace').textContent), {{ title: {JsonSerializer.Serialize(heading, VizAssets.EmbedJson)} }});";
         return VizAssets.Page(heading, "hrm-trace", json, start);

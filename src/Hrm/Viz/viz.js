@@ -231,7 +231,7 @@
     container.innerHTML = '';
     container.classList.add('hrm-trace');
 
-    const title = o.title || `HRM reasoning trace: ${puzzle.rows}x${puzzle.cols} ${TASK_TITLES[task] || task}`;
+    const title = o.title || `Reasoning trace: ${puzzle.rows}x${puzzle.cols} ${TASK_TITLES[task] || task}`;
     container.appendChild(el('h1', { text: title }));
     container.appendChild(el('p', { class: 'hrm-sub', id: 'decoding', text: trace.decoding || '' }));
 
