@@ -62,14 +62,14 @@ public static class AnalyzeCommand
 
     static Command Make(string name, string description, Func<Args, ActModel, PuzzleSet, string, CsvTable> run)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var shared = Shared.Create(name == "scaling" || name == "puzzle-id" ? 500 : 100);
         var cmd = new Command(name, description) { checkpoint };
         foreach (var o in shared.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var (set, outDir, a, dev) = shared.Parse(parse);
-            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, device: dev);
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, device: dev, dataDir: parse.GetValue(shared.Data));
             Evaluator.CheckFits(model.Config, set, parse.GetValue(shared.Data)!);
             var table = run(a, model, set, outDir);
             Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");
@@ -94,7 +94,7 @@ public static class AnalyzeCommand
             {
                 foreach (var p in paths)
                 {
-                    var m = ModelStore.Load(p, device: dev);
+                    var m = ModelStore.Load(p, device: dev, dataDir: parse.GetValue(shared.Data));
                     models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), m));
                     Evaluator.CheckFits(m.Config, set, parse.GetValue(shared.Data)!);
                 }

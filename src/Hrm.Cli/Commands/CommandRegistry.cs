@@ -16,6 +16,7 @@ public static class CommandRegistry
         yield return TraceCommand.Build();
         yield return VizCommand.Build();
         yield return ServeCommand.Build();
+        yield return ExportCommand.Build();
         yield return AnalyzeCommand.Build();
         yield return BenchCommand.Build();
     }

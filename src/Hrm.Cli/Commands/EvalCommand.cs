@@ -13,7 +13,7 @@ public static class EvalCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var data = new Option<string>("--data") { Description = "Dataset directory; its test split is evaluated.", Required = true };
         var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments, q_halt_accuracy, valid_accuracy, exact_by_segment, segment_histogram, by_difficulty (maze path length, Sudoku blanks), ...}} to this file." };
@@ -49,7 +49,7 @@ public static class EvalCommand
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var dataDir = parse.GetValue(data)!;
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
-            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev);
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, dataDir: dataDir);
             var sets = PuzzleSet.ReadAll(dataDir, "test");
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions

@@ -10,7 +10,7 @@ public static class ServeCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var host = new Option<string>("--host") { Description = "Address to bind: an IP address or localhost. 0.0.0.0 exposes the server to the network.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port).", DefaultValueFactory = _ => 8080 };
@@ -19,6 +19,7 @@ public static class ServeCommand
         var window = new Option<double>("--batch-window-ms") { Description = "How long the first request of a batch waits for others.", DefaultValueFactory = _ => 5 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting at most; beyond it the server answers 503 with Retry-After.", DefaultValueFactory = _ => 256 };
         var verbose = new Option<bool>("--verbose") { Description = "Log every request." };
+        var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: the data path in all_config.yaml)." };
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -29,7 +30,7 @@ public static class ServeCommand
             Examples:
               hrm serve --checkpoint runs/sudoku4
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
-            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, threads, device };
+            """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, threads, device };
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
@@ -45,7 +46,7 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
-            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev);
+            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev, dataDir: parse.GetValue(data));
             var server = HrmServer.Create(solver, ckpt, options);
             try
             {

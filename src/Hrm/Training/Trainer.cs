@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hrm.Data;
 using Hrm.Evaluation;
+using Hrm.Interop;
 using Hrm.Model;
 using Hrm.Runtime;
 using TorchSharp;
@@ -68,6 +69,10 @@ public sealed class Trainer
     readonly string dataDir, runDir;
     readonly ITrainingObserver user;
 
+    /// <summary>Weights (ours or the authors', a file or folder) that a new run starts from instead of its random
+    /// initialisation; weights only (<see cref="ModelStore.InitializeFrom"/>). Not used when resuming.</summary>
+    public string? InitFrom { get; init; }
+
     public Trainer(TrainConfig config, string dataDir, string runDir, ITrainingObserver? observer = null)
     {
         this.config = config;
@@ -107,6 +112,8 @@ public sealed class Trainer
             observer.OnStart("warning: this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider arch.forward_dtype float32 (--set arch.forward_dtype=float32)");
 
         using var model = new ActModel(modelConfig, new Generator((ulong)config.Seed));
+        // Before the optimiser and the EMA shadow see the weights, as the authors load a checkpoint before registering EMA.
+        if (InitFrom is not null && !resume) observer.OnStart(ModelStore.InitializeFrom(model, InitFrom));
         model.to(device);
         long referenceTotal = (long)(config.Epochs * data.TrainMeta.TotalGroups * data.TrainMeta.MeanPuzzleExamples / config.GlobalBatchSize);
         long totalSteps = config.MaxSteps ?? referenceTotal;
