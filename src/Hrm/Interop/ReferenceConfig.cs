@@ -456,7 +456,8 @@ public static class ReferenceConfig
         arch["vocab_size"] = meta.VocabSize;
         arch["seq_len"] = meta.SeqLen;
         arch["num_puzzle_identifiers"] = meta.NumPuzzleIdentifiers;
-        arch["batch_size"] = config["global_batch_size"]?.GetValueKind() == JsonValueKind.Number ? config["global_batch_size"]!.GetValue<int>() : 1;
+        arch["batch_size"] = config["global_batch_size"]?.GetValueKind() == JsonValueKind.Number
+            ? (int)Math.Clamp(long.Parse(config["global_batch_size"]!.ToJsonString(), CultureInfo.InvariantCulture), 1, int.MaxValue) : 1;
         arch.Remove("causal");
         if (meta.Task is not null) arch["task"] = meta.Task;
         return ConfigJson.Parse(arch.ToJsonString(), $"{yamlPath} (arch, with {Path.Combine(data, "train", "dataset.json")})");
