@@ -62,14 +62,14 @@ public static class AnalyzeCommand
 
     static Command Make(string name, string description, Func<Args, ActModel, PuzzleSet, string, CsvTable> run)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var shared = Shared.Create(name == "scaling" || name == "puzzle-id" ? 500 : 100);
         var cmd = new Command(name, description) { checkpoint };
         foreach (var o in shared.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var (set, outDir, a, dev) = shared.Parse(parse);
-            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, device: dev), set, parse.GetValue(shared.Data)!);
+            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, device: dev, dataDir: parse.GetValue(shared.Data)), set, parse.GetValue(shared.Data)!);
             var table = run(a, model, set, outDir);
             Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");
             Report(table, outDir, name == "puzzle-id" ? "puzzle_id" : name);
@@ -93,7 +93,7 @@ public static class AnalyzeCommand
             {
                 foreach (var p in paths)
                 {
-                    var m = Evaluator.Fit(ModelStore.Load(p, device: dev), set, parse.GetValue(shared.Data)!);
+                    var m = Evaluator.Fit(ModelStore.Load(p, device: dev, dataDir: parse.GetValue(shared.Data)), set, parse.GetValue(shared.Data)!);
                     models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), m));
                 }
                 var table = Analyses.Act(models, set, a.MaxSteps, a.Count, outDir);

@@ -29,6 +29,7 @@ public static class CommandRegistry
         yield return TraceCommand.Build();
         yield return VizCommand.Build();
         yield return ServeCommand.Build();
+        yield return ExportCommand.Build();
         yield return AnalyzeCommand.Build();
         yield return BenchCommand.Build();
         yield return ConfigCommand.Build();

@@ -8,6 +8,10 @@ namespace Hrm.Cli.Commands;
 /// <summary>Options shared by several commands.</summary>
 public static class Common
 {
+    /// <summary>What --checkpoint accepts (ModelStore.Resolve).</summary>
+    public const string CheckpointHelp = "A run folder (its latest checkpoint), a checkpoint folder, a weights file with config.json beside it, " +
+        "or the authors' step_N (or their checkpoint folder) with all_config.yaml beside it (its dataset: --data, else the one it names).";
+
     public static Option<int> ThreadsOption() => new("--threads") { Description = "Intra-op CPU threads (default: one per core).", DefaultValueFactory = _ => 0 };
 
     public static Option<string> DeviceOption() => new("--device")

@@ -13,7 +13,7 @@ public static class EvalCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var data = new Option<string>("--data") { Description = "Dataset directory; its test split is evaluated.", Required = true };
         var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments, q_halt_accuracy, valid_accuracy, exact_by_segment, segment_histogram, by_difficulty (maze path length, Sudoku blanks), ...}} to this file." };
@@ -51,7 +51,7 @@ public static class EvalCommand
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
             var sets = PuzzleSet.ReadAll(dataDir, "test");
             // A size-free model (grid_conv) runs on another grid size with the same weights and a budget for that size.
-            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev), sets[0], dataDir);
+            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, dataDir: dataDir), sets[0], dataDir);
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {

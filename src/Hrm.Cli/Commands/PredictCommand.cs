@@ -17,25 +17,26 @@ public static class PredictCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Weights: .safetensors or .pt state dict (reference names, with or without '_orig_mod.model.'), or a checkpoint/run folder.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Weights: .safetensors or .pt state dict (reference names, with or without '_orig_mod.model.'), a checkpoint/run folder, or the authors' step_N / checkpoint folder with all_config.yaml.", Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON (reference field names). Default: config.json beside the checkpoint." };
         var inputs = new Option<string>("--inputs") { Description = "inputs.npy: integer tokens [B, seq_len].", Required = true };
         var ids = new Option<string?>("--puzzle-ids") { Description = "puzzle_identifiers.npy: integer [B] (default: all 0)." };
         var segments = new Option<int?>("--segments") { Description = "Segments to run (default: halt_max_steps)." };
         var outDir = new Option<string>("--out") { Description = "Output folder for logits_m.npy, q_halt_m.npy, q_continue_m.npy (m = 1..M).", Required = true };
         var dtype = new Option<string?>("--dtype") { Description = "Override forward_dtype: float32 or bfloat16." };
+        var data = new Option<string?>("--data") { Description = "For the authors' step_N with all_config.yaml: the dataset it was trained on (default: the data path in all_config.yaml)." };
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
 
         var cmd = new Command("predict", "Run a model on raw .npy arrays and write every segment's logits, q_halt and q_continue as .npy.")
         {
-            checkpoint, config, inputs, ids, segments, outDir, dtype, threads, device,
+            checkpoint, config, inputs, ids, segments, outDir, dtype, data, threads, device,
         };
         cmd.SetAction(parse =>
         {
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
-            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, parse.GetValue(dtype));
+            using var model = ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, parse.GetValue(dtype), parse.GetValue(data));
             var cfg = model.Config;
             var inArr = Npy.Read(parse.GetValue(inputs)!);
             if (inArr.Shape.Length != 2 || inArr.Shape[1] != cfg.SeqLen)

@@ -12,7 +12,7 @@ public static class ServeCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var host = new Option<string>("--host") { Description = "Address to bind: an IP address or localhost. 0.0.0.0 exposes the server to the network.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port).", DefaultValueFactory = _ => 8080 };
@@ -26,6 +26,7 @@ public static class ServeCommand
         var noAuth = new Option<bool>("--no-auth") { Description = "Serve a non-loopback address without an API key (your explicit choice)." };
         var rateLimit = new Option<string?>("--rate-limit") { Description = "API requests per client IP address, e.g. 10/s or 120/min; beyond it 429 with Retry-After." };
         var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds a request's headers, then its body, may take to arrive (408 after).", DefaultValueFactory = _ => 30 };
+        var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: the data path in all_config.yaml)." };
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -39,7 +40,7 @@ public static class ServeCommand
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
               hrm serve --checkpoint models/maze --grid 11
               hrm serve --checkpoint runs/maze9 --host 0.0.0.0 --api-key "$KEY" --rate-limit 10/s
-            """) { checkpoint, config, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, threads, device };
+            """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, threads, device };
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
@@ -60,7 +61,7 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
-            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev);
+            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, dataDir: parse.GetValue(data));
             if (parse.GetValue(grid) is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize)
                 throw new HrmException($"--grid must be {MazeGeneratorOptions.MinSize}..{MazeGeneratorOptions.MaxSize}");
             var solver = parse.GetValue(grid) is int n ? loaded.ForSeqLen(n * n) : loaded;

@@ -13,7 +13,7 @@ public static class SolveCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var sudoku = new Argument<string?>("puzzle") { Description = "A puzzle as text in the model's task's form: a Sudoku as one string of 81, 36 or 16 characters (digits, '.' or '0' for blanks), or a registered task's own form.", Arity = ArgumentArity.ZeroOrOne };
         var maze = new Option<string?>("--maze") { Description = "A maze text file: N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal." };
@@ -45,8 +45,10 @@ public static class SolveCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
+            // An ARC dataset folder given as --identifiers is also the dataset an all_config.yaml checkpoint needs.
+            var ids = parse.GetValue(identifiers);
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) });
+                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) }, ids is not null && Directory.Exists(ids) ? ids : null);
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
             var sized = solver;   // a maze of another size runs on the same weights built for its size

@@ -10,7 +10,7 @@ public static class TraceCommand
 {
     public static Command Build()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var source = PuzzleSourceOptions.Create();
         var perStep = new Option<bool>("--per-step") { Description = "Also record every low-level step (decoded through a preliminary high-level update), before its segment's entry." };
@@ -34,7 +34,7 @@ public static class TraceCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             using var solver = Solver.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSteps) });
+                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSteps) }, parse.GetValue(source.Data));
             var (input, id, expected, label, sized) = source.Resolve(parse, solver);
             var (trace, answer) = Tracer.Run(sized, input, id, expected, parse.GetValue(perStep));
             AtomicFile.WriteAllText(parse.GetValue(json)!, trace.ToJson());

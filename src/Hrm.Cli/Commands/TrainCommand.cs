@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Hrm.Evaluation;
+using Hrm.Interop;
+using Hrm.Model;
 using Hrm.Training;
 using Spectre.Console;
 
@@ -17,6 +19,7 @@ public static class TrainCommand
         var outDir = new Option<string?>("--out") { Description = "Run folder: config, metrics.jsonl, tensorboard/, checkpoints/." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its latest checkpoint (optimizer state, step, schedule, data order)." };
         var list = new Option<bool>("--list-presets") { Description = "List the presets and exit." };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start a new run from these weights (ours, or the authors' step_N / checkpoint folder; weights only, no optimiser state). Without --preset/--config the config beside them is used: their all_config.yaml or our train_config.json." };
         var cmd = new Command("train", """
             Train HRM on a dataset directory.
             Examples:
@@ -25,7 +28,8 @@ public static class TrainCommand
               hrm train --preset sudoku4-cpu --out runs/sudoku4      (builds the preset's own data into runs/sudoku4/data)
               hrm train --config my.json --set lr=3e-4 --set arch.H_cycles=3 --data data/sudoku4 --out runs/x
               hrm train --resume runs/sudoku4
-            """) { preset, config, set, data, outDir, resume, list };
+              hrm train --init-from export/sudoku4/continued --data data/sudoku4 --out runs/sudoku4-more
+            """) { preset, config, set, data, outDir, resume, list, initFrom };
         cmd.SetAction((parse, cancel) =>
         {
             if (parse.GetValue(list))
@@ -36,6 +40,8 @@ public static class TrainCommand
             TrainConfig cfg;
             string runDir, dataDir;
             bool isResume = parse.GetValue(resume) is string;
+            var init = parse.GetValue(initFrom);
+            if (init is not null && isResume) throw new HrmException("--init-from starts a new run; --resume continues one: give one of them");
             if (parse.GetValue(resume) is string r)
             {
                 runDir = r;
@@ -48,28 +54,48 @@ public static class TrainCommand
             {
                 var p = parse.GetValue(preset);
                 var c = parse.GetValue(config);
-                if ((p is null) == (c is null)) throw new HrmException("give exactly one of --preset NAME or --config FILE");
-                cfg = TrainConfig.Load(p is not null ? Presets.Path(p) : c!, parse.GetValue(set));
+                if (p is not null && c is not null) throw new HrmException("give exactly one of --preset NAME or --config FILE");
+                if (p is null && c is null && init is null) throw new HrmException("give exactly one of --preset NAME or --config FILE");
+                cfg = p is null && c is null ? ConfigBeside(init!, parse.GetValue(set)) : TrainConfig.Load(p is not null ? Presets.Path(p) : c!, parse.GetValue(set));
                 runDir = parse.GetValue(outDir) ?? throw new HrmException("--out RUN is required");
                 if (Checkpoint.Latest(runDir) is not null) throw new HrmException($"{runDir} already holds a run: use --resume {runDir} or another --out");
                 dataDir = parse.GetValue(data) ?? cfg.DataPath
                     ?? (cfg.DataRecipe is not null ? PresetData.Build(cfg, runDir) : throw new HrmException("--data DIR is required (this config has no data_recipe to build its own)"));
             }
-            var result = Run(cfg, dataDir, runDir, isResume, cancel);
+            var result = Run(cfg, dataDir, runDir, isResume, cancel, initFrom: init);
             return Task.FromResult(result.Stopped && cancel.IsCancellationRequested ? 130 : 0);
         });
         return cmd;
     }
 
     /// <summary>Runs the trainer with console progress; Ctrl-C checkpoints and exits cleanly.</summary>
-    public static TrainResult Run(TrainConfig cfg, string dataDir, string runDir, bool resume, CancellationToken cancel, TextWriter? output = null)
+    /// <summary>
+    /// The train config that comes with --init-from weights: their all_config.yaml (mapped to ours, see
+    /// Interop/ReferenceConfig.cs) or our train_config.json beside them.
+    /// </summary>
+    static TrainConfig ConfigBeside(string initFrom, IEnumerable<string>? overrides)
+    {
+        var weights = Hrm.Interop.ModelStore.ResolveWeights(initFrom);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(weights))!;
+        var ours = Path.Combine(dir, Checkpoint.TrainConfigFile);
+        if (File.Exists(ours)) return TrainConfig.Load(ours, overrides);
+        var theirs = Path.Combine(dir, Hrm.Interop.ReferenceConfig.FileName);
+        if (File.Exists(theirs)) return TrainConfig.Parse(Hrm.Interop.ReferenceConfig.ToOurTrainJson(theirs), theirs, overrides);
+        throw new HrmException($"{dir}: no {Hrm.Interop.ReferenceConfig.FileName} or {Checkpoint.TrainConfigFile} beside the --init-from weights: give --preset NAME or --config FILE");
+    }
+
+    public static TrainResult Run(TrainConfig cfg, string dataDir, string runDir, bool resume, CancellationToken cancel, TextWriter? output = null, string? initFrom = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cts.Cancel(); AnsiConsole.MarkupLine("[yellow]stopping: writing a checkpoint...[/]"); };
         Console.CancelKeyPress += handler;
         try
         {
-            var result = TrainingRun.Start(cfg, dataDir, runDir, new ConsoleObserver(), resume, cts.Token);
+            // Weights from --init-from go into the new model before the optimiser and the EMA shadow see them, as the
+            // authors load a checkpoint before registering EMA; a resumed run keeps its own.
+            Action<ActModel, ITrainingObserver>? initWeights = initFrom is null || resume ? null
+                : (model, log) => log.OnInfo(ModelStore.InitializeFrom(model, initFrom));
+            var result = TrainingRun.Start(cfg, dataDir, runDir, new ConsoleObserver(), resume, cts.Token, initWeights);
             AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {Clock(result.Elapsed)}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");
             return result;
         }

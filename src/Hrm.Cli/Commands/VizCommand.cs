@@ -81,7 +81,7 @@ public static class VizCommand
             if (parse.GetValue(maxSteps) is < 1) throw new HrmException("--max-steps must be >= 1");
             Common.SetThreads(parse.GetValue(threads));
             var dev = Hrm.Runtime.TorchRuntime.ParseDevice(parse.GetValue(device)!);
-            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { MaxSegments = parse.GetValue(maxSteps) });
+            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { MaxSegments = parse.GetValue(maxSteps) }, parse.GetValue(source.Data));
             var (input, id, expected, _, sized) = source.Resolve(parse, solver);
             return Tracer.Run(sized, input, id, expected, parse.GetValue(perStep)).Trace;
         }

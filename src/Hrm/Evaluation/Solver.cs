@@ -54,10 +54,11 @@ public sealed class Solver : IDisposable
         model.eval();
     }
 
-    /// <summary>Loads a run folder (its latest checkpoint), a checkpoint folder, or a weights file with config.json beside it.</summary>
-    public static Solver Load(string checkpoint, string? configPath = null, Device? device = null, SolverOptions? options = null)
+    /// <summary>Loads a run folder (its latest checkpoint), a checkpoint folder, a weights file with config.json beside it,
+    /// or the authors' step_N with all_config.yaml beside it (its dataset: <paramref name="dataDir"/>, else the one it names).</summary>
+    public static Solver Load(string checkpoint, string? configPath = null, Device? device = null, SolverOptions? options = null, string? dataDir = null)
     {
-        var model = ModelStore.Load(checkpoint, configPath, device);
+        var model = ModelStore.Load(checkpoint, configPath, device, dataDir: dataDir);
         try { return new Solver(model, options); }
         catch { model.Dispose(); throw; }
     }

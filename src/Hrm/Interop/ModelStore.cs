@@ -7,8 +7,9 @@ namespace Hrm.Interop;
 /// <summary>
 /// Where models live on disk: a model folder holds model.safetensors (the reference's tensor names, so the authors'
 /// code can load it) and config.json (the model config in the reference's format). Loads what users pass as a
-/// checkpoint: a run folder (its latest checkpoint), a checkpoint or model folder, or a weights file (.safetensors or
-/// the authors' .pt) with config.json beside it or named separately.
+/// checkpoint: a run folder (its latest checkpoint), a checkpoint or model folder, a weights file (.safetensors or
+/// the authors' .pt) with config.json beside it or named separately, or the authors' checkpoint folder (step_N files
+/// with their all_config.yaml beside, as their pretrain.py and `hrm export` write it).
 /// </summary>
 public static class ModelStore
 {
@@ -41,37 +42,65 @@ public static class ModelStore
         return runs.Count == 1 ? runs[0].Checkpoint : null;
     }
 
-    /// <summary>Resolves a checkpoint path to its weights file and its config file.</summary>
+    /// <summary>
+    /// The newest step_N file in a folder of the authors' checkpoints (their pretrain.py writes DIR/step_N, a torch.save
+    /// state dict without extension, and DIR/all_config.yaml), by N; null if there is none.
+    /// </summary>
+    public static string? LatestReferenceStep(string dir) => Directory.Exists(dir)
+        ? Directory.GetFiles(dir, "step_*").Select(f => (File: f, Step: ReferenceStep(f))).Where(x => x.Step is not null)
+            .OrderBy(x => x.Step).Select(x => x.File).LastOrDefault()
+        : null;
+
+    /// <summary>N of a file named step_N (their checkpoint name), else null.</summary>
+    public static long? ReferenceStep(string path)
+    {
+        var name = Path.GetFileName(path);
+        return name.StartsWith("step_", StringComparison.Ordinal) && name.Length > 5 && name[5..].All(char.IsAsciiDigit)
+            && long.TryParse(name[5..], out var n) ? n : null;
+    }
+
+    /// <summary>
+    /// Resolves a checkpoint path to its weights file and its config file: config.json beside the weights (ours), else
+    /// the authors' all_config.yaml beside them. A folder is a model or checkpoint folder, a run folder (its latest
+    /// checkpoint), a folder of the authors' step_N files (the newest), or a folder holding one run.
+    /// </summary>
     public static (string Weights, string Config) Resolve(string path, string? configPath = null)
     {
-        string dir;
-        string weights;
-        if (Directory.Exists(path))
-        {
-            dir = CheckpointIn(path) ?? OnlyRunInside(path)
-                ?? throw new HrmException($"{path}: no checkpoint found (expected {ModelFile}, {CheckpointsFolder}/step_*/ or one run folder inside)");
-            weights = Path.Combine(dir, ModelFile);
-        }
-        else if (File.Exists(path))
-        {
-            weights = path;
-            dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        }
-        else throw new HrmException($"{path}: checkpoint not found");
-        var config = configPath ?? Path.Combine(dir, ConfigFile);
-        if (!File.Exists(config)) throw new HrmException($"{config}: model config not found (give the config file's path)");
-        return (weights, config);
+        var weights = ResolveWeights(path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(weights))!;
+        if (configPath is not null) return (weights, configPath);
+        foreach (var name in new[] { ConfigFile, ReferenceConfig.FileName })
+            if (File.Exists(Path.Combine(dir, name))) return (weights, Path.Combine(dir, name));
+        throw new HrmException($"{Path.Combine(dir, ConfigFile)}: model config not found, nor their {ReferenceConfig.FileName} (give the config file's path)");
     }
+
+    /// <summary>The weights file a checkpoint path names (see <see cref="Resolve"/>), without looking for a config.</summary>
+    public static string ResolveWeights(string path)
+    {
+        if (File.Exists(path)) return path;
+        if (!Directory.Exists(path)) throw new HrmException($"{path}: checkpoint not found");
+        if (CheckpointIn(path) is string dir) return Path.Combine(dir, ModelFile);
+        if (LatestReferenceStep(path) is string step) return step;
+        if (OnlyRunInside(path) is string inside) return Path.Combine(inside, ModelFile);
+        throw new HrmException($"{path}: no checkpoint found (expected {ModelFile}, {CheckpointsFolder}/step_*/, the authors' step_N files or one run folder inside)");
+    }
+
+    /// <summary>A model config file: ours (config.json) or the authors' all_config.yaml, whose arch is completed from
+    /// the dataset (<paramref name="dataDir"/>, else the data path it names).</summary>
+    public static ModelConfig LoadConfig(string configPath, string? dataDir = null) =>
+        configPath.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || configPath.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
+            ? ReferenceConfig.ReadModelConfig(configPath, dataDir)
+            : ConfigJson.Load(configPath);
 
     /// <summary>
     /// Loads a model for inference from anything <see cref="Resolve"/> accepts; <paramref name="forwardDtype"/>
     /// overrides the config's forward_dtype (the weights stay float32 either way). The architecture comes from the
-    /// config's "name".
+    /// config's "name". <paramref name="dataDir"/> is the dataset for an all_config.yaml (their data path is a hint).
     /// </summary>
-    public static ActModel Load(string path, string? configPath = null, Device? device = null, string? forwardDtype = null)
+    public static ActModel Load(string path, string? configPath = null, Device? device = null, string? forwardDtype = null, string? dataDir = null)
     {
         var (weights, config) = Resolve(path, configPath);
-        var cfg = ConfigJson.Load(config);
+        var cfg = LoadConfig(config, dataDir);
         if (forwardDtype is not null) cfg = (cfg with { ForwardDtype = forwardDtype }).Validate();
         var model = new ActModel(cfg);
         try
@@ -82,6 +111,34 @@ public static class ModelStore
             return model;
         }
         catch { model.Dispose(); throw; }
+    }
+
+    /// <summary>
+    /// Copies weights (ours or the authors', any path <see cref="ResolveWeights"/> accepts) into a freshly built model,
+    /// strictly by name and shape, for a new run that starts from them. A puzzle-embedding table of another size (a
+    /// dataset with other puzzles) is replaced by the mean of its rows, as the authors' load_checkpoint does. Returns
+    /// what was done, for the run's log.
+    /// </summary>
+    public static string InitializeFrom(ActModel model, string path)
+    {
+        var weights = ResolveWeights(path);
+        var state = StateDictIO.Load(weights);
+        string extra = "";
+        const string table = "inner.puzzle_emb.weights";
+        var ours = ReferenceNames.PersistentState(model);
+        if (ours.TryGetValue(table, out var dst))
+            foreach (var key in state.Keys.ToList())
+                if (ReferenceNames.FromReference(key, new HashSet<string> { table }) is not null && !state[key].shape.SequenceEqual(dst.shape))
+                {
+                    var old = state[key];
+                    if (old.dim() != 2 || old.shape[1] != dst.shape[1])
+                        throw new HrmException($"{weights}: tensor '{key}' has shape [{string.Join(", ", old.shape)}], the model expects [{string.Join(", ", dst.shape)}] (check the config)");
+                    state[key] = old.mean([0], keepdim: true).expand(dst.shape).contiguous();
+                    extra = $"; the puzzle embedding table ({old.shape[0]} rows there, {dst.shape[0]} here) starts from the mean of its rows, as their load_checkpoint does";
+                }
+        ReferenceNames.Import(model, state, weights);
+        return $"initialised from {weights} (weights only: the optimiser state, the EMA shadow, the step count and the data order start fresh" +
+               $"; the authors' checkpoints hold no optimiser state){extra}";
     }
 
     /// <summary>Writes model.safetensors and config.json into <paramref name="dir"/> (each via a temp file).</summary>

@@ -75,7 +75,7 @@ static class PtReader
         return bytes;
     }
 
-    sealed record StorageType(string Name, ScalarType Type, int Size);
+    internal sealed record StorageType(string Name, ScalarType Type, int Size);
     sealed record Global(string Module, string Name)
     {
         public override string ToString() => $"{Module}.{Name}";
@@ -85,7 +85,7 @@ static class PtReader
     sealed class Mark { public static readonly Mark Instance = new(); }
     sealed class None { public static readonly None Instance = new(); }
 
-    static readonly Dictionary<string, StorageType> StorageTypes = new[]
+    internal static readonly Dictionary<string, StorageType> StorageTypes = new[]
     {
         new StorageType("DoubleStorage", ScalarType.Float64, 8), new StorageType("FloatStorage", ScalarType.Float32, 4),
         new StorageType("HalfStorage", ScalarType.Float16, 2), new StorageType("BFloat16Storage", ScalarType.BFloat16, 2),
@@ -94,7 +94,9 @@ static class PtReader
         new StorageType("ByteStorage", ScalarType.Byte, 1), new StorageType("BoolStorage", ScalarType.Bool, 1),
     }.ToDictionary(s => s.Name);
 
-    static readonly HashSet<string> Callables = ["collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter"];
+    /// <summary>The only callables a state dict's pickle may name (besides the torch.*Storage types); also what
+    /// <see cref="PtWriter"/> writes, and what PyTorch's weights_only loader allows.</summary>
+    internal static readonly HashSet<string> Callables = ["collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter"];
 
     // Opcodes of the pickle protocols that a state dict never needs; named so the error says what the file tried.
     static readonly Dictionary<byte, string> Refused = new()

@@ -1,4 +1,3 @@
-using System.Collections;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -7,7 +6,8 @@ namespace Hrm.Interop;
 
 /// <summary>
 /// Reads and writes state dicts (name -> tensor) as safetensors or PyTorch .pt files: reading with our own
-/// bounds-checked readers (<see cref="SafetensorsReader"/>, <see cref="PtReader"/>), writing through TorchSharp.PyBridge.
+/// bounds-checked readers (<see cref="SafetensorsReader"/>, <see cref="PtReader"/>), writing safetensors through
+/// TorchSharp.PyBridge and .pt with our own <see cref="PtWriter"/> (the allowed globals only, in order, reproducible).
 /// </summary>
 public static class StateDictIO
 {
@@ -44,7 +44,7 @@ public static class StateDictIO
         {
             var contiguous = stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
             if (path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
-                PyTorchPickler.PickleStateDict(tmp, new Hashtable(contiguous));
+                File.WriteAllBytes(tmp, PtWriter.Write(contiguous, Path.GetFileNameWithoutExtension(path)));
             else
                 Safetensors.SaveStateDict(tmp, contiguous);
             // On disk before the rename: a crash leaves the old file or the complete new one, never a torn one.

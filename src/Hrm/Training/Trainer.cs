@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hrm.Data;
 using Hrm.Evaluation;
+using Hrm.Interop;
 using Hrm.Model;
 using Hrm.Runtime;
 using TorchSharp;
