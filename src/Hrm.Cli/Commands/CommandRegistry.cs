@@ -17,6 +17,7 @@ public static class CommandRegistry
         yield return VizCommand.Build();
         yield return ServeCommand.Build();
         yield return AnalyzeCommand.Build();
+        yield return SweepCommand.Build();
         yield return BenchCommand.Build();
     }
 }
