@@ -13,7 +13,7 @@ public static class TrainCommand
         var preset = new Option<string?>("--preset") { Description = "A preset from configs/ (e.g. sudoku4-cpu, sudoku-extreme-1k); see `hrm train --list-presets`." };
         var config = new Option<string?>("--config") { Description = "A training config JSON file (format of configs/*.json)." };
         var set = new Option<string[]>("--set") { Description = "Override a config key: --set lr=3e-4 --set arch.hidden_size=128 (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var data = new Option<string?>("--data") { Description = "Dataset directory (from `hrm data ...`)." };
+        var data = new Option<string?>("--data") { Description = "Dataset directory (from `hrm data ...`); default for a preset with a data recipe: build it into RUN/data." };
         var outDir = new Option<string?>("--out") { Description = "Run folder: config, metrics.jsonl, tensorboard/, checkpoints/." };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its latest checkpoint (optimizer state, step, schedule, data order)." };
         var list = new Option<bool>("--list-presets") { Description = "List the presets and exit." };
@@ -22,6 +22,7 @@ public static class TrainCommand
             Examples:
               hrm data sudoku --out data/sudoku4 --size 4 --train 3000 --test 500
               hrm train --preset sudoku4-cpu --data data/sudoku4 --out runs/sudoku4
+              hrm train --preset sudoku4-cpu --out runs/sudoku4      (builds the preset's own data into runs/sudoku4/data)
               hrm train --config my.json --set lr=3e-4 --set arch.H_cycles=3 --data data/sudoku4 --out runs/x
               hrm train --resume runs/sudoku4
             """) { preset, config, set, data, outDir, resume, list };
@@ -49,9 +50,10 @@ public static class TrainCommand
                 var c = parse.GetValue(config);
                 if ((p is null) == (c is null)) throw new HrmException("give exactly one of --preset NAME or --config FILE");
                 cfg = TrainConfig.Load(p is not null ? Presets.Path(p) : c!, parse.GetValue(set));
-                dataDir = parse.GetValue(data) ?? cfg.DataPath ?? throw new HrmException("--data DIR is required");
                 runDir = parse.GetValue(outDir) ?? throw new HrmException("--out RUN is required");
                 if (Checkpoint.Latest(runDir) is not null) throw new HrmException($"{runDir} already holds a run: use --resume {runDir} or another --out");
+                dataDir = parse.GetValue(data) ?? cfg.DataPath
+                    ?? (cfg.DataRecipe is not null ? PresetData.Build(cfg, runDir) : throw new HrmException("--data DIR is required (this config has no data_recipe to build its own)"));
             }
             var result = Run(cfg, dataDir, runDir, isResume, cancel);
             return Task.FromResult(result.Stopped && cancel.IsCancellationRequested ? 130 : 0);

@@ -4,64 +4,31 @@ using static TorchSharp.torch;
 namespace Hrm.Model;
 
 /// <summary>
-/// A TRM block: post-norm like HRM's, with either self-attention or (mlp_t) a SwiGLU that mixes the sequence axis.
-/// The mlp_t branch transposes to [B, hidden, P+S], so its residual norm normalises each channel over the positions.
-/// Ours: grid_conv mixes the grid cells with a k x k convolution (puzzle tokens get a zero mixer output).
+/// A TRM block: post-norm like HRM's, a token mixer (<see cref="ITokenMixer"/>: self-attention, the reference's mlp_t,
+/// or our grid_conv), then the SwiGLU MLP: h = mixer(h); h = rms_norm(h + mlp(h)).
 /// </summary>
 public sealed class TrmBlock : nn.Module, IReasoningBlock
 {
-    public readonly Attention? self_attn;
-    public readonly SwiGlu? mlp_t;
-    public readonly TorchSharp.Modules.Conv2d? grid_conv;
-    readonly int side, prefix, pad;
+    public readonly ITokenMixer mixer;
     public readonly SwiGlu mlp;
     readonly double eps;
 
     public TrmBlock(TrmConfig c, Generator? generator) : base(nameof(TrmBlock))
     {
         // Built in the reference's order (token mixer, then mlp) so that a seeded model draws the same numbers.
-        if (c.GridConv > 0)
-        {
-            // TorchSharp's default Conv2d init (kaiming-uniform, bound 1/sqrt(fan_in)) from the global generator, which the
-            // trainer seeds: the measured recipe.
-            (side, prefix, pad) = (c.GridSide, c.PuzzleEmbLen, c.GridConv / 2);
-            grid_conv = nn.Conv2d(c.HiddenSize, c.HiddenSize, c.GridConv, bias: false);   // holds the weight; forward below
-            register_module("grid_conv", grid_conv);
-        }
-        else if (c.MlpT)
-        {
-            mlp_t = new SwiGlu(c.ModelSeqLen, c.MlpTIntermediate, generator);
-            register_module("mlp_t", mlp_t);
-        }
-        else
-        {
-            self_attn = new Attention(c.Block, generator);
-            register_module("self_attn", self_attn);
-        }
+        mixer = TokenMixers.Create(c, generator);
+        register_module(mixer.Name, mixer.Module);
         mlp = new SwiGlu(c.HiddenSize, c.SwiGluIntermediate, generator);
         register_module("mlp", mlp);
         eps = c.RmsNormEps;
     }
 
+    public Attention? self_attn => (mixer as AttentionMixer)?.Attention;
+    public SwiGlu? mlp_t => (mixer as MlpTMixer)?.Mlp;
+
     public Tensor forward(Tensor h, RotaryEmbedding? rotary)
     {
-        if (grid_conv is not null)
-        {
-            long b = h.shape[0], d = h.shape[2];
-            var cells = prefix > 0 ? h.narrow(1, prefix, side * side) : h;
-            // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
-            var mixed = nn.functional.conv2d(cells.transpose(1, 2).reshape(b, d, side, side), grid_conv.weight!.to(h.dtype), padding: [pad, pad])
-                .reshape(b, d, side * side).transpose(1, 2);
-            if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);
-            h = RmsNorm.Apply(h + mixed, eps);
-        }
-        else if (mlp_t is not null)
-        {
-            var t = h.transpose(1, 2);
-            h = RmsNorm.Apply(t + mlp_t.forward(t), eps).transpose(1, 2);
-        }
-        else
-            h = RmsNorm.Apply(h + self_attn!.forward(h, rotary), eps);
+        h = mixer.Apply(h, rotary, eps);
         return RmsNorm.Apply(h + mlp.forward(h), eps);
     }
 }

@@ -34,6 +34,9 @@ public sealed record TrainConfig
     [JsonPropertyName("ema_rate")] public double EmaRate { get; init; } = 0.999;
 
     // ---- ours ----
+    /// <summary>A preset's own data: the arguments of an `hrm data ...` command without --out and --seed (e.g. "maze
+    /// --size 11 --train 20000 --test 1000"). `hrm train` without --data builds it into RUN/data with the run's seed.</summary>
+    [JsonPropertyName("data_recipe")] public string? DataRecipe { get; init; }
     /// <summary>Caps the run (and its schedule) at this many optimiser steps; null = the reference's epoch-derived total.</summary>
     [JsonPropertyName("max_steps")] public long? MaxSteps { get; init; }
     /// <summary>Evaluate every this many steps (in addition to eval_interval epochs, which the reference uses).</summary>

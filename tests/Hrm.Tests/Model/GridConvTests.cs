@@ -97,4 +97,38 @@ public class GridConvTests
         var e = Assert.ThrowsAny<Exception>(() => TrmTests.Small(", \"seq_len\": 15, \"grid_conv\": 3" + NoPuzzle));
         Assert.Contains("needs a square grid", e.Message);
     }
+
+    [Fact]
+    public void Grid_conv_weights_come_from_the_seeded_generator_not_the_global_one()
+    {
+        var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
+        manual_seed(1);
+        using var a = new TrmBlock(c, new Generator(42));
+        manual_seed(2);
+        using var b = new TrmBlock(c, new Generator(42));
+        var wa = (GridConvMixer)a.mixer;
+        Assert.Equal(0f, (wa.weight - ((GridConvMixer)b.mixer).weight).abs().max().item<float>());
+        // PyTorch's default Conv2d bound 1/sqrt(fan_in), fan_in = 16 * 3 * 3.
+        Assert.True(wa.weight.abs().max().item<float>() <= 1 / Math.Sqrt(16 * 9));
+    }
+
+    [Fact]
+    public void The_mixer_is_the_convolution_with_residual_and_norm_and_reads_the_grid_side_from_its_input()
+    {
+        var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
+        using var block = new TrmBlock(c, new Generator(3));
+        var mixer = (GridConvMixer)block.mixer;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (int side in new[] { 4, 7 })   // the config's 4x4 grid and a 7x7 one: the weights fit both
+        {
+            var h = randn(2, side * side, 16, generator: new Generator(9));
+            var conv = nn.functional.conv2d(h.transpose(1, 2).reshape(2, 16, side, side), mixer.weight, padding: [1, 1])
+                .reshape(2, 16, side * side).transpose(1, 2);
+            var expected = RmsNorm.Apply(h + conv, c.RmsNormEps);
+            Assert.True((mixer.Apply(h, null, c.RmsNormEps) - expected).abs().max().item<float>() < 1e-6f);
+        }
+        Assert.False(mixer.DependsOnSeqLen);
+        Assert.Contains("not a square", Assert.Throws<HrmException>(() => mixer.Apply(randn(1, 15, 16), null, 1e-5)).Message);
+    }
 }

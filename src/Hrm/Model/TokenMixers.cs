@@ -1,0 +1,102 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace Hrm.Model;
+
+/// <summary>
+/// The first half of a post-norm block: how the tokens exchange information, including its residual and norm
+/// (<c>h = rms_norm(h + mix(h))</c> for most mixers; mlp_t normalises over the positions). Each mixer owns one module
+/// registered under the reference's name (<see cref="Name"/>), so state dicts keep the authors' tensor names.
+/// A new mixer is one class here and one line in <see cref="TokenMixers.Create"/>.
+/// </summary>
+public interface ITokenMixer
+{
+    /// <summary>The state-dict name of the mixer's module inside a block ("self_attn", "mlp_t", "grid_conv").</summary>
+    string Name { get; }
+    nn.Module Module { get; }
+    /// <summary>Whether the mixer's weights depend on the sequence length (mlp_t's do; attention's and a convolution's
+    /// do not): a size-free mixer can run on grids of another size.</summary>
+    bool DependsOnSeqLen { get; }
+    /// <summary>h after mixing, residual and norm; <paramref name="h"/> is [B, P+S, hidden].</summary>
+    Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps);
+}
+
+/// <summary>Builds the token mixer a TRM config asks for (attention unless mlp_t or grid_conv is set).</summary>
+public static class TokenMixers
+{
+    public static ITokenMixer Create(TrmConfig c, Generator? generator) =>
+        c.GridConv > 0 ? new GridConvMixer(c.HiddenSize, c.GridConv, c.PuzzleEmbLen, generator)
+        : c.MlpT ? new MlpTMixer(new SwiGlu(c.ModelSeqLen, c.MlpTIntermediate, generator))
+        : new AttentionMixer(new Attention(c.Block, generator));
+}
+
+/// <summary>Self-attention (the reference's default): h = rms_norm(h + attn(h)).</summary>
+public sealed class AttentionMixer(Attention attention) : ITokenMixer
+{
+    public string Name => "self_attn";
+    public nn.Module Module => attention;
+    public Attention Attention => attention;
+    public bool DependsOnSeqLen => false;
+    public Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps) => RmsNorm.Apply(h + attention.forward(h, rotary), eps);
+}
+
+/// <summary>The reference's mlp_t: a SwiGLU over the sequence axis. It transposes to [B, hidden, P+S], so its residual
+/// norm normalises each channel over the positions.</summary>
+public sealed class MlpTMixer(SwiGlu mlp) : ITokenMixer
+{
+    public string Name => "mlp_t";
+    public nn.Module Module => mlp;
+    public SwiGlu Mlp => mlp;
+    public bool DependsOnSeqLen => true;
+    public Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps)
+    {
+        var t = h.transpose(1, 2);
+        return RmsNorm.Apply(t + mlp.forward(t), eps).transpose(1, 2);
+    }
+}
+
+/// <summary>
+/// Ours, not in the reference: a k x k convolution over the square grid of cells (hidden -> hidden, no bias, zero
+/// padding at the border). The same kernel serves every cell, so the weights do not depend on the grid size: the grid
+/// side is read from the input (tokens - prefix = side^2), and one model runs on any square grid. The first
+/// <c>prefix</c> tokens (puzzle embeddings) get a zero mixer output and take no part.
+/// </summary>
+public sealed class GridConvMixer : nn.Module, ITokenMixer
+{
+    public readonly Parameter weight;   // [hidden, hidden, k, k], as nn.Conv2d's
+    readonly int prefix, pad;
+
+    public GridConvMixer(int hidden, int kernel, int prefix, Generator? generator) : base(nameof(GridConvMixer))
+    {
+        (this.prefix, pad) = (prefix, kernel / 2);
+        // PyTorch's default Conv2d init (kaiming-uniform with a = sqrt(5): uniform within 1/sqrt(fan_in)), drawn from the
+        // model's seeded generator.
+        double bound = 1.0 / Math.Sqrt((double)hidden * kernel * kernel);
+        using (no_grad())
+            weight = new Parameter(empty(hidden, hidden, kernel, kernel).uniform_(-bound, bound, generator));
+        register_parameter("weight", weight);
+    }
+
+    public string Name => "grid_conv";
+    public nn.Module Module => this;
+    public bool DependsOnSeqLen => false;
+
+    /// <summary>The side of the square grid that <paramref name="tokens"/> tokens hold after the prefix; a clear error
+    /// when they do not make a square.</summary>
+    public static int SideOf(long cells) =>
+        (int)Math.Round(Math.Sqrt(cells)) is var n && (long)n * n == cells ? n : throw new HrmException($"grid_conv needs a square grid, but {cells} cells are not a square");
+
+    public Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps)
+    {
+        long b = h.shape[0], d = h.shape[2], cells = h.shape[1] - prefix;
+        int side = SideOf(cells);
+        var grid = prefix > 0 ? h.narrow(1, prefix, cells) : h;
+        // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
+        var mixed = F.conv2d(grid.transpose(1, 2).reshape(b, d, side, side), weight.to(h.dtype), padding: [pad, pad])
+            .reshape(b, d, cells).transpose(1, 2);
+        if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);
+        return RmsNorm.Apply(h + mixed, eps);
+    }
+}
