@@ -19,7 +19,7 @@ public static class SweepCommand
         var preset = new Option<string?>("--preset") { Description = "The preset to sweep (see `hrm train --list-presets`)." };
         var config = new Option<string?>("--config") { Description = "A training config JSON file instead of a preset." };
         var set = new Option<string[]>("--set") { Description = "A grid axis: --set lr=1e-3,3e-3 (one run per value; repeat for more axes, every combination runs). A single value is a fixed override for every run.", AllowMultipleArgumentsPerToken = false };
-        var data = new Option<string?>("--data") { Description = "Dataset directory (from `hrm data ...`), as for `hrm train` (default: the config's data_path)." };
+        var data = new Option<string?>("--data") { Description = "Dataset directory (from `hrm data ...`), as for `hrm train`; without it a preset with a data_recipe builds its own data once into OUT/data." };
         var outDir = new Option<string?>("--out") { Description = "Sweep folder: runs/NNN_SETTING/ (each a run folder with train.log), results.csv, results.md, accuracy.png." };
         var parallel = new Option<int>("--parallel") { Description = "Runs at a time, each on one thread (default: one per core).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var threads = new Option<int>("--threads-per-run") { Description = "Torch threads of each run (the config key threads).", DefaultValueFactory = _ => 1 };
@@ -53,19 +53,18 @@ public static class SweepCommand
     {
         var settings = SweepGrid.Expand(o.Axes);
         // Every setting is parsed and checked before anything starts: a bad key or value fails the sweep, not run 7.
-        string? dataPath = null;
-        foreach (var s in settings)
-        {
-            var cfg = TrainConfig.Load(o.ConfigPath, [$"threads={o.ThreadsPerRun}", .. s.Overrides]);
-            dataPath ??= cfg.DataPath;
-        }
-        var data = o.Data ?? dataPath ?? throw new HrmException($"--data DIR is required ({o.Preset ?? o.ConfigPath} names no data_path)");
-        if (!Directory.Exists(data)) throw new HrmException($"{data}: data directory not found");
-        data = Path.GetFullPath(data);
+        var configs = settings.Select(s => TrainConfig.Load(o.ConfigPath, [$"threads={o.ThreadsPerRun}", .. s.Overrides])).ToList();
         var outDir = Path.GetFullPath(o.OutDir);
         var runsDir = Path.Combine(outDir, "runs");
         if (Directory.Exists(runsDir) && Directory.EnumerateFileSystemEntries(runsDir).Any())
             throw new HrmException($"{o.OutDir} already holds a sweep (runs/): choose another --out");
+        // As `hrm train`: --data, else the config's data_path, else the preset's own data (its data_recipe, built once
+        // into OUT/data with the first setting's seed and shared by every run).
+        var data = o.Data ?? configs.Select(c => c.DataPath).FirstOrDefault(d => d is not null)
+                   ?? (configs[0].DataRecipe is not null ? PresetData.Build(configs[0], outDir)
+                       : throw new HrmException($"--data DIR is required ({o.Preset ?? o.ConfigPath} has no data_recipe to build its own)"));
+        if (!Directory.Exists(data)) throw new HrmException($"{data}: data directory not found");
+        data = Path.GetFullPath(data);
         try { Directory.CreateDirectory(runsDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

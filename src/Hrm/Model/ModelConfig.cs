@@ -55,7 +55,9 @@ public abstract record ModelConfig
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
-    /// <summary>"float32" or "bfloat16": activations, the carry and H_init/L_init. Parameters stay float32.</summary>
+    /// <summary>"float32", "bfloat16" or "auto": activations, the carry and H_init/L_init. Parameters stay float32. "auto"
+    /// (ours) is bfloat16 only where it is native and faster on this machine (<see cref="Runtime.PrecisionProbe"/>); the
+    /// trainer resolves it on its device before building the model and saves the dtype that ran.</summary>
     [JsonPropertyName("forward_dtype")] public string ForwardDtype { get; init; } = "bfloat16";
 
     [JsonPropertyName("loss_type")] public LossType Loss { get; init; } = LossType.StablemaxCrossEntropy;
@@ -92,7 +94,9 @@ public abstract record ModelConfig
     {
         "float32" => torch.ScalarType.Float32,
         "bfloat16" => torch.ScalarType.BFloat16,
-        _ => throw new HrmException($"forward_dtype must be float32 or bfloat16, not '{ForwardDtype}'"),
+        // Unresolved (a model built straight from such a config): the choice for this machine's CPU.
+        "auto" => Runtime.PrecisionProbe.Resolve("auto", new torch.Device("cpu")).Dtype == "bfloat16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32,
+        _ => throw new HrmException($"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'"),
     };
 
     /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
@@ -136,7 +140,7 @@ public abstract record ModelConfig
         Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
         Require(Task is null or "sudoku" or "maze" or "arc", $"task must be sudoku, maze or arc, not '{Task}'");
-        _ = ForwardScalarType;
+        Require(Runtime.PrecisionProbe.Names.Contains(ForwardDtype), $"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'");
         return this;
     }
 }

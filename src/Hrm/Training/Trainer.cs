@@ -102,9 +102,11 @@ public sealed class Trainer
 
         using var jsonl = new JsonlMetricsLog(Path.Combine(runDir, "metrics.jsonl"), append: resume);
         var observer = new TrainingObservers([user, jsonl, new TensorBoardLog(Path.Combine(runDir, "tensorboard"))]);
-        var modelConfig = data.Model;
-        if (modelConfig.ForwardDtype == "bfloat16" && device.type == DeviceType.CPU && !CpuFeatures.HasNativeBf16)
-            observer.OnStart("warning: this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider arch.forward_dtype float32 (--set arch.forward_dtype=float32)");
+        // forward_dtype auto: a short probe on this device picks bfloat16 only where it is native and faster (logged);
+        // an explicit bfloat16 that is emulated here warns with the measured slowdown. The model runs (and its
+        // checkpoints record) the resolved dtype.
+        var precision = PrecisionProbe.Resolve(data.Model.ForwardDtype, device, observer.OnStart);
+        var modelConfig = data.Model with { ForwardDtype = precision.Dtype };
 
         using var model = new ActModel(modelConfig, new Generator((ulong)config.Seed));
         model.to(device);

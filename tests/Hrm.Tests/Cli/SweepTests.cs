@@ -104,4 +104,14 @@ public sealed class SweepTests
         CliHarness.Fails("exactly one of --preset", "sweep", "--data", tmp.Path, "--out", outDir);
         Assert.False(Directory.Exists(Path.Combine(outDir, "runs")));
     }
+
+    [Fact]
+    public void Sweep_without_data_builds_the_presets_own_data_once()
+    {
+        using var tmp = new TempDirectory();
+        var outDir = Path.Combine(tmp.Path, "sweep");
+        CliHarness.Ok("sweep", "--preset", "tiny-test", "--set", "lr=1e-3", "--set", "max_steps=2", "--out", outDir, "--parallel", "1");
+        Assert.True(File.Exists(Path.Combine(outDir, "data", "train", "dataset.json")));
+        Assert.StartsWith("lr=1e-3 max_steps=2,2,", File.ReadAllLines(Path.Combine(outDir, "results.csv"))[1]);
+    }
 }

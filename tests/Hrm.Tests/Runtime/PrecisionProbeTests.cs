@@ -59,4 +59,20 @@ public sealed class PrecisionProbeTests
         Assert.Equal(PrecisionProbe.Resolve("auto", new Device("cpu")).Dtype, ran);
         if (!CpuFeatures.HasNativeBf16) Assert.Equal("float32", ran);
     }
+
+    [Fact]
+    public void Training_with_auto_logs_the_choice_and_checkpoints_the_dtype_that_ran()
+    {
+        using var tmp = new TempDirectory();
+        var data = Path.Combine(tmp.Path, "d");
+        CliHarness.Ok("data", "sudoku", "--size", "4", "--train", "50", "--test", "10", "--out", data, "--quiet");
+        var run = Path.Combine(tmp.Path, "r");
+        var r = CliHarness.Ok("train", "--preset", "tiny-test", "--data", data, "--out", run, "--set", "arch.forward_dtype=auto", "--set", "max_steps=2");
+        var ran = PrecisionProbe.Resolve("auto", new Device("cpu")).Dtype;
+        Assert.Contains("forward_dtype auto: " + ran, r.Out);
+        var saved = Directory.GetFiles(run, "*.json", SearchOption.AllDirectories)
+            .Where(f => f.Contains("step_")).Select(File.ReadAllText).ToList();
+        Assert.Contains(saved, json => json.Contains($"\"forward_dtype\": \"{ran}\""));
+        Assert.DoesNotContain(saved, json => json.Contains("\"forward_dtype\": \"auto\"") && !json.Contains("\"arch\""));
+    }
 }
