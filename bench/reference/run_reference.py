@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Time one training step of the authors' PyTorch HRM code (github.com/sapientinc/HRM) on the CPU.
+"""Time one training step of the authors' PyTorch code on the CPU: HRM (github.com/sapientinc/HRM) or
+TRM (github.com/SamsungSAILMontreal/TinyRecursiveModels), chosen by the config's "name".
 
-The authors' code is NOT part of this repository: pass the path of a checkout with --hrm.
+The authors' code is NOT part of this repository: pass the path of a checkout with --hrm or --trm.
 Before their modules are imported, small shims are installed so that their code runs on
 Debian's python3-torch (PyTorch 1.13, CPU only) without any other package:
 
@@ -11,6 +12,7 @@ Debian's python3-torch (PyTorch 1.13, CPU only) without any other package:
   * flash_attn_interface / flash_attn -> plain softmax attention in the input dtype
   * adam_atan2.AdamATan2    -> our own Adam-atan2 (same update rule, per-tensor torch ops)
   * pydantic.BaseModel      -> minimal stand-in, only when pydantic is not installed
+  * einops.rearrange        -> the two transposes TRM's attention uses, only when einops is not installed
 
 The model is built on the CPU exactly as pretrain.create_model builds it (model class, then
 ACTLossHead, then the two optimisers) but without torch.device("cuda") and without
@@ -23,6 +25,8 @@ The carry is kept across steps; each step gets a fresh random batch (built outsi
 Usage:
   /usr/bin/python3 bench/reference/run_reference.py --hrm /tmp/hrm-ref \
       --config configs/bench/h128-seq81.json --batch 64 --steps 10 --threads 2 --json out.json
+  /usr/bin/python3 bench/reference/run_reference.py --trm /tmp/trm-ref \
+      --config configs/bench/maze9-trm-mlpt.json --batch 64 --steps 10 --threads 1 --json out.json
 """
 import argparse
 import ctypes
@@ -39,7 +43,9 @@ import typing
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--hrm", required=True, help="path of a checkout of github.com/sapientinc/HRM")
+    ap.add_argument("--hrm", help="path of a checkout of github.com/sapientinc/HRM (configs without a TRM name)")
+    ap.add_argument("--trm", help="path of a checkout of github.com/SamsungSAILMontreal/TinyRecursiveModels "
+                                  "(configs named recursive_reasoning.trm@...)")
     ap.add_argument("--config", required=True, help="model config JSON (reference field names plus a 'loss' object)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=10, help="timed steps")
@@ -56,7 +62,10 @@ def parse_args():
     ap.add_argument("--puzzle-emb-weight-decay", type=float, default=0.1)
     ap.add_argument("--beta1", type=float, default=0.9)
     ap.add_argument("--beta2", type=float, default=0.95)
-    return ap.parse_args()
+    a = ap.parse_args()
+    if (a.hrm is None) == (a.trm is None):
+        ap.error("give exactly one of --hrm PATH or --trm PATH")
+    return a
 
 
 args = parse_args()
@@ -134,6 +143,24 @@ def install_shims():
         probs = torch.softmax(scores, dim=-1)
         return torch.matmul(probs, vh).transpose(1, 2).contiguous()            # [B, S, H, D]
 
+    # F.scaled_dot_product_attention (PyTorch >= 2.0; TRM's attention calls it on [B, H, S, D]): the same plain
+    # softmax attention.
+    if not hasattr(F, "scaled_dot_product_attention"):
+        def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+            s = scale if scale is not None else query.shape[-1] ** -0.5
+            scores = torch.matmul(query, key.transpose(-2, -1)) * s
+            if is_causal:
+                mask = torch.ones(scores.shape[-2], scores.shape[-1], dtype=torch.bool).triu(1)
+                scores = scores.masked_fill(mask, float("-inf"))
+            if attn_mask is not None:
+                scores = scores + attn_mask if attn_mask.dtype != torch.bool else scores.masked_fill(~attn_mask, float("-inf"))
+            out = torch.matmul(torch.softmax(scores, dim=-1), value)
+            # In the memory layout of PyTorch 2's CPU flash kernel ([B, S, H, D] physically), which TRM's
+            # rearrange-then-view relies on.
+            return out.transpose(1, 2).contiguous().transpose(1, 2)
+
+        F.scaled_dot_product_attention = scaled_dot_product_attention
+
     for name in ("flash_attn_interface", "flash_attn"):
         mod = types.ModuleType(name)
         mod.flash_attn_func = flash_attn_func
@@ -169,6 +196,20 @@ def install_shims():
     mod = types.ModuleType("adam_atan2")
     mod.AdamATan2 = AdamATan2
     sys.modules["adam_atan2"] = mod
+
+    # einops (TRM's attention): only the two rearranges it uses, both a transpose of axes 1 and 2.
+    try:
+        import einops  # noqa: F401
+    except ImportError:
+        emod = types.ModuleType("einops")
+
+        def rearrange(t, pattern):
+            if pattern.replace(" ", "") in ("BSHD->BHSD", "BHSD->BSHD"):
+                return t.transpose(1, 2)
+            raise NotImplementedError(f"einops shim: pattern {pattern!r}")
+
+        emod.rearrange = rearrange
+        sys.modules["einops"] = emod
 
     # pydantic: a minimal BaseModel, only if the real package is missing.
     try:
@@ -240,20 +281,30 @@ def main():
         torch.set_num_threads(args.threads)
     install_shims()
 
-    hrm_path = os.path.abspath(args.hrm)
-    if not os.path.isfile(os.path.join(hrm_path, "models", "hrm", "hrm_act_v1.py")):
-        sys.exit(f"{hrm_path}: not a checkout of sapientinc/HRM (models/hrm/hrm_act_v1.py missing)")
-    sys.path.insert(0, hrm_path)
+    with open(args.config) as fh:
+        cfg = json.load(fh)
+    arch_name = cfg.pop("name", None) or "hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1"
+    is_trm = arch_name.startswith("recursive_reasoning.trm@")
+    if is_trm != (args.trm is not None):
+        sys.exit(f"{args.config}: architecture {arch_name}: pass {'--trm' if is_trm else '--hrm'} PATH")
+    # Our own options (not in the authors' code) cannot be compared: refuse them rather than drop them silently.
+    for key in ("grid_conv", "rope2d", "rel_pos_bias", "grad_h_cycles", "task"):
+        if cfg.pop(key, None):
+            sys.exit(f"{args.config}: '{key}' is ours, not in the authors' code; nothing to compare it with")
+    code_path = os.path.abspath(args.trm if is_trm else args.hrm)
+    module_file = ("models", "recursive_reasoning", "trm.py") if is_trm else ("models", "hrm", "hrm_act_v1.py")
+    if not os.path.isfile(os.path.join(code_path, *module_file)):
+        sys.exit(f"{code_path}: not a checkout of {'SamsungSAILMontreal/TinyRecursiveModels' if is_trm else 'sapientinc/HRM'} "
+                 f"({'/'.join(module_file)} missing)")
+    sys.path.insert(0, code_path)
     import importlib
-    hrm_mod = importlib.import_module("models.hrm.hrm_act_v1")
+    hrm_mod = importlib.import_module(".".join(module_file)[:-3])
+    model_class = getattr(hrm_mod, "TinyRecursiveReasoningModel_ACTV1" if is_trm else "HierarchicalReasoningModel_ACTV1")
     losses_mod = importlib.import_module("models.losses")
     sparse_mod = importlib.import_module("models.sparse_embedding")
     AdamATan2 = sys.modules["adam_atan2"].AdamATan2
 
-    with open(args.config) as fh:
-        cfg = json.load(fh)
     loss_cfg = dict(cfg.pop("loss", {"name": "losses@ACTLossHead", "loss_type": "stablemax_cross_entropy"}))
-    cfg.pop("name", None)
     if args.dtype:
         cfg["forward_dtype"] = args.dtype
     cfg.setdefault("forward_dtype", "float32")
@@ -263,7 +314,7 @@ def main():
     torch.manual_seed(args.seed)
     # As pretrain.create_model, on the CPU and without torch.compile.
     model_cfg = dict(**cfg, batch_size=B, causal=False)
-    model = hrm_mod.HierarchicalReasoningModel_ACTV1(model_cfg)
+    model = model_class(model_cfg)
     loss_name = loss_cfg.pop("name")
     assert loss_name.split("@")[1] == "ACTLossHead", loss_name
     model = losses_mod.ACTLossHead(model, **loss_cfg)
@@ -329,13 +380,14 @@ def main():
     median = times[n // 2] if n % 2 else (times[n // 2 - 1] + times[n // 2]) / 2
     p90 = times[min(n - 1, math.ceil(0.9 * n) - 1)]
     blas = blas_in_use()
-    puzzle_emb_len = -(c.puzzle_emb_ndim // -c.hidden_size)
+    puzzle_emb_len = getattr(model.model.inner, "puzzle_emb_len", -(c.puzzle_emb_ndim // -c.hidden_size))
     try:
-        head = os.popen(f"git -C '{hrm_path}' rev-parse HEAD 2>/dev/null").read().strip() or None
+        head = os.popen(f"git -C '{code_path}' rev-parse HEAD 2>/dev/null").read().strip() or None
     except OSError:
         head = None
     result = {
-        "implementation": "sapientinc/HRM (PyTorch, shimmed)",
+        "implementation": ("SamsungSAILMontreal/TinyRecursiveModels" if is_trm else "sapientinc/HRM") + " (PyTorch, shimmed)",
+        "architecture": arch_name,
         "mode": "train", "batch": B, "dtype": c.forward_dtype, "threads": torch.get_num_threads(), "device": "cpu",
         "hidden_size": c.hidden_size, "num_heads": c.num_heads, "H_layers": c.H_layers, "L_layers": c.L_layers,
         "H_cycles": c.H_cycles, "L_cycles": c.L_cycles, "seq_len": c.seq_len, "puzzle_emb_len": puzzle_emb_len,
@@ -348,10 +400,10 @@ def main():
         "puzzle_emb_abs_mean": (float(model.model.inner.puzzle_emb.weights.abs().mean())
                                 if c.puzzle_emb_ndim > 0 else None),
         "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_", "OPENBLAS_"))},
-        "python": platform.python_version(), "hrm_commit": head, "loadavg": list(os.getloadavg()),
+        "python": platform.python_version(), "hrm_commit": head, "code_commit": head, "loadavg": list(os.getloadavg()),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    print(f"reference HRM train step: seq {c.seq_len}+{puzzle_emb_len}, batch {B}, {c.forward_dtype}, "
+    print(f"reference {'TRM' if is_trm else 'HRM'} train step: seq {c.seq_len}+{puzzle_emb_len}, batch {B}, {c.forward_dtype}, "
           f"{result['threads']} threads, {blas['name']}, torch {torch.__version__}")
     print(f"  median {median:.1f} ms, p90 {p90:.1f} ms per step; {result['examples_per_s']:.1f} examples/s "
           f"(load average {result['loadavg'][0]:.2f} at the end)")

@@ -30,7 +30,7 @@ public static class BenchCommand
     {
         var config = new Option<string>("--config") { Description = "Model config JSON (reference field names, as in the parity fixtures or configs/).", Required = true };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
-        var dtype = new Option<string?>("--dtype") { Description = "float32 or bfloat16 (default: the config's forward_dtype)." };
+        var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16 or auto (a short probe picks bfloat16 only where it is native and faster; default: the config's forward_dtype). The JSON's dtype is the one that ran." };
         var steps = new Option<int>("--steps") { Description = "Timed steps (after 2 warm-up steps).", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps.", DefaultValueFactory = _ => 2 };
         var json = new Option<string?>("--json") { Description = "Also write the results to this JSON file." };
@@ -47,12 +47,16 @@ public static class BenchCommand
             int b = parse.GetValue(batch);
             if (b < 1) throw new HrmException("--batch must be >= 1");
             cfg = cfg with { BatchSize = b };
-            if (parse.GetValue(dtype) is string dt) cfg = cfg with { ForwardDtype = dt };
+            // auto resolves here (logged); an explicit bfloat16 that is emulated on this CPU warns with the measured slowdown.
+            var precision = PrecisionProbe.Resolve(parse.GetValue(dtype) ?? cfg.ForwardDtype, dev, Console.Error.WriteLine);
+            cfg = cfg with { ForwardDtype = precision.Dtype };
             if (parse.GetValue(seqLen) is int sl) cfg = cfg with { SeqLen = sl };
             cfg = cfg.Validate();
             int n = parse.GetValue(steps), w = parse.GetValue(warmup);
             if (n < 1 || w < 0) throw new HrmException("--steps must be >= 1 and --warmup >= 0");
             var result = Run(mode, cfg, b, n, w, dev, parse.GetValue(micro));
+            result["dtype_requested"] = precision.Requested;
+            if (precision.Bf16Speedup is double speedup) result["bf16_probe_speedup"] = speedup;
             Console.WriteLine($"{mode} ({cfg.Architecture.Name}): hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, {cfg.Shape}, " +
                               $"seq {cfg.SeqLen}+{cfg.PuzzleEmbLen}, batch {b}, {cfg.ForwardDtype}, {get_num_threads()} threads");
             Console.WriteLine($"  median {result["median_ms"]:F1} ms, p90 {result["p90_ms"]:F1} ms per {(mode == "train" ? "step" : "segment")}; " +

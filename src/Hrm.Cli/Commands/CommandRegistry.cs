@@ -31,6 +31,7 @@ public static class CommandRegistry
         yield return ServeCommand.Build();
         yield return ExportCommand.Build();
         yield return AnalyzeCommand.Build();
+        yield return SweepCommand.Build();
         yield return BenchCommand.Build();
         yield return ConfigCommand.Build();
     }

@@ -82,8 +82,10 @@ public abstract record ModelConfig
     [ConfigKey("Probability that a training row gets a random minimum number of segments.", Range = "0..1")]
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
-    /// <summary>"float32" or "bfloat16": activations, the carry and H_init/L_init. Parameters stay float32.</summary>
-    [ConfigKey("Activation dtype: float32 or bfloat16 (parameters stay float32).")]
+    /// <summary>"float32", "bfloat16" or "auto": activations, the carry and H_init/L_init. Parameters stay float32. "auto"
+    /// (ours) is bfloat16 only where it is native and faster on this machine (<see cref="Runtime.PrecisionProbe"/>); the
+    /// trainer resolves it on its device before building the model and saves the dtype that ran.</summary>
+    [ConfigKey("Activation dtype: float32, bfloat16, or auto (bfloat16 only where native and faster here); parameters stay float32.")]
     [JsonPropertyName("forward_dtype")] public string ForwardDtype { get; init; } = "bfloat16";
 
     [ConfigKey("Token loss, written as arch.loss.loss_type: stablemax_cross_entropy or softmax_cross_entropy.")]
@@ -125,7 +127,9 @@ public abstract record ModelConfig
     {
         "float32" => torch.ScalarType.Float32,
         "bfloat16" => torch.ScalarType.BFloat16,
-        _ => throw new HrmException($"forward_dtype must be float32 or bfloat16, not '{ForwardDtype}'"),
+        // Unresolved (a model built straight from such a config): the choice for this machine's CPU.
+        "auto" => Runtime.PrecisionProbe.Resolve("auto", new torch.Device("cpu")).Dtype == "bfloat16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32,
+        _ => throw new HrmException($"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'"),
     };
 
     /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
@@ -177,7 +181,7 @@ public abstract record ModelConfig
         Require(double.IsFinite(HaltMaxStepsPerSide) && HaltMaxStepsPerSide is >= 0 and <= 64, "halt_max_steps_per_side must be in [0, 64]");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
         Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
-        _ = ForwardScalarType;
+        Require(Runtime.PrecisionProbe.Names.Contains(ForwardDtype), $"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'");
         return this;
     }
 }

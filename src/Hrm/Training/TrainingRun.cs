@@ -21,8 +21,12 @@ public static class TrainingRun
         manual_seed(config.Seed);
         var log = observer ?? new TrainingObservers([]);
         var modelConfig = config.ModelConfig(data.Train.Metadata);
-        if (modelConfig.ForwardDtype == "bfloat16" && device.type == DeviceType.CPU && !CpuFeatures.HasNativeBf16)
-            log.OnWarning("this CPU has no native bfloat16 (AVX-512 BF16/AMX); bfloat16 is emulated and much slower than float32 here: consider arch.forward_dtype float32");
+        // The one place forward_dtype is decided for a run: "auto" becomes bfloat16 only where a short probe finds it
+        // native and faster on this device (logged); an explicit bfloat16 that is emulated here warns with the measured
+        // slowdown. The model runs, and its checkpoints record, the resolved dtype.
+        string requested = modelConfig.ForwardDtype;
+        var precision = PrecisionProbe.Resolve(requested, device, message => { if (requested == "auto") log.OnInfo(message); else log.OnWarning(message); });
+        modelConfig = modelConfig with { ForwardDtype = precision.Dtype };
         using var model = new ActModel(modelConfig, new Generator((ulong)config.Seed));
         initWeights?.Invoke(model, log);
         model.to(device);

@@ -93,7 +93,7 @@ public static class ConfigCorpus
         yield return Arch("rms-eps-zero", "rms_norm_eps must be positive", o => o["rms_norm_eps"] = 0);
         yield return Arch("rope-theta-negative", "rope_theta must be positive", o => o["rope_theta"] = -1);
         yield return Arch("pos-encodings-unknown", "pos_encodings must be rope, learned", o => o["pos_encodings"] = "sinusoidal");
-        yield return Arch("forward-dtype-unknown", "forward_dtype must be float32 or bfloat16", o => o["forward_dtype"] = "float16");
+        yield return Arch("forward-dtype-unknown", "forward_dtype must be float32, bfloat16 or auto", o => o["forward_dtype"] = "float16");
         yield return Arch("forward-dtype-number", "bad value for 'arch.forward_dtype'", o => o["forward_dtype"] = 16);
         yield return Arch("puzzle-emb-negative", "puzzle_emb_ndim must be >= 0", o => o["puzzle_emb_ndim"] = -1);
         yield return Arch("loss-name-unknown", "loss.name must be losses@ACTLossHead", o => o["loss"]!["name"] = "losses@MSE");
