@@ -32,6 +32,7 @@ public static class CommandRegistry
         yield return ExportCommand.Build();
         yield return AnalyzeCommand.Build();
         yield return SweepCommand.Build();
+        yield return CurveCommand.Build();
         yield return BenchCommand.Build();
         yield return ConfigCommand.Build();
     }
