@@ -169,10 +169,13 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         Assert.Contains(ReferenceConfig.TrmCommit, launch);
     }
 
-    [Fact]
-    public void The_pickle_names_only_the_allowed_globals()
+    [Theory]
+    [InlineData("hrm")]
+    [InlineData("trm")]
+    [InlineData("transformer")]
+    public void The_pickle_names_only_the_allowed_globals(string arch)
     {
-        var dir = Export("trm");
+        var dir = Export(arch);
         using var zip = ZipFile.OpenRead(Path.Combine(dir, "step_6"));
         Assert.All(zip.Entries, e => Assert.StartsWith("step_6/", e.FullName));
         Assert.All(zip.Entries, e => Assert.Equal(e.Length, e.CompressedLength));   // stored, as torch.save writes
@@ -321,6 +324,23 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         CliHarness.Fails("pass --data", "solve", "--checkpoint", dir, "1..4..2..3..4..1");
         var solve = CliHarness.Ok("trace", "--checkpoint", Path.Combine(dir, "step_6"), "--data", runs.Data, "--index", "0", "--json", Path.Combine(tmp.Path, "t.json"));
         Assert.Contains("entries", solve.Out);
+    }
+
+    [Fact]
+    public void A_resume_before_the_first_checkpoint_starts_from_the_init_from_weights_again()
+    {
+        var dir = Export("trm");
+        var run = Path.Combine(tmp.Path, "more");
+        CliHarness.Ok("train", "--init-from", dir, "--data", runs.Data, "--out", run, "--set", "max_steps=2", "--set", "threads=1", "--set", "eval_max_examples=4");
+        Assert.Equal(Path.GetFullPath(dir), File.ReadAllText(Path.Combine(run, "init-from.txt")).Trim());
+        // As if killed before its first checkpoint: the resume takes the same weights, not a fresh initialisation.
+        Directory.Delete(Path.Combine(run, "checkpoints"), recursive: true);
+        var r = CliHarness.Ok("train", "--resume", run, "--data", runs.Data);
+        Assert.Contains("nothing to resume", r.Out);
+        Assert.Contains("initialised from", r.Out);
+        // With a checkpoint the run's own weights win: no second initialisation.
+        var again = CliHarness.Ok("train", "--resume", run, "--data", runs.Data, "--set", "max_steps=3");
+        Assert.DoesNotContain("initialised from", again.Out);
     }
 
     [Fact]
