@@ -44,6 +44,12 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
     // fields (hrm_act_v1.py, trm.py, transformers_baseline.py) less the four create_model fills in from the dataset.
     static readonly string[] Required = ["global_batch_size", "epochs", "lr", "lr_min_ratio", "lr_warmup_steps", "weight_decay", "beta1", "beta2", "puzzle_emb_lr", "puzzle_emb_weight_decay"];
     static readonly string[] HrmArch = ["puzzle_emb_ndim", "H_cycles", "L_cycles", "H_layers", "L_layers", "hidden_size", "expansion", "num_heads", "pos_encodings", "rms_norm_eps", "rope_theta", "halt_max_steps", "halt_exploration_prob", "forward_dtype"];
+    // Every field of their PretrainConfig, in class order: sapientinc/HRM@42410da and TinyRecursiveModels@e7b6871 pretrain.py.
+    static readonly string[] HrmPretrain = ["arch", "data_path", "global_batch_size", "epochs", "lr", "lr_min_ratio", "lr_warmup_steps", "weight_decay", "beta1", "beta2",
+        "puzzle_emb_lr", "puzzle_emb_weight_decay", "project_name", "run_name", "checkpoint_path", "seed", "checkpoint_every_eval", "eval_interval", "eval_save_outputs"];
+    static readonly string[] TrmPretrain = ["arch", "data_paths", "data_paths_test", "evaluators", "global_batch_size", "epochs", "lr", "lr_min_ratio", "lr_warmup_steps",
+        "weight_decay", "beta1", "beta2", "puzzle_emb_lr", "puzzle_emb_weight_decay", "project_name", "run_name", "load_checkpoint", "checkpoint_path", "seed",
+        "checkpoint_every_eval", "eval_interval", "min_eval_interval", "eval_save_outputs", "ema", "ema_rate", "freeze_weights"];
     static readonly Dictionary<string, (string Name, string[] Fields, bool List)> Schemas = new()
     {
         ["hrm"] = ("hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1", HrmArch, false),
@@ -129,6 +135,8 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         var yaml = ReferenceConfig.ReadYaml(Path.Combine(dir, "all_config.yaml"));
         var (name, fields, list) = Schemas[arch];
         foreach (var key in Required) Assert.True(yaml[key] is not null, $"{key} missing");
+        // Every field of their PretrainConfig written out (those with defaults too), and nothing else.
+        Assert.Equal((list ? TrmPretrain : HrmPretrain).Order(), yaml.Select(kv => kv.Key).Order());
         var a = yaml["arch"]!.AsObject();
         Assert.Equal(name, a["name"]!.GetValue<string>());
         Assert.Equal("losses@ACTLossHead", a["loss"]!["name"]!.GetValue<string>());
