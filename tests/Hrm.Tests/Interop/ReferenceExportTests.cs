@@ -330,6 +330,7 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         var yamlPath = Path.Combine(dir, "all_config.yaml");
         File.WriteAllText(yamlPath, File.ReadAllText(yamlPath).Replace(Path.GetFullPath(runs.Data), "/nonexistent/sudoku"));
         CliHarness.Fails("pass --data", "solve", "--checkpoint", dir, "1..4..2..3..4..1");
+        Assert.Contains("answer", CliHarness.Ok("solve", "--checkpoint", dir, "--data", runs.Data, "1..4..2..3..4..1").Out, StringComparison.OrdinalIgnoreCase);
         var solve = CliHarness.Ok("trace", "--checkpoint", Path.Combine(dir, "step_6"), "--data", runs.Data, "--index", "0", "--json", Path.Combine(tmp.Path, "t.json"));
         Assert.Contains("entries", solve.Out);
     }
