@@ -175,6 +175,10 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         Assert.Contains("torchrun --nproc-per-node 4 pretrain.py --config-path \"$HERE\" --config-name all_config", launch);
         Assert.Contains("load_checkpoint='$HERE/step_6'", launch);
         Assert.Contains(ReferenceConfig.TrmCommit, launch);
+
+        // Their sampler splits each global batch evenly over the ranks: 8 rows on 3 GPUs is named.
+        var r = CliHarness.Ok("export", "--checkpoint", runs.Run(arch), "--out", Path.Combine(tmp.Path, "gpus3-" + arch), "--gpus", "3");
+        Assert.Contains("global_batch_size 8 is not a multiple of --gpus 3", r.Out);
     }
 
     [Theory]
