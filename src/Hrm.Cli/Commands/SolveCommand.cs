@@ -19,6 +19,7 @@ public static class SolveCommand
         var maze = new Option<string?>("--maze") { Description = "A maze text file: N lines of N characters '#' wall, ' ' open, 'S' start, 'G' goal." };
         var arc = new Option<string?>("--arc") { Description = "An ARC task JSON file; every test input is solved and compared with its output." };
         var identifiers = new Option<string?>("--identifiers") { Description = "ARC: the dataset folder (or its identifiers.json) the checkpoint was trained on, to use the task's puzzle embedding; default: the blank identifier 0." };
+        var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: --identifiers for ARC, else the data path in all_config.yaml)." };
         var halt = Common.HaltOptions.Create();
         var maxSegments = new Option<int?>("--max-segments") { Description = "Segments to run at most (default: the model's halt_max_steps)." };
         var json = new Option<string?>("--json") { Description = "Also write the result(s) as JSON to this file." };
@@ -33,7 +34,7 @@ public static class SolveCommand
               hrm solve --checkpoint runs/sudoku9/checkpoints/step_0020000 --early-exit 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79
               hrm solve --checkpoint runs/maze9 --maze my-maze.txt --json answer.json
               hrm solve --checkpoint runs/arc --arc data/arc/evaluation/00576224.json --identifiers data/arc-aug
-            """) { sudoku, checkpoint, config, maze, arc, identifiers, halt.EarlyExit, halt.Rule, halt.Threshold, maxSegments, json, threads, device };
+            """) { sudoku, checkpoint, config, maze, arc, identifiers, data, halt.EarlyExit, halt.Rule, halt.Threshold, maxSegments, json, threads, device };
         cmd.SetAction(parse =>
         {
             var (s, m, a) = (parse.GetValue(sudoku), parse.GetValue(maze), parse.GetValue(arc));
@@ -48,7 +49,8 @@ public static class SolveCommand
             // An ARC dataset folder given as --identifiers is also the dataset an all_config.yaml checkpoint needs.
             var ids = parse.GetValue(identifiers);
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) }, ids is not null && Directory.Exists(ids) ? ids : null);
+                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) },
+                parse.GetValue(data) ?? (ids is not null && Directory.Exists(ids) ? ids : null));
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
             var sized = solver;   // a maze of another size runs on the same weights built for its size

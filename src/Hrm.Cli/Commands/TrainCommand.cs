@@ -68,7 +68,6 @@ public static class TrainCommand
         return cmd;
     }
 
-    /// <summary>Runs the trainer with console progress; Ctrl-C checkpoints and exits cleanly.</summary>
     /// <summary>
     /// The train config that comes with --init-from weights: their all_config.yaml (mapped to ours, see
     /// Interop/ReferenceConfig.cs) or our train_config.json beside them.
@@ -84,16 +83,31 @@ public static class TrainCommand
         throw new HrmException($"{dir}: no {Hrm.Interop.ReferenceConfig.FileName} or {Checkpoint.TrainConfigFile} beside the --init-from weights: give --preset NAME or --config FILE");
     }
 
+    /// <summary>RUN/init-from.txt: where a run started with --init-from took its weights, so that a --resume before its
+    /// first checkpoint starts from the same weights rather than from a fresh initialisation.</summary>
+    public const string InitFromFile = "init-from.txt";
+
+    /// <summary>Runs the trainer with console progress; Ctrl-C checkpoints and exits cleanly.</summary>
     public static TrainResult Run(TrainConfig cfg, string dataDir, string runDir, bool resume, CancellationToken cancel, TextWriter? output = null, string? initFrom = null)
     {
+        var initFile = Path.Combine(runDir, InitFromFile);
+        if (!resume && initFrom is not null)
+        {
+            Directory.CreateDirectory(runDir);
+            AtomicFile.WriteAllText(initFile, Path.GetFullPath(initFrom) + "\n");
+        }
+        else if (resume && Checkpoint.Latest(runDir) is null && File.Exists(initFile))
+            initFrom = File.ReadAllText(initFile).Trim();
+        else if (resume) initFrom = null;
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cts.Cancel(); AnsiConsole.MarkupLine("[yellow]stopping: writing a checkpoint...[/]"); };
         Console.CancelKeyPress += handler;
         try
         {
             // Weights from --init-from go into the new model before the optimiser and the EMA shadow see them, as the
-            // authors load a checkpoint before registering EMA; a resumed run keeps its own.
-            Action<ActModel, ITrainingObserver>? initWeights = initFrom is null || resume ? null
+            // authors load a checkpoint before registering EMA; a resumed run keeps its own (from its latest checkpoint).
+            Action<ActModel, ITrainingObserver>? initWeights = initFrom is null ? null
                 : (model, log) => log.OnInfo(ModelStore.InitializeFrom(model, initFrom));
             var result = TrainingRun.Start(cfg, dataDir, runDir, new ConsoleObserver(), resume, cts.Token, initWeights);
             AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {Clock(result.Elapsed)}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");

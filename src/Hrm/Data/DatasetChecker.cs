@@ -82,6 +82,8 @@ public sealed class DatasetChecker
             double mean = puzzles == 0 ? 0 : (double)examples / puzzles;
             if (puzzles > 0 && Math.Abs(meta.MeanPuzzleExamples - mean) > 1e-3 * mean)
                 problems.Add(new($"{split}/dataset.json", null, $"mean_puzzle_examples {meta.MeanPuzzleExamples} but the arrays hold {examples} examples in {puzzles} puzzles ({mean:G6})"));
+            if (meta.TotalPuzzles is null)
+                notes.Add($"{split}/dataset.json has no total_puzzles: HRM's loader does not need it, TinyRecursiveModels' requires it (a dataset built by this version's `hrm data` holds it; or add \"total_puzzles\": {puzzles})");
             summaries.Add(new(split, meta, examples, puzzles, groups));
         }
         if (metas.TryGetValue("train", out var train) && metas.TryGetValue("test", out var test)

@@ -6,6 +6,8 @@ namespace Hrm.Data;
 /// A split's metadata, as the reference's <c>dataset.json</c> (its snake_case field names). The model's vocabulary,
 /// sequence length and puzzle-embedding table size come from the train split's metadata. <c>task</c> ("sudoku", "maze",
 /// "arc") is our addition, so that a model knows its task without guessing; the reference's loader ignores it.
+/// <c>total_puzzles</c> is TinyRecursiveModels' addition (its loader requires it, HRM's ignores it): written by us, optional
+/// when read, since HRM's builders do not write it. Written in their order: ..., mean_puzzle_examples, total_puzzles, sets.
 /// </summary>
 public sealed record DatasetMetadata(
     [property: JsonPropertyName("pad_id")] int PadId,
@@ -16,8 +18,9 @@ public sealed record DatasetMetadata(
     [property: JsonPropertyName("num_puzzle_identifiers")] int NumPuzzleIdentifiers,
     [property: JsonPropertyName("total_groups")] int TotalGroups,
     [property: JsonPropertyName("mean_puzzle_examples")] double MeanPuzzleExamples,
-    [property: JsonPropertyName("sets")] IReadOnlyList<string> Sets,
-    [property: JsonPropertyName("task"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null);
+    [property: JsonPropertyName("sets"), JsonPropertyOrder(2)] IReadOnlyList<string> Sets,
+    [property: JsonPropertyName("task"), JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Task = null,
+    [property: JsonPropertyName("total_puzzles"), JsonPropertyOrder(1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TotalPuzzles = null);
 
 /// <summary>
 /// One set (in practice "all") of one split, in memory, every array int32. Examples are grouped into puzzles

@@ -62,7 +62,7 @@ public static class PuzzleDatasetDirectory
         PadId: 0, IgnoreLabelId: ignoreLabelId, BlankIdentifierId: 0, VocabSize: vocabSize, SeqLen: split.SeqLen,
         NumPuzzleIdentifiers: numIdentifiers, TotalGroups: split.GroupCount,
         MeanPuzzleExamples: split.PuzzleCount == 0 ? 0 : (double)split.ExampleCount / split.PuzzleCount,
-        Sets: new[] { DefaultSet }, Task: task);
+        Sets: new[] { DefaultSet }, Task: task, TotalPuzzles: split.PuzzleCount);
 
     static void WriteSplit(string splitDir, PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId, string? task)
     {
@@ -106,6 +106,9 @@ public static class PuzzleDatasetDirectory
             int identifiers = Int("num_puzzle_identifiers"), groups = Int("total_groups");
             var mean = Field("mean_puzzle_examples");
             if (mean.ValueKind != JsonValueKind.Number) throw new HrmException($"{path}: field 'mean_puzzle_examples' must be a number, found {mean.GetRawText()}");
+            // TinyRecursiveModels' field (its loader requires it); HRM's builders do not write it.
+            int? puzzles = null;
+            if (root.TryGetProperty("total_puzzles", out var tp) && tp.ValueKind != JsonValueKind.Null) puzzles = Int("total_puzzles");
             var sets = Field("sets");
             if (sets.ValueKind != JsonValueKind.Array || sets.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
                 throw new HrmException($"{path}: field 'sets' must be a list of strings, found {sets.GetRawText()}");
@@ -115,7 +118,7 @@ public static class PuzzleDatasetDirectory
                 task = t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 and <= 64 } name && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? name
                     : throw new HrmException($"{path}: field 'task' must be a task name such as \"sudoku\", \"maze\" or \"arc\", found {t.GetRawText()}");
             var meta = new DatasetMetadata(padId, ignore, blankId, vocab, seqLen, identifiers, groups, mean.GetDouble(),
-                sets.EnumerateArray().Select(s => s.GetString()!).ToArray(), task);
+                sets.EnumerateArray().Select(s => s.GetString()!).ToArray(), task, puzzles);
             if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");
             if (meta.NumPuzzleIdentifiers <= 0) throw new HrmException($"{path}: num_puzzle_identifiers must be positive");
             if (meta.Sets.Count == 0) throw new HrmException($"{path}: sets is empty (it names the sets of arrays to read)");

@@ -60,11 +60,19 @@ public static class ReferenceExport
             if (meta.VocabSize != model.VocabSize || meta.SeqLen != model.SeqLen || meta.NumPuzzleIdentifiers != model.NumPuzzleIdentifiers)
                 throw new HrmException($"{data}: the dataset (vocab_size {meta.VocabSize}, seq_len {meta.SeqLen}, num_puzzle_identifiers {meta.NumPuzzleIdentifiers}) is not the one the model was built for " +
                                        $"({model.VocabSize}, {model.SeqLen}, {model.NumPuzzleIdentifiers}): their code sizes the model from dataset.json; pass --data with the run's dataset");
+            // TinyRecursiveModels' PuzzleDatasetMetadata requires total_puzzles (launch.sh runs their pretrain.py for every
+            // architecture); datasets built before `hrm data` wrote it lack it.
+            foreach (var split in PuzzleDatasetDirectory.Splits)
+                if (File.Exists(Path.Combine(data, split, "dataset.json")) && PuzzleDatasetDirectory.ReadMetadata(data, split).TotalPuzzles is null)
+                    notes.Add($"{Path.Combine(data, split, "dataset.json")} has no total_puzzles, which their loader requires: rebuild the dataset with `hrm data`, or add the field (`hrm data check {data}` prints the value)");
         }
         else notes.Add($"the dataset ({data ?? "no data_path"}) is not here: copy it to the cluster and point DATA in {LaunchScript} at it");
         var dataPath = data is null ? "data" : Path.GetFullPath(data);
         var exported = ReferenceConfig.Export(trainConfig!, model, meta, dataPath, $"{Describe(checkpoint)} (step {step})");
         notes.InsertRange(0, exported.Notes);
+        // Their PuzzleDataset splits each global batch evenly over the ranks (and asserts it).
+        if (trainConfig!["global_batch_size"]?.GetValue<long>() is long batch && batch % gpus != 0)
+            notes.Add($"global_batch_size {batch} is not a multiple of --gpus {gpus}, which their PuzzleDataset asserts: export with a --gpus that divides it, or add global_batch_size=M to the launch.sh line");
 
         var configFile = Path.Combine(outDir, ReferenceConfig.FileName);
         AtomicFile.WriteAllText(configFile, exported.Yaml);

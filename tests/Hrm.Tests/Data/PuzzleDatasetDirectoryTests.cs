@@ -41,11 +41,11 @@ public class PuzzleDatasetDirectoryTests
         Assert.Equal(new[] { "<blank>", "a", "b", "c" }, PuzzleDatasetDirectory.ReadIdentifiers(dir));
         Assert.Equal("[\"<blank>\",\"a\",\"b\",\"c\"]", File.ReadAllText(Path.Combine(dir, "identifiers.json")));
         var meta = PuzzleDatasetDirectory.ReadMetadata(dir, "train");
-        Assert.Equal(new DatasetMetadata(0, 0, 0, 5, 4, 4, 2, 4.0 / 3, new[] { "all" }) with { Sets = meta.Sets }, meta);
+        Assert.Equal(new DatasetMetadata(0, 0, 0, 5, 4, 4, 2, 4.0 / 3, new[] { "all" }, TotalPuzzles: 3) with { Sets = meta.Sets }, meta);
         Assert.Equal(new[] { "all" }, meta.Sets);
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "train", "dataset.json"))).RootElement;
-        Assert.Equal(new[] { "pad_id", "ignore_label_id", "blank_identifier_id", "vocab_size", "seq_len", "num_puzzle_identifiers", "total_groups", "mean_puzzle_examples", "sets" },
-            json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { "pad_id", "ignore_label_id", "blank_identifier_id", "vocab_size", "seq_len", "num_puzzle_identifiers", "total_groups", "mean_puzzle_examples", "total_puzzles", "sets" },
+            json.EnumerateObject().Select(p => p.Name));   // TinyRecursiveModels' PuzzleDatasetMetadata requires total_puzzles
         Assert.Equal(NpyType.UInt8, Npy.Read(Path.Combine(dir, "train", "all__inputs.npy")).Type);
         Assert.Equal(NpyType.Int32, Npy.Read(Path.Combine(dir, "train", "all__puzzle_indices.npy")).Type);
 
@@ -94,6 +94,7 @@ public class PuzzleDatasetDirectoryTests
         }
         var meta = PuzzleDatasetDirectory.ReadMetadata(dir, "train");
         Assert.Equal(1.0, meta.MeanPuzzleExamples);
+        Assert.Null(meta.TotalPuzzles);   // HRM's builders do not write it
         var s = PuzzleDatasetDirectory.ReadSet(dir, "train", "all");
         Assert.Equal(new[] { 5, 2, 3, 4, 5, 6 }, s.Labels);
         Assert.Equal(new[] { 0, 1, 2 }, s.PuzzleIndices);

@@ -44,6 +44,12 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
     // fields (hrm_act_v1.py, trm.py, transformers_baseline.py) less the four create_model fills in from the dataset.
     static readonly string[] Required = ["global_batch_size", "epochs", "lr", "lr_min_ratio", "lr_warmup_steps", "weight_decay", "beta1", "beta2", "puzzle_emb_lr", "puzzle_emb_weight_decay"];
     static readonly string[] HrmArch = ["puzzle_emb_ndim", "H_cycles", "L_cycles", "H_layers", "L_layers", "hidden_size", "expansion", "num_heads", "pos_encodings", "rms_norm_eps", "rope_theta", "halt_max_steps", "halt_exploration_prob", "forward_dtype"];
+    // Every field of their PretrainConfig, in class order: sapientinc/HRM@42410da and TinyRecursiveModels@e7b6871 pretrain.py.
+    static readonly string[] HrmPretrain = ["arch", "data_path", "global_batch_size", "epochs", "lr", "lr_min_ratio", "lr_warmup_steps", "weight_decay", "beta1", "beta2",
+        "puzzle_emb_lr", "puzzle_emb_weight_decay", "project_name", "run_name", "checkpoint_path", "seed", "checkpoint_every_eval", "eval_interval", "eval_save_outputs"];
+    static readonly string[] TrmPretrain = ["arch", "data_paths", "data_paths_test", "evaluators", "global_batch_size", "epochs", "lr", "lr_min_ratio", "lr_warmup_steps",
+        "weight_decay", "beta1", "beta2", "puzzle_emb_lr", "puzzle_emb_weight_decay", "project_name", "run_name", "load_checkpoint", "checkpoint_path", "seed",
+        "checkpoint_every_eval", "eval_interval", "min_eval_interval", "eval_save_outputs", "ema", "ema_rate", "freeze_weights"];
     static readonly Dictionary<string, (string Name, string[] Fields, bool List)> Schemas = new()
     {
         ["hrm"] = ("hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1", HrmArch, false),
@@ -129,6 +135,8 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         var yaml = ReferenceConfig.ReadYaml(Path.Combine(dir, "all_config.yaml"));
         var (name, fields, list) = Schemas[arch];
         foreach (var key in Required) Assert.True(yaml[key] is not null, $"{key} missing");
+        // Every field of their PretrainConfig written out (those with defaults too), and nothing else.
+        Assert.Equal((list ? TrmPretrain : HrmPretrain).Order(), yaml.Select(kv => kv.Key).Order());
         var a = yaml["arch"]!.AsObject();
         Assert.Equal(name, a["name"]!.GetValue<string>());
         Assert.Equal("losses@ACTLossHead", a["loss"]!["name"]!.GetValue<string>());
@@ -167,12 +175,19 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         Assert.Contains("torchrun --nproc-per-node 4 pretrain.py --config-path \"$HERE\" --config-name all_config", launch);
         Assert.Contains("load_checkpoint='$HERE/step_6'", launch);
         Assert.Contains(ReferenceConfig.TrmCommit, launch);
+
+        // Their sampler splits each global batch evenly over the ranks: 8 rows on 3 GPUs is named.
+        var r = CliHarness.Ok("export", "--checkpoint", runs.Run(arch), "--out", Path.Combine(tmp.Path, "gpus3-" + arch), "--gpus", "3");
+        Assert.Contains("global_batch_size 8 is not a multiple of --gpus 3", r.Out);
     }
 
-    [Fact]
-    public void The_pickle_names_only_the_allowed_globals()
+    [Theory]
+    [InlineData("hrm")]
+    [InlineData("trm")]
+    [InlineData("transformer")]
+    public void The_pickle_names_only_the_allowed_globals(string arch)
     {
-        var dir = Export("trm");
+        var dir = Export(arch);
         using var zip = ZipFile.OpenRead(Path.Combine(dir, "step_6"));
         Assert.All(zip.Entries, e => Assert.StartsWith("step_6/", e.FullName));
         Assert.All(zip.Entries, e => Assert.Equal(e.Length, e.CompressedLength));   // stored, as torch.save writes
@@ -319,8 +334,26 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
         var yamlPath = Path.Combine(dir, "all_config.yaml");
         File.WriteAllText(yamlPath, File.ReadAllText(yamlPath).Replace(Path.GetFullPath(runs.Data), "/nonexistent/sudoku"));
         CliHarness.Fails("pass --data", "solve", "--checkpoint", dir, "1..4..2..3..4..1");
+        Assert.Contains("answer", CliHarness.Ok("solve", "--checkpoint", dir, "--data", runs.Data, "1..4..2..3..4..1").Out, StringComparison.OrdinalIgnoreCase);
         var solve = CliHarness.Ok("trace", "--checkpoint", Path.Combine(dir, "step_6"), "--data", runs.Data, "--index", "0", "--json", Path.Combine(tmp.Path, "t.json"));
         Assert.Contains("entries", solve.Out);
+    }
+
+    [Fact]
+    public void A_resume_before_the_first_checkpoint_starts_from_the_init_from_weights_again()
+    {
+        var dir = Export("trm");
+        var run = Path.Combine(tmp.Path, "more");
+        CliHarness.Ok("train", "--init-from", dir, "--data", runs.Data, "--out", run, "--set", "max_steps=2", "--set", "threads=1", "--set", "eval_max_examples=4");
+        Assert.Equal(Path.GetFullPath(dir), File.ReadAllText(Path.Combine(run, "init-from.txt")).Trim());
+        // As if killed before its first checkpoint: the resume takes the same weights, not a fresh initialisation.
+        Directory.Delete(Path.Combine(run, "checkpoints"), recursive: true);
+        var r = CliHarness.Ok("train", "--resume", run, "--data", runs.Data);
+        Assert.Contains("nothing to resume", r.Out);
+        Assert.Contains("initialised from", r.Out);
+        // With a checkpoint the run's own weights win: no second initialisation.
+        var again = CliHarness.Ok("train", "--resume", run, "--data", runs.Data, "--set", "max_steps=3");
+        Assert.DoesNotContain("initialised from", again.Out);
     }
 
     [Fact]
