@@ -12,9 +12,9 @@ public class ShippedModelTests
     static string ModelDir => Path.Combine(TestPaths.RepoRoot, "models", "maze");
 
     [Theory]
-    [InlineData(11, MazeStyle.Walls, 8, 6)]
-    [InlineData(11, MazeStyle.Corridors, 8, 5)]
-    [InlineData(15, MazeStyle.Walls, 4, 2)]
+    [InlineData(11, MazeStyle.Walls, 6, 4)]
+    [InlineData(11, MazeStyle.Corridors, 6, 3)]
+    [InlineData(13, MazeStyle.Walls, 3, 1)]
     public void The_shipped_maze_model_loads_and_solves(int size, MazeStyle style, int count, int atLeast)
     {
         using var solver = Solver.Load(ModelDir);
