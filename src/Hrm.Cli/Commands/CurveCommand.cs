@@ -31,22 +31,33 @@ public static class CurveCommand
                 throw new HrmException($"--label given {names.Length} time(s) for {dirs.Length} --run(s): give one per run or none");
             var out_ = parse.GetValue(output)!;
             if (!out_.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new HrmException($"--out {out_}: expected a .png file");
-            var series = new List<LineSeries>();
+            var curves = new List<(string Label, RunSummary Summary)>();
             for (int i = 0; i < dirs.Length; i++)
             {
                 if (!Directory.Exists(dirs[i])) throw new HrmException($"{dirs[i]}: run folder not found");
                 var summary = RunSummary.Read(dirs[i], parse.GetValue(set)!) ?? throw new HrmException($"{dirs[i]}: no metrics.jsonl");
                 if (summary.Curve.Count == 0) throw new HrmException($"{dirs[i]}: no evaluation of set '{parse.GetValue(set)}' in metrics.jsonl");
                 var label = names.Length > 0 ? names[i] : Path.GetFileName(Path.GetFullPath(dirs[i]).TrimEnd('/'));
-                series.Add(new LineSeries(label, summary.Curve.Select(p => (double)p.Step).ToList(),
-                    summary.Curve.Select(p => 100 * p.ExactAccuracy).ToList()) { Markers = true });
+                curves.Add((label, summary));
                 Console.WriteLine($"{label}: {summary.Curve.Count} evaluations, last {100 * summary.Curve[^1].ExactAccuracy:F1}% at step {summary.Curve[^1].Step}");
             }
-            var heading = parse.GetValue(title) ?? string.Join(", ", series.Select(s => s.Label));
-            Plots.Lines(out_, new Figure(heading, "training step", "held-out exact accuracy (%)") { YRange = (0, 100) }, series);
+            Plot(out_, parse.GetValue(title) ?? string.Join(", ", curves.Select(c => c.Label)), curves);
             Console.WriteLine($"wrote {out_}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Held-out exact (%) against training steps, one line per run with an evaluation curve (`hrm curve` and
+    /// the sweep's accuracy.png); false, and nothing written, when no run has one.</summary>
+    public static bool Plot(string path, string title, IEnumerable<(string Label, RunSummary Summary)> runs)
+    {
+        var series = runs.Where(r => r.Summary.Curve.Count > 0)
+            .Select(r => new LineSeries(r.Label, r.Summary.Curve.Select(p => (double)p.Step).ToList(),
+                r.Summary.Curve.Select(p => 100 * p.ExactAccuracy).ToList()) { Markers = true })
+            .ToList();
+        if (series.Count == 0) return false;
+        Plots.Lines(path, new Figure(title, "training step", "held-out exact accuracy (%)") { YRange = (0, 100) }, series);
+        return true;
     }
 }

@@ -206,16 +206,8 @@ public static class SweepReport
         var md = Path.Combine(dir, MarkdownFile);
         AtomicFile.WriteAllText(md, Markdown(runs, title, header));
         written.Add(md);
-        var series = runs.Where(r => r.Summary is { Curve.Count: > 0 })
-            .Select(r => new LineSeries(r.Label, r.Summary!.Curve.Select(p => (double)p.Step).ToList(),
-                r.Summary.Curve.Select(p => 100 * p.ExactAccuracy).ToList()) { Markers = true })
-            .ToList();
-        if (series.Count > 0)
-        {
-            var png = Path.Combine(dir, PlotFile);
-            Plots.Lines(png, new Figure(title, "training step", "held-out exact accuracy (%)") { YRange = (0, 100) }, series);
-            written.Add(png);
-        }
+        var png = Path.Combine(dir, PlotFile);
+        if (CurveCommand.Plot(png, title, runs.Where(r => r.Summary is not null).Select(r => (r.Label, r.Summary!)))) written.Add(png);
         return written;
     }
 }

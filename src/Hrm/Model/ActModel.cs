@@ -81,13 +81,13 @@ public sealed class ActModel : nn.Module
     {
         var c = Config;
         if (seqLen == c.SeqLen) return this;
-        string Size(int s) => (int)Math.Round(Math.Sqrt(s)) is var n && n * n == s ? $"seq_len {s} ({n}x{n})" : $"seq_len {s}";
+        string Size(int s) => Hrm.Tasks.GridSize.SquareSide(s) is > 0 and var n ? $"seq_len {s} ({n}x{n})" : $"seq_len {s}";
         string Refuse(string weight) =>
             $"the checkpoint was trained on {Size(c.SeqLen)} and its weight {weight} fixes that size: it cannot run on {Size(seqLen)} (only a model without size-bound weights, such as TRM with grid_conv and no learned positions, runs on another size)";
         if (c.Positions == "rope") throw new HrmException(Refuse("inner.rotary_emb (rotary positions along the sequence)"));
-        int side = (int)Math.Round(Math.Sqrt(seqLen));
+        int side = Hrm.Tasks.GridSize.SquareSide(seqLen);
         ModelConfig resized;
-        try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = side * side == seqLen ? c.HaltMaxStepsForSide(side) : c.HaltMaxSteps }).Validate(); }
+        try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = side > 0 ? c.HaltMaxStepsForSide(side) : c.HaltMaxSteps }).Validate(); }
         catch (HrmException e) { throw new HrmException($"cannot run the checkpoint on {Size(seqLen)}: {e.Message}"); }
         var model = new ActModel(resized);
         try

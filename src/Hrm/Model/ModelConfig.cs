@@ -114,10 +114,7 @@ public abstract record ModelConfig
     [JsonIgnore] public virtual int PuzzleEmbLen => (PuzzleEmbNdim + HiddenSize - 1) / HiddenSize;
     [JsonIgnore] public int ModelSeqLen => SeqLen + PuzzleEmbLen;
     /// <summary>Side of the square grid the sequence is (seq_len = side^2), or 0 if seq_len is not a square.</summary>
-    [JsonIgnore] public int GridSide => SquareSide(SeqLen);
-
-    /// <summary>The side of a square grid of <paramref name="cells"/> cells, or 0 if they do not make a square.</summary>
-    public static int SquareSide(long cells) => (int)Math.Round(Math.Sqrt(cells)) is var n && (long)n * n == cells ? n : 0;
+    [JsonIgnore] public int GridSide => Hrm.Tasks.GridSize.SquareSide(SeqLen);
     [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps, RelPosBias ? GridSide : 0, PuzzleEmbLen, RelPosBiasScale);
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;

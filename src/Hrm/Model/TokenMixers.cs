@@ -87,7 +87,7 @@ public sealed class GridConvMixer : nn.Module, ITokenMixer
     public Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps)
     {
         long b = h.shape[0], d = h.shape[2], cells = h.shape[1] - prefix;
-        int side = ModelConfig.SquareSide(cells) is > 0 and var n ? n : throw new HrmException($"grid_conv needs a square grid, but {cells} cells are not a square");
+        int side = Hrm.Tasks.GridSize.SquareSide(cells) is > 0 and var n ? n : throw new HrmException($"grid_conv needs a square grid, but {cells} cells are not a square");
         var grid = prefix > 0 ? h.narrow(1, prefix, cells) : h;
         // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
         var mixed = F.conv2d(grid.transpose(1, 2).reshape(b, d, side, side), weight.to(h.dtype), padding: [pad, pad])

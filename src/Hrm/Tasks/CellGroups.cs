@@ -24,12 +24,10 @@ public static class CellGroups
     {
         "sudoku" => SudokuShape.OfCellCount(cells) is { } shape ? SudokuKinds(shape)
             : throw new HrmException($"cell_groups sudoku needs a 4x4, 6x6 or 9x9 grid (16, 36 or 81 cells), not {cells} cells"),
-        "rows_cols" => Side(cells) is int n and > 0 ? RowsCols(n)
+        "rows_cols" => GridSize.SquareSide(cells) is int n and > 0 ? RowsCols(n)
             : throw new HrmException($"cell_groups rows_cols needs a square grid, but seq_len {cells} is not a square"),
         _ => throw new HrmException($"unknown cell_groups '{name}' (expected {string.Join(" or ", Names)}, or empty for none)"),
     };
-
-    static int Side(int cells) => (int)Math.Round(Math.Sqrt(cells)) is var n && n * n == cells ? n : 0;
 
     static IReadOnlyList<CellGroupKind> SudokuKinds(SudokuShape shape)
     {

@@ -31,13 +31,10 @@ public static class TaskRegistry
                 : throw new HrmException($"task sudoku: seq_len {s} is not a 4x4, 6x6 or 9x9 grid"),
             (s, v) => SudokuShape.OfCellCount(s) is { } shape && v == shape.VocabSize, "seq 16/36/81, vocab n+2", ".123456789",
             CellStyle.Digits, new SudokuDatasetCheck()),
-        new("maze", MazeTask.OfSeqLen, (s, v) => SquareSide(s) >= 2 && v == MazeEncoding.VocabSize, "seq N*N, vocab 6", "# SGo",
+        new("maze", MazeTask.OfSeqLen, (s, v) => GridSize.SquareSide(s) >= 2 && v == MazeEncoding.VocabSize, "seq N*N, vocab 6", "# SGo",
             CellStyle.Maze, new MazeDatasetCheck()),
     ];
     static readonly object gate = new();
-
-    /// <summary>The side of a square grid of <paramref name="cells"/> cells, or 0 when it is not a square.</summary>
-    public static int SquareSide(int cells) => (int)Math.Round(Math.Sqrt(cells)) is var n && n * n == cells ? n : 0;
 
     public static IReadOnlyList<TaskKind> Kinds { get { lock (gate) return kinds.ToArray(); } }
     public static IReadOnlyList<string> Names => Kinds.Select(k => k.Name).ToArray();

@@ -48,8 +48,8 @@ public static class MazeCsv
             if (fields.Count != columns.Count) throw new HrmException($"{where}: expected {columns.Count} columns, found {fields.Count}");
             string question = fields[q], answer = fields[a];
             if (question.Length != answer.Length) throw new HrmException($"{where}: question has {question.Length} characters, answer {answer.Length}");
-            int n = (int)Math.Round(Math.Sqrt(question.Length));
-            if (n * n != question.Length || n < 2) throw new HrmException($"{where}: maze of {question.Length} characters is not a square grid");
+            int n = GridSize.SquareSide(question.Length);
+            if (n < 2) throw new HrmException($"{where}: maze of {question.Length} characters is not a square grid");
             if (size == 0) size = n;
             else if (n != size) throw new HrmException($"{where}: maze is {n}x{n}, earlier rows are {size}x{size}");
             var input = MazeEncoding.Encode(question, $"{where}: question");

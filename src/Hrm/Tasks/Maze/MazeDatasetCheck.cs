@@ -19,8 +19,8 @@ public sealed class MazeDatasetCheck : IDatasetCheck
     public static int? SizeOf(DatasetMetadata metadata)
     {
         if (metadata.VocabSize != MazeEncoding.VocabSize || Sudoku.SudokuDataset.ShapeOf(metadata) is not null) return null;
-        int n = (int)Math.Round(Math.Sqrt(metadata.SeqLen));
-        return n >= MazeGeneratorOptions.MinSize && n * n == metadata.SeqLen ? n : null;
+        int n = GridSize.SquareSide(metadata.SeqLen);
+        return n >= MazeGeneratorOptions.MinSize ? n : null;
     }
 
     public bool AppliesTo(DatasetMetadata metadata) => SizeOf(metadata) is not null;

@@ -12,8 +12,8 @@ public sealed class MazeTask(int size) : PuzzleTask
 
     public static MazeTask OfSeqLen(int seqLen)
     {
-        int n = (int)Math.Round(Math.Sqrt(seqLen));
-        return n * n == seqLen && n >= 2 ? new MazeTask(n) : throw new HrmException($"task maze: seq_len {seqLen} is not an N x N grid");
+        int n = GridSize.SquareSide(seqLen);
+        return n >= 2 ? new MazeTask(n) : throw new HrmException($"task maze: seq_len {seqLen} is not an N x N grid");
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ public static class MazeViews
     public static IReadOnlyList<ITokenView> Views(int[] inputTokens, int k, int seed)
     {
         TokenViews.CheckArguments(inputTokens, k);
-        int size = (int)Math.Round(Math.Sqrt(inputTokens.Length));
-        if (size * size != inputTokens.Length) throw new HrmException($"maze views: {inputTokens.Length} tokens is not a square grid");
+        int size = GridSize.SquareSide(inputTokens.Length);
+        if (size == 0) throw new HrmException($"maze views: {inputTokens.Length} tokens is not a square grid");
         var ids = Enumerable.Range(1, Dihedral.Count - 1).ToArray();
         new Random(seed).Shuffle(ids);
         var views = new List<ITokenView> { IdentityView.Instance };
