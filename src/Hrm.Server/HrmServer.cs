@@ -46,6 +46,10 @@ public sealed record ServeOptions
     /// <summary>How long a request's headers, and then its body, may take to arrive (408 after it).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The most search trajectories ("samples") one request may ask for (400 beyond).</summary>
+    public int MaxSamples { get; init; } = DefaultMaxSamples;
+    public const int DefaultMaxSamples = 64;
+
     /// <summary>The most nested levels a request body's JSON may have (400 beyond).</summary>
     public const int MaxJsonDepth = 16;
 
@@ -61,6 +65,7 @@ public sealed record ServeOptions
         if (!IPAddress.IsLoopback(address) && ApiKey is null && !NoAuth)
             throw new HrmException($"binding {Host} (not loopback) exposes the server to the network: give --api-key KEY (or set HRM_API_KEY), or --no-auth to serve it without one");
         if (RateLimit is { } r && !(r > 0 && r <= 1e6)) throw new HrmException($"rate limit must be above 0 and at most 1000000 requests per second, got {r}");
+        if (MaxSamples is < 1 or > SearchOptions.MaxSamples) throw new HrmException($"max samples must be 1..{SearchOptions.MaxSamples}, got {MaxSamples}");
         if (RequestTimeout < TimeSpan.FromMilliseconds(100) || RequestTimeout > TimeSpan.FromHours(1))
             throw new HrmException($"request timeout must be 0.1 s .. 1 h, got {RequestTimeout.TotalSeconds} s");
         return this;
@@ -280,6 +285,11 @@ public sealed class HrmServer : IAsyncDisposable
         ["halt_max_steps"] = solver.Config.HaltMaxSteps,
         ["max_steps_limit"] = SolveRequest.MaxStepsLimit(solver),
         ["max_batch"] = options.Batch.MaxBatch,
+        ["max_samples"] = options.MaxSamples,
+        ["search"] = solver.Options.Search is { } ds ? new Dictionary<string, object?>
+        {
+            ["samples"] = ds.Samples, ["select"] = SearchOptions.Name(ds.Select), ["noise"] = ds.Noise, ["perturb"] = SearchOptions.Name(ds.Perturb),
+        } : null,
         ["max_body"] = options.MaxBody,
     };
 
@@ -321,12 +331,13 @@ public sealed class HrmServer : IAsyncDisposable
         }
         if (buffer.Length > options.MaxBody) throw new ApiError(413, $"request body is over the limit of {options.MaxBody} bytes");
         if (buffer.Length == 0) throw new ApiError(400, "empty body: expected a JSON object with a \"puzzle\"");
-        return SolveRequest.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), solver);
+        return SolveRequest.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), solver, options.MaxSamples);
     }
 
     Dictionary<string, object?> Response(SolveRequest req, RowResult row, List<TraceEntry>? entries)
     {
-        var answer = solver.Answer(req.Input, row, req.Expected);
+        var answer = row.Search is { } found ? solver.With(solver.Options with { Search = req.Search }).Answer(req.Input, found, req.Expected)
+            : solver.Answer(req.Input, row, req.Expected);
         var body = answer.ToJsonObject();
         body.Remove("name");
         body["task"] = solver.Task.Name;
@@ -338,7 +349,7 @@ public sealed class HrmServer : IAsyncDisposable
         {
             var puzzle = Tracer.PuzzleOf(solver.Task, req.Input, expected);
             bool? correct = expected is null ? null : expected == answer.Text;
-            body["trace"] = new Trace(puzzle, entries, Decoding(req), answer.Valid, correct, answer.Problem);
+            body["trace"] = new Trace(puzzle, entries, Decoding(req), answer.Valid, correct, answer.Problem) { Search = answer.Search };
         }
         return body;
     }
@@ -352,7 +363,7 @@ public sealed class HrmServer : IAsyncDisposable
         List<TraceEntry>? entries = req.Trace ? new() : null;
         // The callback runs on the batch thread; this request reads the list only after its row is done.
         var row = await batcher.Submit(new BatchJob(req.Input, req.PuzzleId, req.Halt, req.MaxSegments,
-            entries is null ? null : entries.Add, req.PerStep), ctx.RequestAborted);
+            entries is null ? null : entries.Add, req.PerStep) { Search = req.Search }, ctx.RequestAborted);
         await Results.Json(Response(req, row, entries), Json).ExecuteAsync(ctx);
     });
 
@@ -360,7 +371,7 @@ public sealed class HrmServer : IAsyncDisposable
     {
         var req = await ReadRequest(ctx);
         var channel = Channel.CreateUnbounded<TraceEntry>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var done = batcher.Submit(new BatchJob(req.Input, req.PuzzleId, req.Halt, req.MaxSegments, e => channel.Writer.TryWrite(e), req.PerStep),
+        var done = batcher.Submit(new BatchJob(req.Input, req.PuzzleId, req.Halt, req.MaxSegments, e => channel.Writer.TryWrite(e), req.PerStep) { Search = req.Search },
             ctx.RequestAborted);
         _ = done.ContinueWith(_ => channel.Writer.TryComplete(), TaskScheduler.Default);
 

@@ -25,7 +25,11 @@ public sealed record SolveRequestBody(
     [property: JsonPropertyName("per_step")] bool PerStep = false,
     [property: JsonPropertyName("test_index")] int? TestIndex = null,
     [property: JsonPropertyName("puzzle_id")] int? PuzzleId = null,
-    [property: JsonPropertyName("expected")] string? Expected = null);
+    [property: JsonPropertyName("expected")] string? Expected = null,
+    [property: JsonPropertyName("samples")] int? Samples = null,
+    [property: JsonPropertyName("select")] string? Select = null,
+    [property: JsonPropertyName("noise")] double? Noise = null,
+    [property: JsonPropertyName("sample_seed")] int? SampleSeed = null);
 
 /// <summary>An error response: {"error": "...", "status": N}.</summary>
 public sealed record ErrorBody([property: JsonPropertyName("error")] string Error, [property: JsonPropertyName("status")] int Status);
@@ -36,6 +40,9 @@ public sealed record ErrorBody([property: JsonPropertyName("error")] string Erro
 public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, HaltPolicy Halt, int? MaxSegments, bool Trace, bool PerStep,
     string? ExpectedText = null)
 {
+    /// <summary>Test-time search over samples ("samples" &gt; 1 or a "select"); null: the plain run.</summary>
+    public SearchOptions? Search { get; init; }
+
     public static IReadOnlyList<string> Tasks => TaskRegistry.Names;
 
     /// <summary>The most segments a request may ask for: enough to watch a model past its budget, not enough to
@@ -44,7 +51,7 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
 
     /// <summary>Parses and checks a request body against the solver's model. Throws <see cref="ApiError"/>: 400 for a
     /// malformed body or puzzle, 422 for a puzzle of another task (or Sudoku size) than the model's.</summary>
-    public static SolveRequest Parse(ReadOnlyMemory<byte> body, Solver solver)
+    public static SolveRequest Parse(ReadOnlyMemory<byte> body, Solver solver, int maxSamples = ServeOptions.DefaultMaxSamples)
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = ServeOptions.MaxJsonDepth }); }
@@ -56,12 +63,12 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
         using (doc)
         {
             // A string with a lone surrogate (\ud800) parses but cannot be read as text.
-            try { return Read(doc.RootElement, solver); }
+            try { return Read(doc.RootElement, solver, maxSamples); }
             catch (InvalidOperationException) { throw new ApiError(400, "invalid JSON: a string holds invalid UTF-16 (a lone surrogate escape)"); }
         }
     }
 
-    static SolveRequest Read(JsonElement root, Solver solver)
+    static SolveRequest Read(JsonElement root, Solver solver, int maxSamples)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "the body must be a JSON object with a \"puzzle\"");
         var modelTask = solver.Task.Name;
@@ -125,7 +132,45 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
             if (exEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"expected\" must be a string: the expected answer as text");
             if (expected is null) (expected, expectedText) = ParseExpected(exEl.GetString()!, solver);
         }
-        return new SolveRequest(input, puzzleId, expected, new HaltPolicy(rule, threshold), maxSteps, trace, perStep, expectedText);
+        return new SolveRequest(input, puzzleId, expected, new HaltPolicy(rule, threshold), maxSteps, trace, perStep, expectedText)
+        {
+            Search = ReadSearch(root, solver, maxSamples),
+        };
+    }
+
+    /// <summary>"samples", "select", "noise" and "sample_seed": the search, or null for the plain run (one sample and no
+    /// "select"). The server's defaults are the solver's (a model may ship measured search settings).</summary>
+    static SearchOptions? ReadSearch(JsonElement root, Solver solver, int maxSamples)
+    {
+        var defaults = solver.Options.Search ?? new SearchOptions();
+        int samples = defaults.Samples;
+        if (Field(root, "samples") is { } sEl)
+        {
+            if (sEl.ValueKind != JsonValueKind.Number || !sEl.TryGetInt32(out samples) || samples < 1 || samples > maxSamples)
+                throw new ApiError(400, $"\"samples\" must be an integer from 1 to {maxSamples}");
+        }
+        var select = defaults.Select;
+        bool chose = false;
+        if (Field(root, "select") is { } selEl)
+        {
+            if (selEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"select\" must be a string: halt, vote or check");
+            try { select = SearchOptions.ParseSelect(selEl.GetString()!); chose = true; }
+            catch (HrmException e) { throw new ApiError(400, Clip(e.Message)); }
+        }
+        double noise = defaults.Noise;
+        if (Field(root, "noise") is { } nEl)
+        {
+            if (nEl.ValueKind != JsonValueKind.Number || !nEl.TryGetDouble(out noise) || !(noise >= 0 && noise <= 100))
+                throw new ApiError(400, "\"noise\" must be a number from 0 to 100");
+        }
+        int seed = defaults.Seed;
+        if (Field(root, "sample_seed") is { } seedEl)
+        {
+            if (seedEl.ValueKind != JsonValueKind.Number || !seedEl.TryGetInt32(out seed))
+                throw new ApiError(400, "\"sample_seed\" must be a 32-bit integer");
+        }
+        if (samples == 1 && !chose) return null;
+        return new SearchOptions { Samples = samples, Select = select, Noise = noise, Seed = seed, Perturb = defaults.Perturb };
     }
 
     static (int[] Input, ArcGrid? Expected) Encode(string text, int testIndex, Solver solver)

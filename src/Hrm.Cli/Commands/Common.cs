@@ -38,6 +38,40 @@ public static class Common
         }
     }
 
+    /// <summary>--samples, --noise, --perturb, --sample-seed and --select: test-time search, shared by eval, solve, trace,
+    /// viz and analyze scaling.</summary>
+    public sealed record SearchOptionSet(Option<int> Samples, Option<double> Noise, Option<string> Perturb, Option<int> Seed, Option<string?> Select)
+    {
+        public static SearchOptionSet Create() => new(
+            new Option<int>("--samples") { Description = "Test-time search: K trajectories per puzzle (and per --tta view), run as rows of one batch; trajectory 0 is the plain run, the others start from (or are pushed by) seeded Gaussian noise. 1 = the plain run.", DefaultValueFactory = _ => 1 },
+            new Option<double>("--noise") { Description = $"Scale of the search's Gaussian noise, in units of the state's RMS (default {SearchOptions.DefaultNoise}).", DefaultValueFactory = _ => SearchOptions.DefaultNoise },
+            new Option<string>("--perturb") { Description = $"Where the sampled trajectories are perturbed: init (the starting z_H, z_L), segment (after every segment) or both (default {SearchOptions.Name(SearchOptions.DefaultPerturbation)}).", DefaultValueFactory = _ => SearchOptions.Name(SearchOptions.DefaultPerturbation) },
+            new Option<int>("--sample-seed") { Description = "Seed of the search's noise: the same seed gives the same candidates and the same choice.", DefaultValueFactory = _ => 0 },
+            new Option<string?>("--select") { Description = "How search picks the answer: halt (highest final sigmoid(q_halt), the model's own judgement; default), vote (most frequent answer, ties by q_halt), check (the best-q candidate the task's checker accepts, else halt)." });
+
+        public IEnumerable<Option> All => [Samples, Noise, Perturb, Seed, Select];
+
+        /// <summary>The search, or null for the plain run (one sample and no --select).</summary>
+        public SearchOptions? Parse(ParseResult parse, int views = 1)
+        {
+            int k = parse.GetValue(Samples);
+            if (k < 1) throw new HrmException($"--samples must be >= 1, got {k}");
+            if (k > SearchOptions.MaxSamples) throw new HrmException($"--samples must be <= {SearchOptions.MaxSamples}, got {k}");
+            double noise = parse.GetValue(Noise);
+            if (!(noise >= 0) || double.IsInfinity(noise)) throw new HrmException($"--noise must be a finite number >= 0, got {noise}");
+            var perturb = SearchOptions.ParsePerturbation(parse.GetValue(Perturb)!);
+            var select = parse.GetValue(Select) is string text ? SearchOptions.ParseSelect(text) : (SelectRule?)null;
+            // Nothing asked for: the plain run (or, for solve and serve, the model's own default search). An explicit
+            // --samples 1 asks for the plain run even where the model has a default.
+            bool given = parse.GetResult(Samples) is { Implicit: false } || select is not null;
+            if (!given) return null;
+            return new SearchOptions
+            {
+                Samples = k, Noise = noise, Perturb = perturb, Seed = parse.GetValue(Seed), Select = select ?? SelectRule.Halt, Views = Math.Max(views, 1),
+            }.Validate();
+        }
+    }
+
     /// <summary>Adds an option or argument to a command.</summary>
     public static void Add(Command cmd, Symbol symbol)
     {

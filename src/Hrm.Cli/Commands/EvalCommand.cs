@@ -25,6 +25,7 @@ public static class EvalCommand
         var arcSource = new Option<string?>("--arc-source") { Description = "ARC: the task file(s) (a folder of task JSON or a Kaggle challenges file with its solutions) whose test outputs score the votes over all augmented test rows: pass@1/2/5/10 per task and overall." };
         var submission = new Option<string?>("--submission") { Description = "ARC: write the Kaggle submission JSON ({task: [{attempt_1, attempt_2}, ...]}) here (needs --arc-source)." };
         var halt = Common.HaltOptions.Create();
+        var search = Common.SearchOptionSet.Create();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("eval", """
@@ -37,6 +38,7 @@ public static class EvalCommand
               hrm eval --checkpoint runs/maze30 --data data/maze30 --max-examples 200 --json maze30.json
               hrm eval --checkpoint runs/arc --data data/arc-aug --arc-source ../shared/data/arc/evaluation --submission submission.json
             """) { checkpoint, config, data, json, batch, maxSteps, maxExamples, tta, ttaSeed, arcSource, submission, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
+        foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             int batchSize = parse.GetValue(batch);
@@ -58,7 +60,9 @@ public static class EvalCommand
                 BatchSize = batchSize, Halt = halt.Parse(parse), Device = dev, MaxSegments = parse.GetValue(maxSteps),
                 MaxExamples = parse.GetValue(maxExamples),
                 Tta = parse.GetValue(tta), TtaSeed = parse.GetValue(ttaSeed),
+                Search = search.Parse(parse, Math.Max(parse.GetValue(tta), 1)),
             };
+            if (options.Search is { } so) Console.WriteLine($"test-time search: {so}; {halt.Parse(parse)}");
 
             IReadOnlyList<ArcTask>? arcTasks = parse.GetValue(arcSource) is string src ? ArcReader.Read(src) : null;
             var names = arcTasks is null ? null : PuzzleDatasetDirectory.ReadIdentifiers(dataDir);
@@ -82,6 +86,11 @@ public static class EvalCommand
                 if (m.Tta is { } t)
                     Console.WriteLine($"{name}: test-time augmentation over {t.Views} views: exact {m.ExactAccuracy:P2} -> {t.ExactAccuracy:P2}" +
                                       (t.ValidAccuracy is double v ? $", valid {m.ValidAccuracy:P2} -> {v:P2}" : ""));
+                if (m.Search is { } sm)
+                    Console.WriteLine($"{name}: search ({sm.Options.CandidatesPerPuzzle} candidates per puzzle): exact by select " +
+                        string.Join(", ", sm.ExactBySelect.Select(kv => $"{SearchOptions.Name(kv.Key)} {kv.Value:P2}")) +
+                        $"; any candidate right {sm.ExactAny:P2}; plain trajectory {sm.ExactPlain:P2}; {sm.MeanCandidates:F1} candidates and " +
+                        $"{sm.MeanSegmentsPerPuzzle:F1} segments run per puzzle ({sm.MeanSegmentsPerCandidate:F1} per candidate); {m.PuzzlesPerSecond:F2} puzzles/s");
                 if (arc is not null)
                     Console.WriteLine($"{name}: ARC {arc.Tasks.Count} tasks: " + string.Join(", ", arc.JsonFields().Select(f => $"{f.Key} {f.Value:P1}")));
             }
@@ -119,6 +128,19 @@ public static class EvalCommand
                     ["valid_accuracy"] = r.ValidAccuracy, ["token_accuracy"] = r.TokenAccuracy,
                 }).ToList(),
             };
+        if (m.Search is { } s)
+        {
+            d["exact_by_select"] = s.ExactBySelect.ToDictionary(kv => SearchOptions.Name(kv.Key), kv => kv.Value);
+            d["valid_by_select"] = s.ValidBySelect.ToDictionary(kv => SearchOptions.Name(kv.Key), kv => kv.Value);
+            d["exact_any"] = s.ExactAny;
+            d["search"] = new Dictionary<string, object?>
+            {
+                ["samples"] = s.Options.Samples, ["views"] = s.Options.Views, ["noise"] = s.Options.Noise,
+                ["perturb"] = SearchOptions.Name(s.Options.Perturb), ["select"] = SearchOptions.Name(s.Options.Select),
+                ["sample_seed"] = s.Options.Seed, ["exact_plain"] = s.ExactPlain, ["mean_candidates"] = s.MeanCandidates,
+                ["mean_segments_per_candidate"] = s.MeanSegmentsPerCandidate, ["mean_segments_per_puzzle"] = s.MeanSegmentsPerPuzzle,
+            };
+        }
         if (m.Tta is { } t)
             d["tta"] = new Dictionary<string, object?> { ["views"] = t.Views, ["exact_accuracy"] = t.ExactAccuracy, ["valid_accuracy"] = t.ValidAccuracy };
         if (arc is not null)

@@ -27,6 +27,8 @@ public static class ServeCommand
         var rateLimit = new Option<string?>("--rate-limit") { Description = "API requests per client IP address, e.g. 10/s or 120/min; beyond it 429 with Retry-After." };
         var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds a request's headers, then its body, may take to arrive (408 after).", DefaultValueFactory = _ => 30 };
         var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: the data path in all_config.yaml)." };
+        var maxSamples = new Option<int>("--max-samples") { Description = "The most search trajectories (\"samples\") one request may ask for (400 above).", DefaultValueFactory = _ => ServeOptions.DefaultMaxSamples };
+        var search = Common.SearchOptionSet.Create();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -41,6 +43,8 @@ public static class ServeCommand
               hrm serve --checkpoint models/maze --grid 11
               hrm serve --checkpoint runs/maze9 --host 0.0.0.0 --api-key "$KEY" --rate-limit 10/s
             """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, threads, device };
+        cmd.Options.Add(maxSamples);
+        foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
@@ -49,6 +53,7 @@ public static class ServeCommand
                 ApiKey = parse.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable("HRM_API_KEY") is { Length: > 0 } env ? env : null),
                 NoAuth = parse.GetValue(noAuth),
                 RateLimit = parse.GetValue(rateLimit) is { } rate ? ServeOptions.ParseRate(rate) : null,
+                MaxSamples = parse.GetValue(maxSamples),
                 RequestTimeout = parse.GetValue(requestTimeout) is var t && t is >= 0.1 and <= 3600 ? TimeSpan.FromSeconds(t)
                     : throw new HrmException($"--request-timeout must be 0.1..3600 seconds, got {t}"),
                 Batch = new BatchOptions
@@ -61,7 +66,10 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
-            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, dataDir: parse.GetValue(data));
+            // The requests' default search: --samples/--select, else the model's measured default (search.json), else none.
+            var defaults = search.Parse(parse) ?? SearchOptions.ReadDefaults(ckpt);
+            if (defaults is { } d && d.Samples > options.MaxSamples) throw new HrmException($"--samples {d.Samples} is over --max-samples {options.MaxSamples}");
+            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { Search = defaults }, dataDir: parse.GetValue(data));
             if (parse.GetValue(grid) is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize)
                 throw new HrmException($"--grid must be {MazeGeneratorOptions.MinSize}..{MazeGeneratorOptions.MaxSize}");
             var solver = parse.GetValue(grid) is int n ? loaded.ForSeqLen(n * n) : loaded;

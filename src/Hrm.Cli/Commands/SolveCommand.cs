@@ -21,6 +21,8 @@ public static class SolveCommand
         var identifiers = new Option<string?>("--identifiers") { Description = "ARC: the dataset folder (or its identifiers.json) the checkpoint was trained on, to use the task's puzzle embedding; default: the blank identifier 0." };
         var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: --identifiers for ARC, else the data path in all_config.yaml)." };
         var halt = Common.HaltOptions.Create();
+        var search = Common.SearchOptionSet.Create();
+        var tta = new Option<int>("--tta") { Description = "Test-time views: run each of K views of the puzzle (relabelled/transposed Sudoku, rotated maze), times --samples, and pick one answer by --select.", DefaultValueFactory = _ => 0 };
         var maxSegments = new Option<int?>("--max-segments") { Description = "Segments to run at most (default: the model's halt_max_steps)." };
         var json = new Option<string?>("--json") { Description = "Also write the result(s) as JSON to this file." };
         var threads = Common.ThreadsOption();
@@ -35,8 +37,11 @@ public static class SolveCommand
               hrm solve --checkpoint runs/maze9 --maze my-maze.txt --json answer.json
               hrm solve --checkpoint runs/arc --arc data/arc/evaluation/00576224.json --identifiers data/arc-aug
             """) { sudoku, checkpoint, config, maze, arc, identifiers, data, halt.EarlyExit, halt.Rule, halt.Threshold, maxSegments, json, threads, device };
+        foreach (var o in search.All) cmd.Options.Add(o);
+        cmd.Options.Add(tta);
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(tta) < 0) throw new HrmException("--tta must be >= 0");
             var (s, m, a) = (parse.GetValue(sudoku), parse.GetValue(maze), parse.GetValue(arc));
             int given = (s is null ? 0 : 1) + (m is null ? 0 : 1) + (a is null ? 0 : 1);
             if (given != 1) throw new HrmException("give exactly one puzzle: PUZZLE text (a Sudoku string), --maze FILE or --arc TASK.json");
@@ -49,7 +54,7 @@ public static class SolveCommand
             // An ARC dataset folder given as --identifiers is also the dataset an all_config.yaml checkpoint needs.
             var ids = parse.GetValue(identifiers);
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments) },
+                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments), Search = SearchOf(search, parse, parse.GetValue(tta)) ?? SearchOptions.ReadDefaults(ckpt) },
                 parse.GetValue(data) ?? (ids is not null && Directory.Exists(ids) ? ids : null));
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
@@ -89,6 +94,23 @@ public static class SolveCommand
         Console.WriteLine($"q_halt:     {string.Join(" ", r.QHalt.Select(F))}");
         Console.WriteLine($"q_continue: {string.Join(" ", r.QContinue.Select(F))}");
         Console.WriteLine(r.Valid ? $"valid: yes ({r.Task.RuleText})" : $"valid: no ({r.Problem ?? "no expected output to compare with"})");
+        if (r.Search is { } s)
+        {
+            var c = s.Candidates[s.Chosen];
+            int agree = s.Candidates.Count(x => x.SameAsChosen && !x.Cut);
+            Console.WriteLine($"search: {s.Candidates.Count} candidates ({s.Options}); chose view {c.View} sample {c.Sample} " +
+                $"(q_halt {F(c.QHalt)}, sigmoid {1 / (1 + Math.Exp(-c.QHalt)):0.000}); {agree} of {s.Candidates.Count(x => !x.Cut)} finished candidates give this answer" +
+                (s.Candidates.Any(x => x.Cut) ? $"; {s.Candidates.Count(x => x.Cut)} cut once the choice was made" : "") +
+                $"; {s.Candidates.Sum(x => x.Segments)} segments in all");
+        }
+    }
+
+    /// <summary>The search of --samples/--select/--tta, or null for the plain run.</summary>
+    internal static SearchOptions? SearchOf(Common.SearchOptionSet search, ParseResult parse, int tta)
+    {
+        var options = search.Parse(parse, Math.Max(tta, 1));
+        if (options is null && tta > 1) options = new SearchOptions { Views = tta }.Validate();
+        return options;
     }
 
     static string F(float x) => x.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);

@@ -17,6 +17,7 @@ public static class TraceCommand
         var maxSteps = new Option<int?>("--max-steps") { Description = "Segments to run (default: the model's halt_max_steps)." };
         var json = new Option<string>("--json") { Description = "Write the trace {\"puzzle\": ..., \"entries\": [...]} here.", Required = true };
         var halt = Common.HaltOptions.Create();
+        var search = Common.SearchOptionSet.Create();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("trace", """
@@ -28,13 +29,14 @@ public static class TraceCommand
               hrm trace --checkpoint runs/sudoku4 --data data/sudoku4 --index 3 --max-steps 8 --json trace.json
             """) { checkpoint, config, perStep, maxSteps, json, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
         foreach (var s in source.Symbols) Common.Add(cmd, s);
+        foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(maxSteps) is < 1) throw new HrmException("--max-steps must be >= 1");
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             using var solver = Solver.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSteps) }, parse.GetValue(source.Data));
+                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSteps), Search = search.Parse(parse) }, parse.GetValue(source.Data));
             var (input, id, expected, label, sized) = source.Resolve(parse, solver);
             var (trace, answer) = Tracer.Run(sized, input, id, expected, parse.GetValue(perStep));
             AtomicFile.WriteAllText(parse.GetValue(json)!, trace.ToJson());

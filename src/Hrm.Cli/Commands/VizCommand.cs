@@ -45,6 +45,8 @@ public static class VizCommand
               hrm viz --data data/sudoku4 --out browse.html
             """) { trace, data, output, png, gif, frameMs, title, maxPuzzles, maxExamples, maxGroups, maxCells, checkpoint, config, perStep, maxSteps, threads, device };
         foreach (var sym in source.SymbolsBesideData) Common.Add(cmd, sym);
+        var search = Common.SearchOptionSet.Create();
+        foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var outPath = parse.GetValue(output)!;
@@ -61,7 +63,7 @@ public static class VizCommand
                 Console.WriteLine($"dataset browser: {Path.GetFullPath(outPath)} ({new FileInfo(outPath).Length / 1024.0:F0} KiB)");
                 return 0;
             }
-            var obtained = ObtainTrace(parse, trace, checkpoint, config, source, perStep, maxSteps, threads, device);
+            var obtained = ObtainTrace(parse, trace, checkpoint, config, source, perStep, maxSteps, threads, device, search);
             WriteTraceOutputs(obtained, outPath, parse.GetValue(png), parse.GetValue(gif), parse.GetValue(frameMs), parse.GetValue(title));
             return 0;
         });
@@ -73,7 +75,7 @@ public static class VizCommand
     /// on) adds its options to <see cref="Build"/> and its branch here.
     /// </summary>
     static Trace ObtainTrace(ParseResult parse, Option<string?> traceFile, Option<string?> checkpoint, Option<string?> config,
-        PuzzleSourceOptions source, Option<bool> perStep, Option<int?> maxSteps, Option<int> threads, Option<string> device)
+        PuzzleSourceOptions source, Option<bool> perStep, Option<int?> maxSteps, Option<int> threads, Option<string> device, Common.SearchOptionSet search)
     {
         if (parse.GetValue(checkpoint) is string ckpt)
         {
@@ -81,7 +83,7 @@ public static class VizCommand
             if (parse.GetValue(maxSteps) is < 1) throw new HrmException("--max-steps must be >= 1");
             Common.SetThreads(parse.GetValue(threads));
             var dev = Hrm.Runtime.TorchRuntime.ParseDevice(parse.GetValue(device)!);
-            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { MaxSegments = parse.GetValue(maxSteps) }, parse.GetValue(source.Data));
+            using var solver = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { MaxSegments = parse.GetValue(maxSteps), Search = search.Parse(parse) }, parse.GetValue(source.Data));
             var (input, id, expected, _, sized) = source.Resolve(parse, solver);
             return Tracer.Run(sized, input, id, expected, parse.GetValue(perStep)).Trace;
         }

@@ -24,7 +24,20 @@ public sealed record SetMetrics(int Count, double ExactAccuracy, double TokenAcc
     /// ascending; null when the task has none.</summary>
     public string? DifficultyMeasure { get; init; }
     public IReadOnlyList<DifficultyRow>? ByDifficulty { get; init; }
+    /// <summary>With test-time search: every selection rule, the oracle and the compute (null without). The plain
+    /// fields above then describe the chosen answers (<see cref="SearchOptions.Select"/>), except
+    /// <see cref="ExactBySegment"/>, which follows the plain trajectory.</summary>
+    public SearchMetrics? Search { get; init; }
 }
+
+/// <summary>
+/// Test-time search over a set: exact (and valid) accuracy of each selection rule over the same candidates, the oracle
+/// (<see cref="ExactAny"/>: some candidate was right, the headroom of any selection), the plain trajectory's exact
+/// accuracy, and the compute: candidates per puzzle, segments per trajectory and per puzzle (all trajectories).
+/// </summary>
+public sealed record SearchMetrics(SearchOptions Options, IReadOnlyDictionary<SelectRule, double> ExactBySelect,
+    IReadOnlyDictionary<SelectRule, double?> ValidBySelect, double ExactAny, double ExactPlain, double MeanCandidates,
+    double MeanSegmentsPerCandidate, double MeanSegmentsPerPuzzle);
 
 /// <summary>Accuracy of the rows with one value of the task's difficulty measure (e.g. maze path length).</summary>
 public sealed record DifficultyRow(int Value, int Count, int Exact, int? Valid, double TokenAccuracySum)
@@ -68,6 +81,9 @@ public sealed record EvalOptions
     /// <summary>Evaluate only the first N examples of each set (quick checks during training).</summary>
     public int? MaxExamples { get; init; }
     public Device? Device { get; init; }
+    /// <summary>Test-time search (several trajectories per puzzle, one chosen); null: the plain run. Its views are
+    /// <see cref="Tta"/>'s.</summary>
+    public SearchOptions? Search { get; init; }
 }
 
 /// <summary>One evaluated row: which example, its prediction, and how it was produced.</summary>
@@ -159,6 +175,7 @@ public static class Evaluator
         int views = Math.Max(options.Tta, 1);
         if (views > 1 && task is null) throw new HrmException("test-time augmentation needs a known task (sudoku, maze or arc)");
 
+        if (options.Search is not null) return EvaluateSearch(model, set, options, task, budget, views, onExample);
         var sw = Stopwatch.StartNew();
         int count = 0, exact = 0, qCorrect = 0, valid = 0, exampleIndex = 0, ttaExact = 0, ttaValid = 0;
         double tokenAcc = 0, segments = 0;
@@ -220,6 +237,100 @@ public static class Evaluator
             DifficultyMeasure = task?.DifficultyMeasure,
             ByDifficulty = task?.DifficultyMeasure is null ? null
                 : byDifficulty.Select(kv => new DifficultyRow(kv.Key, kv.Value.Count, kv.Value.Exact, checkRule ? kv.Value.Valid : null, kv.Value.Token)).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate(ActModel, PuzzleSet, EvalOptions, Action{EvaluatedExample}?)"/> with test-time search: every
+    /// puzzle runs <see cref="SearchOptions.Samples"/> trajectories per view as rows of one batch (puzzles per batch =
+    /// batch size / candidates), and the chosen answer is scored; every rule is scored over the same candidates.
+    /// </summary>
+    static SetMetrics EvaluateSearch(ActModel model, PuzzleSet set, EvalOptions options, PuzzleTask? task, int budget, int views,
+        Action<EvaluatedExample>? onExample)
+    {
+        var search = options.Search! with { Views = views };
+        bool checkRule = task is { HasRule: true };
+        int perBatch = Math.Max(1, options.BatchSize / search.CandidatesPerPuzzle);
+        var rules = Enum.GetValues<SelectRule>();
+        var sw = Stopwatch.StartNew();
+        int count = 0, exampleIndex = 0, exactAny = 0, exactPlain = 0, qCorrect = 0, ttaExact = 0, ttaValid = 0;
+        double tokenAcc = 0, segments = 0, candidatesRun = 0, segmentsRun = 0;
+        var exactBy = rules.ToDictionary(r => r, _ => 0);
+        var validBy = rules.ToDictionary(r => r, _ => 0);
+        var bySegment = new int[budget];
+        var histogram = new int[budget];
+        var byDifficulty = new SortedDictionary<int, (int Count, int Exact, int Valid, double Token)>();
+        int limit = options.MaxExamples ?? int.MaxValue;
+        foreach (var batch in TestBatches.Enumerate(set, perBatch))
+        {
+            if (exampleIndex >= limit) break;
+            int rows = Math.Min(batch.EffectiveSize, limit - exampleIndex);
+            int s = batch.SeqLen;
+            var inputs = Enumerable.Range(0, rows).Select(r => batch.Inputs.AsSpan(r * s, s).ToArray()).ToArray();
+            var ids = Enumerable.Range(0, rows).Select(r => (long)batch.PuzzleIds[r]).ToArray();
+            var ledger = new SegmentLedger(model, null, batch.Inputs, batch.Labels, s, rows, budget);
+            var seeds = Enumerable.Range(0, rows).Select(r => unchecked(options.TtaSeed * 1_000_003 + r)).ToArray();
+            var found = Search.Run(model, task, inputs, ids, search, options.Halt, budget, viewSeeds: seeds, plainObserver: ledger);
+            for (int r = 0; r < rows; r++, exampleIndex++)
+            {
+                var label = batch.Labels.AsSpan(r * s, s).ToArray();
+                var input = inputs[r];
+                var result = found[r];
+                var best = result.Best;
+                int validLabels = CountMatches(label, best.Answer, out int correct);
+                bool isCorrect = correct == validLabels;
+                if (validLabels > 0)
+                {
+                    count++;
+                    tokenAcc += (double)correct / validLabels;
+                    segments += best.Segments;
+                    histogram[best.Segments - 1]++;
+                    candidatesRun += result.Candidates.Count;
+                    segmentsRun += result.TotalSegments;
+                    for (int m = 0; m < budget; m++) if (ledger.Exact[r, m]) bySegment[m]++;
+                    if ((best.QHalt >= 0) == isCorrect) qCorrect++;
+                    bool Right(Candidate c) { CountMatches(label, c.Answer, out int k); return k == validLabels; }
+                    foreach (var rule in rules)
+                    {
+                        var pick = result.Candidates[result.IndexOf(rule)];
+                        if (Right(pick)) exactBy[rule]++;
+                        if (pick.Valid == true) validBy[rule]++;
+                    }
+                    if (result.Candidates.Any(c => !c.Cut && Right(c))) exactAny++;
+                    if (result.Candidates.FirstOrDefault(c => c is { View: 0, Sample: 0 }) is { } plain && Right(plain)) exactPlain++;
+                    bool isValid = best.Valid == true;
+                    if (task?.Difficulty(input) is int d)
+                    {
+                        var (dc, de, dv, dt) = byDifficulty.GetValueOrDefault(d);
+                        byDifficulty[d] = (dc + 1, de + (isCorrect ? 1 : 0), dv + (isValid ? 1 : 0), dt + (double)correct / validLabels);
+                    }
+                    if (views > 1)
+                    {
+                        // The plain views' vote (sample 0 of each view), as --tta alone reports it.
+                        var firsts = result.Candidates.Where(c => c.Sample == 0).ToList();
+                        Func<int[], int[], bool>? ok = checkRule ? (i, a) => task!.Check(i, a) is null : null;
+                        var voted = TtaVoting.RankAnswers(input, firsts.Select(c => c.Answer).ToList(), firsts.Select(c => (double)c.QHalt).ToList(), ok)[0];
+                        CountMatches(label, voted.Answer, out int vc);
+                        if (vc == validLabels) ttaExact++;
+                        if (voted.Valid == true) ttaValid++;
+                    }
+                }
+                onExample?.Invoke(new EvaluatedExample(set.Name, exampleIndex, batch.PuzzleIds[r], input, label, best.Row with { Prediction = best.Answer }, isCorrect));
+            }
+        }
+        int n = Math.Max(count, 1);
+        return new SetMetrics(count, (double)exactBy[search.Select] / n, tokenAcc / n, segments / n, (double)qCorrect / n, sw.Elapsed.TotalSeconds)
+        {
+            ExactBySegment = bySegment.Select(c => (double)c / n).ToArray(),
+            SegmentHistogram = histogram,
+            ValidAccuracy = checkRule ? (double)validBy[search.Select] / n : null,
+            Tta = views > 1 ? new TtaMetrics(views, (double)ttaExact / n, checkRule ? (double)ttaValid / n : null) : null,
+            DifficultyMeasure = task?.DifficultyMeasure,
+            ByDifficulty = task?.DifficultyMeasure is null ? null
+                : byDifficulty.Select(kv => new DifficultyRow(kv.Key, kv.Value.Count, kv.Value.Exact, checkRule ? kv.Value.Valid : null, kv.Value.Token)).ToList(),
+            Search = new SearchMetrics(search, exactBy.ToDictionary(kv => kv.Key, kv => (double)kv.Value / n),
+                validBy.ToDictionary(kv => kv.Key, kv => checkRule ? (double?)kv.Value / n : null),
+                (double)exactAny / n, (double)exactPlain / n, candidatesRun / n, candidatesRun > 0 ? segmentsRun / candidatesRun : 0, segmentsRun / n),
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Hrm.Tasks;
 
 namespace Hrm.Evaluation;
@@ -23,8 +24,30 @@ public sealed record PuzzleAnswer(
     bool Valid,
     string? Problem)
 {
+    /// <summary>With test-time search: the settings, the chosen candidate and every candidate (null: the plain run).</summary>
+    public SearchSummary? Search { get; init; }
+
     /// <summary>The answer's JSON object, as `hrm solve --json` and the HTTP server write it.</summary>
-    public Dictionary<string, object?> ToJsonObject(string? name = null) => new()
+    public Dictionary<string, object?> ToJsonObject(string? name = null)
+    {
+        var d = Fields(name);
+        if (Search is { } s)
+            d["search"] = new Dictionary<string, object?>
+            {
+                ["samples"] = s.Options.Samples, ["views"] = s.Options.Views, ["noise"] = s.Options.Noise,
+                ["perturb"] = SearchOptions.Name(s.Options.Perturb), ["select"] = SearchOptions.Name(s.Options.Select),
+                ["sample_seed"] = s.Options.Seed, ["chosen"] = s.Chosen,
+                ["agreeing"] = s.Candidates.Count(c => c.SameAsChosen && !c.Cut),
+                ["candidates"] = s.Candidates.Select(c => new Dictionary<string, object?>
+                {
+                    ["view"] = c.View, ["sample"] = c.Sample, ["q_halt"] = c.QHalt, ["segments"] = c.Segments,
+                    ["valid"] = c.Valid, ["cut"] = c.Cut, ["same_as_chosen"] = c.SameAsChosen,
+                }).ToList(),
+            };
+        return d;
+    }
+
+    Dictionary<string, object?> Fields(string? name) => new()
     {
         ["name"] = name,
         ["puzzle"] = Puzzle,
@@ -54,3 +77,20 @@ public sealed record PuzzleAnswer(
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
 }
+
+/// <summary>One candidate of a search, without its answer grid: where it came from, its final q_halt, its segments,
+/// the checker's verdict (null without one), whether it was cut, and whether it gave the chosen answer.</summary>
+public sealed record CandidateSummary(
+    [property: JsonPropertyName("view")] int View,
+    [property: JsonPropertyName("sample")] int Sample,
+    [property: JsonPropertyName("q_halt")] float QHalt,
+    [property: JsonPropertyName("segments")] int Segments,
+    [property: JsonPropertyName("valid")] bool? Valid,
+    [property: JsonPropertyName("cut")] bool Cut,
+    [property: JsonPropertyName("same_as_chosen")] bool SameAsChosen);
+
+/// <summary>A search's settings, the chosen candidate's index and every candidate.</summary>
+public sealed record SearchSummary(
+    [property: JsonPropertyName("options")] SearchOptions Options,
+    [property: JsonPropertyName("chosen")] int Chosen,
+    [property: JsonPropertyName("candidates")] IReadOnlyList<CandidateSummary> Candidates);

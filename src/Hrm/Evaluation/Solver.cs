@@ -18,6 +18,11 @@ public sealed record SolverOptions
     public bool EarlyExit { get => Halt.Rule != HaltRule.Full; init => Halt = value ? HaltPolicy.QValues : HaltPolicy.Full; }
     /// <summary>Segments to run at most (default: the model's halt_max_steps).</summary>
     public int? MaxSegments { get; init; }
+    /// <summary>Test-time search (several trajectories per puzzle, one chosen); null or one sample and one view: the
+    /// plain run.</summary>
+    public SearchOptions? Search { get; init; }
+    /// <summary>Whether <see cref="Search"/> runs more than one trajectory.</summary>
+    public bool Searches => Search is { } s && s.CandidatesPerPuzzle > 1;
 }
 
 /// <summary>
@@ -49,6 +54,7 @@ public sealed class Solver : IDisposable
         Model = model;
         Options = options ?? new SolverOptions();
         if (Options.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {Options.MaxSegments}");
+        Options.Search?.Validate();
         Task = TaskOf(model.Config);
         _device = model.Device;
         model.eval();
@@ -73,6 +79,7 @@ public sealed class Solver : IDisposable
     {
         Model = model; Options = options; Task = task; _device = model.Device; ownsModel = false; _sizes = sizes;
         if (Options.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {Options.MaxSegments}");
+        Options.Search?.Validate();
     }
 
     /// <summary>
@@ -103,7 +110,7 @@ public sealed class Solver : IDisposable
     {
         if (For(puzzle) is var other && !ReferenceEquals(other, this)) return other.Solve(puzzle, observer);
         var input = Task.Parse(puzzle);
-        return Answer(input, RunOne(input, 0, observer), expected: null);
+        return Run(input, 0, observer, expected: null);
     }
 
     /// <summary>A Sudoku of the checkpoint's size in one string ('.' or '0' blank; whitespace ignored).</summary>
@@ -126,7 +133,7 @@ public sealed class Solver : IDisposable
     {
         if (input.Length != Config.SeqLen && Task.Name == "maze" && input.Length > 0) return ForSeqLen(input.Length).SolveTokens(input, puzzleId, observer);
         if (input.Length != Config.SeqLen) throw new HrmException($"expected {Config.SeqLen} tokens, got {input.Length}");
-        return Answer(input, RunOne(input, puzzleId, observer), expected: null);
+        return Run(input, puzzleId, observer, expected: null);
     }
 
     /// <summary>The answer record for one row the inference loop returned for <paramref name="input"/> (a server that
@@ -164,7 +171,7 @@ public sealed class Solver : IDisposable
         foreach (var pair in task.Test)
         {
             var input = ArcCanvas.Encode(pair.Input);
-            results.Add(Answer(input, RunOne(input, id, observer), pair.Output));
+            results.Add(Run(input, id, observer, pair.Output));
         }
         return results;
     }
@@ -176,6 +183,25 @@ public sealed class Solver : IDisposable
 
     /// <summary>What the checkpoint takes, in words (for error messages).</summary>
     public string Describe() => $"{Task.Describe()} (seq_len {Config.SeqLen}, vocab {Config.VocabSize})";
+
+    /// <summary>
+    /// Runs one puzzle: the plain run, or with <see cref="SolverOptions.Searches"/> every trajectory (an observer then
+    /// sees them all as rows 0..K-1, views first then samples) and the chosen candidate's answer, with the candidates.
+    /// </summary>
+    PuzzleAnswer Run(int[] tokens, long puzzleId, IInferenceObserver? observer, ArcGrid? expected)
+    {
+        if (!Options.Searches) return Answer(tokens, RunOne(tokens, puzzleId, observer), expected);
+        var found = Search.Run(Model, Task, [tokens], [puzzleId], Options.Search!, Options.Halt, Options.MaxSegments, observer)[0];
+        return Answer(tokens, found, expected);
+    }
+
+    /// <summary>The answer record of a search: the chosen candidate's answer, with every candidate.</summary>
+    public PuzzleAnswer Answer(int[] input, SearchResult found, ArcGrid? expected = null) =>
+        Answer(input, found.Best.Row with { Prediction = found.Best.Answer }, expected) with
+        {
+            Search = new SearchSummary(Options.Search!, found.Chosen, found.Candidates.Select(c => new CandidateSummary(
+                c.View, c.Sample, c.QHalt, c.Segments, c.Valid, c.Cut, Search.AnswerComparer.Instance.Equals(c.Answer, found.Best.Answer))).ToList()),
+        };
 
     RowResult RunOne(int[] tokens, long puzzleId, IInferenceObserver? observer)
     {

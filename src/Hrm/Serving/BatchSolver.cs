@@ -31,8 +31,12 @@ public sealed record BatchOptions
 /// </summary>
 public sealed record BatchJob(int[] Input, int PuzzleId, HaltPolicy Halt, int? MaxSegments, Action<TraceEntry>? OnEntry = null, bool PerStep = false)
 {
-    /// <summary>Jobs with equal keys can share a forward pass (the loop runs one rule and one budget per batch).</summary>
-    internal (HaltPolicy, int?, bool, bool) Key => (Halt, MaxSegments, OnEntry is not null, PerStep);
+    /// <summary>Test-time search over samples (several trajectories, one chosen; the result's <see cref="RowResult.Search"/>
+    /// holds them all); null: the plain run. With tracing, the chosen trajectory's entries arrive after the choice.</summary>
+    public SearchOptions? Search { get; init; }
+
+    /// <summary>Jobs with equal keys can share a forward pass (the loop runs one rule, one budget and one search per batch).</summary>
+    internal (HaltPolicy, int?, bool, bool, SearchOptions?) Key => (Halt, MaxSegments, OnEntry is not null, PerStep, Search);
 }
 
 /// <summary>The solver refused a job because its queue is full; retry later.</summary>
@@ -78,6 +82,8 @@ public sealed class BatchSolver : IAsyncDisposable
     {
         if (job.Input.Length != solver.Config.SeqLen) throw new HrmException($"expected {solver.Config.SeqLen} tokens, got {job.Input.Length}");
         job.Halt.Validate();
+        if (job.Search is { Views: > 1 }) throw new HrmException("the batch solver searches over samples, not test-time views");
+        job.Search?.Validate();
         if (job.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {job.MaxSegments}");
         if (Interlocked.Increment(ref waiting) > options.MaxQueue)
         {
@@ -147,6 +153,11 @@ public sealed class BatchSolver : IAsyncDisposable
             var flat = new long[batch.Count * s];
             for (int i = 0; i < batch.Count; i++)
                 for (int j = 0; j < s; j++) flat[i * s + j] = batch[i].Job.Input[j];
+            if (job.Search is { } search)
+            {
+                RunSearch(batch, search);
+                return;
+            }
             var inputs = tensor(flat, [batch.Count, s], device: device);
             var ids = tensor(batch.Select(p => (long)p.Job.PuzzleId).ToArray(), [batch.Count], device: device);
             using var recorder = job.OnEntry is null ? null
@@ -158,6 +169,26 @@ public sealed class BatchSolver : IAsyncDisposable
         catch (Exception e)
         {
             foreach (var p in batch) p.Done.TrySetException(e);
+        }
+    }
+
+    /// <summary>A batch of search jobs: every job's trajectories as rows of one <see cref="Search.Run"/>; with tracing,
+    /// every trajectory is recorded and the chosen one's entries are delivered once the choice is made.</summary>
+    void RunSearch(List<Pending> batch, SearchOptions search)
+    {
+        var job = batch[0].Job;
+        int k = search.Samples;
+        var inputs = batch.Select(p => p.Job.Input).ToArray();
+        using var recorder = job.OnEntry is null ? null
+            : new TraceRecorder(solver.Model, solver.Task, inputs.SelectMany(i => Enumerable.Repeat(i, k)).ToArray(), job.PerStep);
+        var found = Search.Run(solver.Model, solver.Task, inputs, batch.Select(p => (long)p.Job.PuzzleId).ToArray(), search,
+            job.Halt, job.MaxSegments, recorder);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var best = found[i].Best;
+            if (recorder is not null)
+                foreach (var entry in recorder.Entries(Search.RowOf(i, 0, found[i].Chosen, 1, k))) batch[i].Job.OnEntry!(entry);
+            batch[i].Done.TrySetResult(best.Row with { Prediction = best.Answer, Search = found[i] });
         }
     }
 

@@ -68,6 +68,10 @@ public sealed record Trace(
     [property: JsonPropertyName("correct")] bool? Correct,
     [property: JsonPropertyName("problem")] string? Problem)
 {
+    /// <summary>With test-time search: the settings and every candidate (the entries are the chosen one's); null
+    /// without.</summary>
+    [JsonPropertyName("search")] public SearchSummary? Search { get; init; }
+
     public static IReadOnlyList<string> Tasks => TaskRegistry.Names;
 
     // NaN/Infinity pass as named literals: a residual of a zero state is NaN and must not make the file unwritable.

@@ -129,16 +129,28 @@ public static class Tracer
     public static (Trace Trace, PuzzleAnswer Answer) Run(Solver solver, int[] input, int puzzleId = 0, string? expected = null,
         bool perStep = false, Action<TraceEntry>? onEntry = null)
     {
-        using var recorder = new TraceRecorder(solver.Model, solver.Task, [input], perStep, onEntry is null ? null : (_, e) => onEntry(e));
+        // With test-time search every trajectory is recorded and the chosen one's entries make the trace (entries
+        // stream only after the choice); views would show other frames, so a trace searches over samples alone.
+        int rows = 1;
+        if (solver.Options.Searches)
+        {
+            if (solver.Options.Search!.Views > 1) throw new HrmException("a trace follows one frame of the puzzle: search over samples, without test-time views");
+            rows = solver.Options.Search.Samples;
+        }
+        using var recorder = new TraceRecorder(solver.Model, solver.Task, Enumerable.Repeat(input, rows).ToArray(), perStep,
+            onEntry is null || rows > 1 ? null : (_, e) => onEntry(e));
         var answer = solver.SolveTokens(input, puzzleId, recorder);
+        int chosen = answer.Search?.Chosen ?? 0;
+        if (rows > 1 && onEntry is not null) foreach (var e in recorder.Entries(chosen)) onEntry(e);
         var puzzle = PuzzleOf(solver.Task, input, expected);
         var decoding = perStep ? $"{TraceRecorder.SegmentDecoding}; {TraceRecorder.StepDecoding}" : TraceRecorder.SegmentDecoding;
+        if (rows > 1) decoding += $"; trajectory {chosen} of {rows}, chosen by {SearchOptions.Name(solver.Options.Search!.Select)}";
         bool? correct = expected is null ? null : expected == answer.Text;
         // A task without a rule (ARC) is judged by its expected output alone.
         bool valid = solver.Task.HasRule ? answer.Valid : correct == true;
         string? problem = solver.Task.HasRule ? answer.Problem
             : correct == true ? null : expected is null ? "no expected output to compare with" : "differs from the expected output";
-        var trace = new Trace(puzzle, recorder.Entries(0), decoding, valid, correct, problem);
+        var trace = new Trace(puzzle, recorder.Entries(chosen), decoding, valid, correct, problem) { Search = answer.Search };
         return (trace, answer with { Valid = valid, Problem = problem });
     }
 
