@@ -11,7 +11,7 @@ namespace Hrm.Server;
 /// an inert JSON block, and app.js (the puzzle editor, the Solve button, and the server-sent-event reader that feeds
 /// <c>HrmViz.renderTrace(...).append(entry)</c>). Stable hooks for tests: #puzzle-text, #sudoku-editor
 /// .sudoku-cell[data-row][data-col], #maze-editor .cell[data-row][data-col] with #maze-tool (wall | start | goal),
-/// #btn-example and #example-source (data-state, data-index), #halt, #max-steps, #per-step, #btn-solve, #solve-status
+/// #btn-example and #example-source (data-state, data-index), #halt, #max-steps, #per-step, #samples, #select, #btn-solve, #solve-status
 /// (data-state = idle | running | done | error, data-entries), #answer-json, #trace-view (the viz hooks inside it), and
 /// with an API key #api-key, #btn-key, #key-status.
 /// </summary>

@@ -80,6 +80,13 @@
       halt.appendChild(el('option', { value: v, text: label }));
     const maxSteps = el('input', { id: 'max-steps', type: 'number', min: 1, max: info.max_steps_limit, placeholder: String(info.halt_max_steps), 'aria-label': 'segments at most' });
     const perStep = el('input', { id: 'per-step', type: 'checkbox' });
+    // Test-time search: K trajectories, the answer picked by the rule; the server's default comes from the model.
+    const defaultSearch = info.search || { samples: 1, select: 'halt' };
+    const samples = el('input', { id: 'samples', type: 'number', min: 1, max: info.max_samples || 64, value: String(defaultSearch.samples), 'aria-label': 'trajectories (samples)' });
+    const select = el('select', { id: 'select', 'aria-label': 'selection rule' });
+    for (const [v, label] of [['halt', 'highest q_halt (the model)'], ['vote', 'most frequent answer'], ['check', 'passes the task check']])
+      select.appendChild(el('option', { value: v, text: label }));
+    select.value = defaultSearch.select;
     const solve = el('button', { id: 'btn-solve', type: 'button', text: 'Solve' });
     const exampleBtn = el('button', { id: 'btn-example', type: 'button', text: 'example', title: 'load a puzzle of this model\'s task (held out from its dataset when the server has it)' });
     const exampleNote = el('div', { id: 'example-source', class: 'hrm-status', 'data-state': 'idle' });
@@ -95,6 +102,8 @@
       el('label', {}, [document.createTextNode('halting rule '), halt]),
       el('label', {}, [document.createTextNode(`segments at most (1..${info.max_steps_limit}) `), maxSteps]),
       el('label', {}, [perStep, document.createTextNode(' low-level steps too')]),
+      el('label', {}, [document.createTextNode(`trajectories (1..${info.max_samples || 64}) `), samples]),
+      el('label', {}, [document.createTextNode('pick by '), select]),
       el('div', {}, [exampleBtn, document.createTextNode(' '), solve, document.createTextNode(' '), status]),
       exampleNote);
     const opts = el('div', { class: 'opts' }, optsChildren);
@@ -247,6 +256,7 @@
     async function run() {
       const body = { puzzle: text.value, halt: halt.value, per_step: perStep.checked };
       if (maxSteps.value) body.max_steps = +maxSteps.value;
+      if (samples.value) { body.samples = +samples.value; if (body.samples > 1) body.select = select.value; }
       // The example's expected answer and puzzle identifier go along while the text is still the example's.
       if (example && text.value === example.puzzle) {
         if (example.puzzle_id) body.puzzle_id = example.puzzle_id;
@@ -298,7 +308,8 @@
         app.view.finish({ valid: data.valid, correct: data.expected === undefined ? null : data.expected === data.answer, problem: data.problem });
         answerJson.textContent = JSON.stringify(data, null, 2);
         const vs = data.expected === undefined ? '' : data.expected === data.answer ? ', equal to the expected answer' : ', not the expected answer';
-        setStatus('done', `${data.valid ? 'valid' : 'not valid'}${vs} after ${data.segments} segment(s)${data.problem ? ': ' + data.problem : ''}`);
+        const ss = data.search ? `; trajectory ${data.search.chosen} of ${data.search.candidates.length} (${data.search.agreeing} agree), by ${data.search.select}` : '';
+        setStatus('done', `${data.valid ? 'valid' : 'not valid'}${vs} after ${data.segments} segment(s)${ss}${data.problem ? ': ' + data.problem : ''}`);
       } else if (name === 'error') {
         setStatus('error', data.error);
       }

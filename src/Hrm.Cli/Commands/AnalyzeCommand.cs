@@ -18,8 +18,7 @@ public static class AnalyzeCommand
             (a, model, set, outDir) => Analyses.Residuals(model, set, a.Count, a.MaxSteps, outDir)));
         analyze.Subcommands.Add(Make("pr", "Participation ratio of zH and zL states over N test puzzle trajectories, for the model and an untrained one of the same config, and against the number of puzzles sampled.",
             (a, model, set, outDir) => Analyses.ParticipationRatios(model, set, a.Count, a.Repeats, a.Seed, outDir)));
-        analyze.Subcommands.Add(Make("scaling", "Accuracy against the test-time segment budget (1 .. 2 x the training budget by default), fixed and with ACT halting.",
-            (a, model, set, outDir) => Analyses.Scaling(model, set, a.MaxSteps, a.Count, outDir)));
+        analyze.Subcommands.Add(Scaling());
         analyze.Subcommands.Add(Make("puzzle-id", "Accuracy with the true puzzle identifier, the blank one and a random one (models with puzzle embeddings).",
             (a, model, set, outDir) => Analyses.PuzzleIdentifier(model, set, a.Count, a.Seed, outDir)));
         analyze.Subcommands.Add(Act());
@@ -27,7 +26,38 @@ public static class AnalyzeCommand
         return analyze;
     }
 
-    sealed record Args(int Count, int? MaxSteps, int Repeats, int Seed);
+    sealed record Args(int Count, int? MaxSteps, int Repeats, int Seed, IReadOnlyList<int>? Samples = null, SearchOptions? Search = null);
+
+    /// <summary>`analyze scaling`: the segment budget axis, and with --samples the samples axis beside it.</summary>
+    static Command Scaling()
+    {
+        var search = Common.SearchOptionSet.Create();
+        var samplesList = new Option<string?>("--samples") { Description = "Also spend the compute on trajectories: K values such as 1,2,4,8,16 (each K runs the trained budget; every rule is scored); the plot puts both axes against the segments run per puzzle." };
+        var cmd = Make("scaling", "Accuracy against the test-time segment budget (1 .. 2 x the training budget by default), fixed and with ACT halting; with --samples 1,2,4,..,K also against the number of trajectories (test-time search), both against the segments run per puzzle.",
+            (a, model, set, outDir) => a.Samples is { } ks ? Analyses.ScalingWithSamples(model, set, a.MaxSteps, a.Count, ks, a.Search!, outDir)
+                : Analyses.Scaling(model, set, a.MaxSteps, a.Count, outDir),
+            parse =>
+            {
+                if (parse.GetValue(samplesList) is not string text) return (null, null);
+                var ks = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(t => int.TryParse(t, out var k) && k >= 1 && k <= SearchOptions.MaxSamples ? k
+                        : throw new HrmException($"--samples must be a comma-separated list of counts 1..{SearchOptions.MaxSamples}, got '{text}'"))
+                    .Distinct().ToList();
+                if (ks.Count == 0) throw new HrmException($"--samples must list at least one count, got '{text}'");
+                double noise = parse.GetValue(search.Noise);
+                if (!(noise >= 0) || double.IsInfinity(noise)) throw new HrmException($"--noise must be a finite number >= 0, got {noise}");
+                var options = new SearchOptions
+                {
+                    Samples = ks.Max(), Noise = noise, Perturb = SearchOptions.ParsePerturbation(parse.GetValue(search.Perturb)!),
+                    Seed = parse.GetValue(search.Seed),
+                    Select = parse.GetValue(search.Select) is string rule ? SearchOptions.ParseSelect(rule) : SelectRule.Halt,
+                };
+                return (ks, options.Validate());
+            });
+        cmd.Options.Add(samplesList);
+        foreach (var o in search.All.Skip(1)) cmd.Options.Add(o);   // --samples here is a list
+        return cmd;
+    }
 
     sealed record Shared(Option<string?> Data, Option<string> Out, Option<int> Count, Option<int?> MaxSteps, Option<int> Repeats, Option<int> Seed,
         Option<int> Threads, Option<string> Device)
@@ -60,7 +90,8 @@ public static class AnalyzeCommand
     static void Report(CsvTable table, string outDir, string name) =>
         Console.WriteLine($"wrote {Path.Combine(outDir, name + ".csv")} ({table.Rows.Count} rows) and {Path.Combine(outDir, name + ".png")}");
 
-    static Command Make(string name, string description, Func<Args, ActModel, PuzzleSet, string, CsvTable> run)
+    static Command Make(string name, string description, Func<Args, ActModel, PuzzleSet, string, CsvTable> run,
+        Func<ParseResult, (IReadOnlyList<int>? Samples, SearchOptions? Search)>? extra = null)
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = Common.CheckpointHelp, Required = true };
         var shared = Shared.Create(name == "scaling" || name == "puzzle-id" ? 500 : 100);
@@ -69,6 +100,7 @@ public static class AnalyzeCommand
         cmd.SetAction(parse =>
         {
             var (set, outDir, a, dev) = shared.Parse(parse);
+            if (extra is not null) { var (ks, so) = extra(parse); a = a with { Samples = ks, Search = so }; }
             using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, device: dev, dataDir: parse.GetValue(shared.Data)), set, parse.GetValue(shared.Data)!);
             var table = run(a, model, set, outDir);
             Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");

@@ -100,6 +100,11 @@ public sealed class ServerApiTests : IAsyncLifetime
     [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"trace\": \"yes\"}", "true or false")]
     [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"halt\": \"confident\", \"threshold\": 2}", "threshold")]
     [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"puzzle_id\": 5}", "puzzle_id")]
+    [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"samples\": 0}", "\"samples\" must be an integer from 1 to 64")]
+    [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"samples\": 65}", "\"samples\" must be an integer from 1 to 64")]
+    [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"samples\": \"4\"}", "\"samples\"")]
+    [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"samples\": 4, \"select\": \"best\"}", "unknown selection rule")]
+    [InlineData("{\"puzzle\": \"1..4..2..3..4...\", \"samples\": 4, \"noise\": -1}", "\"noise\"")]
     public async Task Malformed_requests_get_400_with_one_line(string body, string says)
     {
         foreach (var path in new[] { "/v1/solve", "/v1/solve/stream" })
@@ -112,6 +117,29 @@ public sealed class ServerApiTests : IAsyncLifetime
             Assert.Equal(400, json.GetProperty("status").GetInt32());
         }
         Assert.Equal("ok", JsonDocument.Parse(await s.Http.GetStringAsync("/healthz")).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Samples_run_a_search_that_equals_the_solvers_and_trace_the_chosen_trajectory()
+    {
+        var puzzle = Puzzle(3);
+        var search = new SearchOptions { Samples = 4, Seed = 2, Select = SelectRule.Vote };
+        var expected = s.Solver.With(new SolverOptions { Search = search }).Solve(puzzle);
+        var (status, body, _) = await Post(s.Http, "/v1/solve", JsonSerializer.Serialize(new { puzzle, samples = 4, sample_seed = 2, select = "vote", trace = true }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(expected.Text, body.GetProperty("answer").GetString());
+        var found = body.GetProperty("search");
+        Assert.Equal(4, found.GetProperty("candidates").GetArrayLength());
+        Assert.Equal(expected.Search!.Chosen, found.GetProperty("chosen").GetInt32());
+        Assert.Equal("vote", found.GetProperty("select").GetString());
+        var entries = body.GetProperty("trace").GetProperty("entries");
+        Assert.Equal(TestServer.Segments, entries.GetArrayLength());
+        Assert.Equal(body.GetProperty("answer").GetString()!.Replace("\n", ""), entries[entries.GetArrayLength() - 1].GetProperty("answer").GetString()!.Replace("\n", ""));
+        // One sample and no rule is the plain run, with no search block.
+        (status, body, _) = await Post(s.Http, "/v1/solve", JsonSerializer.Serialize(new { puzzle, samples = 1 }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(body.TryGetProperty("search", out _));
+        Assert.Equal(s.Solver.Solve(puzzle).Text, body.GetProperty("answer").GetString());
     }
 
     [Fact]

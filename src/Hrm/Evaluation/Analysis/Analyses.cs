@@ -131,6 +131,78 @@ public static class Analyses
     }
 
     /// <summary>
+    /// The two axes of inference-time compute side by side: accuracy against the total segments run per puzzle when
+    /// spending them on more segments of one trajectory (budget 1..<paramref name="maxSegments"/>, default 2 x
+    /// halt_max_steps) and on more trajectories (<paramref name="samples"/>, each running the trained budget), the
+    /// latter under every selection rule and with the oracle (any candidate right). One search with the largest K
+    /// serves every K: trajectory k's noise depends on k alone, so the first K of them are exactly a K-sample search.
+    /// Writes scaling.csv (axis, budget, samples, segments_per_puzzle, exact per rule, exact_any) and scaling.png.
+    /// </summary>
+    public static CsvTable ScalingWithSamples(ActModel model, PuzzleSet set, int? maxSegments, int? maxExamples, IReadOnlyList<int> samples,
+        SearchOptions search, string outDir)
+    {
+        if (samples.Count == 0 || samples.Any(k => k < 1)) throw new HrmException("sample counts must be >= 1");
+        int m = maxSegments ?? 2 * model.Config.HaltMaxSteps;
+        int budget = model.Config.HaltMaxSteps;
+        var points = BudgetCurves.Of(model, set, m, maxExamples: maxExamples);
+        var task = Evaluator.TaskFor(model.Config, set.Metadata.Task);
+        int kMax = samples.Max();
+        var rules = Enum.GetValues<SelectRule>();
+        var exact = samples.ToDictionary(k => k, _ => rules.ToDictionary(r => r, _ => 0));
+        var any = samples.ToDictionary(k => k, _ => 0);
+        var segs = samples.ToDictionary(k => k, _ => 0.0);
+        int count = 0, seen = 0;
+        int perBatch = Math.Max(1, 256 / kMax);
+        foreach (var batch in Data.TestBatches.Enumerate(set, perBatch))
+        {
+            if (maxExamples is int lim && seen >= lim) break;
+            int rows = Math.Min(batch.EffectiveSize, (maxExamples ?? int.MaxValue) - seen);
+            seen += rows;
+            int s = batch.SeqLen;
+            var inputs = Enumerable.Range(0, rows).Select(r => batch.Inputs.AsSpan(r * s, s).ToArray()).ToArray();
+            var found = Search.Run(model, task, inputs, batch.PuzzleIds.Take(rows).Select(i => (long)i).ToArray(),
+                search with { Samples = kMax, Views = 1 }, HaltPolicy.Full, budget);
+            for (int r = 0; r < rows; r++)
+            {
+                var label = batch.Labels.AsSpan(r * s, s).ToArray();
+                if (label.All(l => l == PuzzleSet.IgnoreLabel)) continue;
+                count++;
+                bool Right(Candidate c) => c.Answer.Select((t, j) => label[j] == PuzzleSet.IgnoreLabel || label[j] == t).All(x => x);
+                foreach (int k in samples)
+                {
+                    var first = found[r].Candidates.Take(k).ToList();
+                    var choice = Search.Choose(first, search.Select);
+                    foreach (var rule in rules) if (Right(first[choice.IndexOf(rule)])) exact[k][rule]++;
+                    if (first.Any(Right)) any[k]++;
+                    segs[k] += first.Sum(c => c.Segments);
+                }
+            }
+        }
+        int n = Math.Max(count, 1);
+        var table = new CsvTable("axis", "budget", "samples", "segments_per_puzzle", "exact_halt", "exact_vote", "exact_check", "exact_any");
+        foreach (var p in points) table.Add("segments", p.Budget, 1, p.Budget, p.FixedExact, "", "", "");
+        foreach (int k in samples.OrderBy(k => k))
+            table.Add("samples", budget, k, segs[k] / n, (double)exact[k][SelectRule.Halt] / n, (double)exact[k][SelectRule.Vote] / n,
+                (double)exact[k][SelectRule.Check] / n, (double)any[k] / n);
+        Directory.CreateDirectory(outDir);
+        table.Write(Path.Combine(outDir, "scaling.csv"));
+        var ks = samples.OrderBy(k => k).ToList();
+        var xs = ks.Select(k => segs[k] / n).ToArray();
+        var series = new List<LineSeries>
+        {
+            new("more segments, one trajectory", points.Select(p => (double)p.Budget).ToArray(), points.Select(p => p.FixedExact * 100).ToArray()) { Markers = true },
+            new("more samples: halt (model's choice)", xs, ks.Select(k => exact[k][SelectRule.Halt] * 100.0 / n).ToArray()) { Markers = true },
+            new("more samples: vote", xs, ks.Select(k => exact[k][SelectRule.Vote] * 100.0 / n).ToArray()) { Markers = true },
+        };
+        if (task is { HasRule: true })
+            series.Add(new("more samples: check", xs, ks.Select(k => exact[k][SelectRule.Check] * 100.0 / n).ToArray()) { Markers = true });
+        series.Add(new("more samples: any candidate right (oracle)", xs, ks.Select(k => any[k] * 100.0 / n).ToArray()) { Markers = true });
+        Plots.Lines(Path.Combine(outDir, "scaling.png"), new Figure($"Inference-time scaling: segments vs samples ({search.Noise:0.##} noise at {SearchOptions.Name(search.Perturb)}; {n} puzzles)",
+            "segments run per puzzle (all trajectories)", "held-out exact accuracy (%)"), series, [new VerticalMarkers("training budget", [budget])]);
+        return table;
+    }
+
+    /// <summary>
     /// ACT against a fixed number of segments (the paper's Figure 5 a/b): for each run, per budget 1..M (M: the run's
     /// halt_max_steps unless given), the accuracy of a fixed budget and of ACT halting, and ACT's mean segments.
     /// Writes act.csv and act.png.
