@@ -72,6 +72,23 @@ public static class Common
         }
     }
 
+    /// <summary>Progress of a long evaluation on stderr: a line every 10 s (and none for sets done sooner).</summary>
+    public static Action<string, int, int> EvalProgress()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var last = TimeSpan.Zero;
+        string? current = null;
+        return (set, done, total) =>
+        {
+            if (set != current) { current = set; clock.Restart(); last = TimeSpan.Zero; }
+            var now = clock.Elapsed;
+            if (now - last < TimeSpan.FromSeconds(10)) return;
+            last = now;
+            double left = done > 0 ? now.TotalSeconds * (total - done) / done : 0;
+            Console.Error.WriteLine($"eval {set}: {done}/{total} puzzles ({100.0 * done / Math.Max(total, 1):F0}%), {now.TotalSeconds:F0} s, about {left:F0} s left");
+        };
+    }
+
     /// <summary>Adds an option or argument to a command.</summary>
     public static void Add(Command cmd, Symbol symbol)
     {

@@ -17,7 +17,7 @@ public static class EvalCommand
         var config = new Option<string?>("--config") { Description = "Model config JSON, if not beside the weights." };
         var data = new Option<string>("--data") { Description = "Dataset directory; its test split is evaluated.", Required = true };
         var json = new Option<string?>("--json") { Description = "Write {SET: {count, exact_accuracy, token_accuracy, mean_segments, q_halt_accuracy, valid_accuracy, exact_by_segment, segment_histogram, by_difficulty (maze path length, Sudoku blanks), ...}} to this file." };
-        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int?>("--batch") { Description = "Rows in one forward pass (default 256, fewer on large grids: 256 x 128 tokens at most, 36 rows of 30x30 mazes, which bounds the memory; with --samples a batch holds batch / candidates puzzles)." };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Segments to run at test time (default: the model's halt_max_steps); more than that keeps the carried state going (inference-time scaling)." };
         var tta = new Option<int>("--tta") { Description = "Test-time augmentation: vote over K views of each puzzle (Sudoku: relabelling, transpose, band/stack permutations; maze: dihedral maps; ARC: its augmentations); reported beside the plain figures.", DefaultValueFactory = _ => 0 };
         var maxExamples = new Option<int?>("--max-examples") { Description = "Score only the first N examples of each test set (a quick look at a large or slow set)." };
@@ -41,8 +41,8 @@ public static class EvalCommand
         foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
-            int batchSize = parse.GetValue(batch);
-            if (batchSize < 1) throw new HrmException($"--batch must be >= 1, got {batchSize}");
+            int? batchSize = parse.GetValue(batch);
+            if (batchSize is < 1) throw new HrmException($"--batch must be >= 1, got {batchSize}");
             if (parse.GetValue(maxSteps) is < 1) throw new HrmException("--max-steps must be >= 1");
             if (parse.GetValue(tta) < 0) throw new HrmException("--tta must be >= 0");
             if (parse.GetValue(maxExamples) is < 1) throw new HrmException("--max-examples must be >= 1");
@@ -57,7 +57,7 @@ public static class EvalCommand
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {
-                BatchSize = batchSize, Halt = halt.Parse(parse), Device = dev, MaxSegments = parse.GetValue(maxSteps),
+                Batch = batchSize, Halt = halt.Parse(parse), Progress = Common.EvalProgress(), Device = dev, MaxSegments = parse.GetValue(maxSteps),
                 MaxExamples = parse.GetValue(maxExamples),
                 Tta = parse.GetValue(tta), TtaSeed = parse.GetValue(ttaSeed),
                 Search = search.Parse(parse, Math.Max(parse.GetValue(tta), 1)),

@@ -67,7 +67,23 @@ public sealed record TtaMetrics(int Views, double ExactAccuracy, double? ValidAc
 
 public sealed record EvalOptions
 {
-    public int BatchSize { get; init; } = 256;
+    /// <summary>Rows in one forward pass; null: <see cref="DefaultBatchSize"/> of the set's grid.</summary>
+    public int? Batch { get; init; }
+    /// <summary>Rows in one forward pass (the default follows the grid: <see cref="DefaultBatchSize"/>).</summary>
+    public int BatchSize { get => Batch ?? 256; init => Batch = value; }
+
+    /// <summary>
+    /// The default rows per forward pass for sequences of <paramref name="seqLen"/> tokens: 256, fewer for long
+    /// sequences so that one pass holds at most about 256 x 128 tokens (a 30 x 30 maze: 36 rows), which bounds the
+    /// memory of evaluation whatever the set's size (a row's activations grow with its tokens).
+    /// </summary>
+    public static int DefaultBatchSize(int seqLen) => Math.Clamp(256 * 128 / Math.Max(seqLen, 1), 1, 256);
+
+    /// <summary>The batch size for a set of <paramref name="seqLen"/>-token rows.</summary>
+    public int BatchFor(int seqLen) => Batch ?? DefaultBatchSize(seqLen);
+
+    /// <summary>Called after every batch with the set's name, the puzzles done and the puzzles to do (progress on long sets).</summary>
+    public Action<string, int, int>? Progress { get; init; }
     /// <summary>When each row stops (default: the full budget, as the reference evaluates).</summary>
     public HaltPolicy Halt { get; init; } = HaltPolicy.Full;
     /// <summary>Shorthand: true is <see cref="HaltPolicy.QValues"/> (the model's own ACT decision).</summary>
@@ -176,6 +192,7 @@ public static class Evaluator
         if (views > 1 && task is null) throw new HrmException("test-time augmentation needs a known task (sudoku, maze or arc)");
 
         if (options.Search is not null) return EvaluateSearch(model, set, options, task, budget, views, onExample);
+        int total = Math.Min(set.Data.ExampleCount, options.MaxExamples ?? int.MaxValue);
         var sw = Stopwatch.StartNew();
         int count = 0, exact = 0, qCorrect = 0, valid = 0, exampleIndex = 0, ttaExact = 0, ttaValid = 0;
         double tokenAcc = 0, segments = 0;
@@ -183,9 +200,10 @@ public static class Evaluator
         var histogram = new int[budget];
         var byDifficulty = new SortedDictionary<int, (int Count, int Exact, int Valid, double Token)>();
         int limit = options.MaxExamples ?? int.MaxValue;
-        foreach (var batch in TestBatches.Enumerate(set, options.BatchSize))
+        foreach (var batch in TestBatches.Enumerate(set, options.BatchFor(set.Metadata.SeqLen)))
         {
             if (exampleIndex >= limit) break;
+            if (exampleIndex > 0) options.Progress?.Invoke(set.Name, exampleIndex, total);
             using var scope = NewDisposeScope();
             int rows = Math.Min(batch.EffectiveSize, limit - exampleIndex);
             int s = batch.SeqLen;
@@ -250,7 +268,8 @@ public static class Evaluator
     {
         var search = options.Search! with { Views = views };
         bool checkRule = task is { HasRule: true };
-        int perBatch = Math.Max(1, options.BatchSize / search.CandidatesPerPuzzle);
+        int perBatch = Math.Max(1, options.BatchFor(set.Metadata.SeqLen) / search.CandidatesPerPuzzle);
+        int total = Math.Min(set.Data.ExampleCount, options.MaxExamples ?? int.MaxValue);
         var rules = Enum.GetValues<SelectRule>();
         var sw = Stopwatch.StartNew();
         int count = 0, exampleIndex = 0, exactAny = 0, exactPlain = 0, qCorrect = 0, ttaExact = 0, ttaValid = 0;
@@ -264,6 +283,7 @@ public static class Evaluator
         foreach (var batch in TestBatches.Enumerate(set, perBatch))
         {
             if (exampleIndex >= limit) break;
+            if (exampleIndex > 0) options.Progress?.Invoke(set.Name, exampleIndex, total);
             int rows = Math.Min(batch.EffectiveSize, limit - exampleIndex);
             int s = batch.SeqLen;
             var inputs = Enumerable.Range(0, rows).Select(r => batch.Inputs.AsSpan(r * s, s).ToArray()).ToArray();

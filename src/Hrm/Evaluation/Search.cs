@@ -39,7 +39,7 @@ public sealed record SearchOptions
 {
     /// <summary>Default noise scale (in units of the state's per-channel RMS, which RMSNorm keeps near 1).</summary>
     public const double DefaultNoise = 0.5;
-    public const Perturbation DefaultPerturbation = Perturbation.Init;
+    public const Perturbation DefaultPerturbation = Perturbation.Both;
 
     [JsonPropertyName("samples")] public int Samples { get; init; } = 1;
     [JsonPropertyName("noise")] public double Noise { get; init; } = DefaultNoise;

@@ -1,5 +1,6 @@
 using Hrm.Evaluation;
 using Hrm.Tasks.Maze;
+using Hrm.Tasks.Sudoku;
 
 namespace Hrm.Tests.Models;
 
@@ -29,5 +30,34 @@ public class ShippedModelTests
             if (answer.Valid) solved++;
         }
         Assert.True(solved >= atLeast, $"solved {solved} of {count} held-out {size}x{size} {style} mazes, expected at least {atLeast}");
+    }
+
+    static string SudokuDir => Path.Combine(TestPaths.RepoRoot, "models", "sudoku9");
+
+    /// <summary>The 9x9 Sudoku model shipped in models/sudoku9 solves held-out puzzles that need a guess, alone and
+    /// (better) with the test-time search its folder names as its default.</summary>
+    [Fact]
+    public void The_shipped_sudoku_model_solves_held_out_puzzles_and_searches_by_default()
+    {
+        var defaults = SearchOptions.ReadDefaults(SudokuDir);
+        Assert.NotNull(defaults);
+        Assert.True(defaults!.Samples > 1);
+        using var plain = Solver.Load(SudokuDir);
+        Assert.Equal("sudoku", plain.Task.Name);
+        Assert.Equal(81, plain.Config.SeqLen);
+        var puzzles = SudokuGenerator.Generate(SudokuShape.Size9, 6, new SudokuGeneratorOptions(SudokuDifficulty.Hard), seed: 20261206, threads: 1);
+        var searching = plain.With(new SolverOptions { Search = defaults });
+        int alone = 0, searched = 0;
+        foreach (var p in puzzles)
+        {
+            var text = SudokuShape.Format(p.Cells);
+            var a = plain.Solve(text);
+            if (a.Valid) { alone++; Assert.Equal(SudokuShape.Format(p.Solution), a.Text.Replace("\n", "")); }
+            var b = searching.Solve(text);
+            Assert.Equal(defaults.Samples, b.Search!.Candidates.Count);
+            if (b.Valid) searched++;
+        }
+        Assert.True(alone >= 3, $"one trajectory solved {alone} of 6 held-out hard puzzles, expected at least 3");
+        Assert.True(searched >= Math.Max(alone, 5), $"the default search solved {searched} of 6 (one trajectory {alone})");
     }
 }
