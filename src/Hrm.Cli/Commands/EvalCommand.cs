@@ -83,7 +83,9 @@ public static class EvalCommand
                     Console.WriteLine($"{name}: exact / valid by {m.DifficultyMeasure!.Replace('_', ' ')}: " + string.Join(", ",
                         DifficultyRow.Bucket(rows, 8).Select(b => $"{(b.From == b.To ? $"{b.From}" : $"{b.From}-{b.To}")} " +
                             $"{b.Row.ExactAccuracy:P0}{(b.Row.ValidAccuracy is double v ? $"/{v:P0}" : "")} (n={b.Row.Count})")));
-                if (m.Tta is { } t)
+                if (m.Tta is { } tv && m.Search is { } ts)
+                    Console.WriteLine($"{name}: the {tv.Views} views' own vote (trajectory 0 of each view, valid answers first, as --tta alone): exact {ts.ExactPlain:P2} -> {tv.ExactAccuracy:P2}");
+                else if (m.Tta is { } t)
                     Console.WriteLine($"{name}: test-time augmentation over {t.Views} views: exact {m.ExactAccuracy:P2} -> {t.ExactAccuracy:P2}" +
                                       (t.ValidAccuracy is double v ? $", valid {m.ValidAccuracy:P2} -> {v:P2}" : ""));
                 if (m.Search is { } sm)
