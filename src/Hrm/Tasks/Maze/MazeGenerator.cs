@@ -147,7 +147,7 @@ public sealed class MazeGenerator
     }
 
     /// <summary>Random grids the iid style draws per try of <see cref="Next"/> (a 30x30 grid has a pair more than 110
-    /// moves apart about once in 600 draws at density 0.3-0.5).</summary>
+    /// moves apart about once in 500 draws at density 0.3-0.5).</summary>
     const int IidGridsPerTry = 50;
     const int IidStartsPerGrid = 8;
 
