@@ -17,13 +17,13 @@ public static class DataMazeCommand
         var minPath = new Option<int?>("--min-path") { Description = "Keep mazes whose shortest S-G path is longer than this many moves (default: 110 for 30x30, the reference's 'hard' set; else the same fraction of N*N)" };
         var trainMinPath = new Option<int?>("--train-min-path") { Description = "Training mazes only: keep mazes whose shortest path is longer than this (default: --min-path). A lower value mixes short mazes into training, an easy-to-hard curriculum; the test split keeps --min-path" };
         var loops = new Option<double>("--loops") { Description = "Fraction of the remaining room-to-room walls knocked out to make loops", DefaultValueFactory = _ => 0.1 };
-        var style = new Option<string>("--style") { Description = "corridors: a spanning tree of corridors between rooms, with --loops (ours, the default); walls: walls on random cells at --wall-density, the kind of Lehnert et al. 2024 behind the paper's Maze-Hard; mixed: each maze's style by a coin flip", DefaultValueFactory = _ => "corridors" };
-        var density = new Option<string>("--wall-density") { Description = "--style walls/mixed: fraction of cells made walls, one value (0.4) or a range drawn per maze (the default 0.3-0.5, Lehnert et al.'s range)", DefaultValueFactory = _ => "0.3-0.5" };
+        var style = new Option<string>("--style") { Description = "corridors: a spanning tree of corridors between rooms, with --loops (ours, the default); iid: each cell a wall independently at --wall-density, nothing added, S and G more than --min-path apart, ties kept (the kind of Lehnert et al. 2024 behind the paper's Maze-Hard); walls: iid walls, then walls added until the shortest path is unique and long enough; mixed: corridors or walls by a coin flip", DefaultValueFactory = _ => "corridors" };
+        var density = new Option<string>("--wall-density") { Description = "--style iid/walls/mixed: fraction of cells made walls, one value (0.4) or a range drawn per maze (the default 0.3-0.5, Lehnert et al.'s range)", DefaultValueFactory = _ => "0.3-0.5" };
         var aug = new Option<bool>("--aug") { Description = "Add the 8 dihedral transforms of every training maze (each its own puzzle in the maze's group)" };
         var seed = new Option<int>("--seed") { Description = "Random seed for generation", DefaultValueFactory = _ => 42 };
         var csvTrain = new Option<string?>("--csv-train") { Description = "Import training mazes from this CSV instead of generating" };
         var csvTest = new Option<string?>("--csv-test") { Description = "Import test mazes from this CSV (with --csv-train)" };
-        var allowTies = new Option<bool>("--allow-ties") { Description = "Also keep generated mazes with several equally short S-G paths (the label marks one); by default every maze's shortest path is unique" };
+        var allowTies = new Option<bool>("--allow-ties", "--keep-ties") { Description = "Also keep generated mazes with several equally short S-G paths (the label marks one, any shortest path is a valid answer); by default every maze's shortest path is unique, except in --style iid, which always keeps ties" };
         var uniqueOnly = new Option<bool>("--unique-only") { Description = "CSV import: drop mazes with several shortest S-G paths (they are always counted)" };
         foreach (var o in new Option[] { outDir, train, test, size, minPath, trainMinPath, loops, style, density, aug, seed, csvTrain, csvTest, allowTies, uniqueOnly }) cmd.Options.Add(o);
 
@@ -55,15 +55,23 @@ public static class DataMazeCommand
                 int? trainMin = parse.GetValue(trainMinPath);
                 if (trainMin is int m) (options with { MinPathLength = m }).Validate();
                 var trainNote = trainMin is int t ? $" (training mazes: > {t})" : "";
-                var tieNote = options.AllowTies ? ", ties allowed" : ", unique shortest path";
-                var styleNote = options.Style == MazeStyle.Corridors ? "corridor" : options.Style == MazeStyle.Walls
-                    ? $"random-wall (density {options.WallDensityMin:0.##}-{options.WallDensityMax:0.##})" : $"mixed corridor/random-wall (density {options.WallDensityMin:0.##}-{options.WallDensityMax:0.##})";
+                var tieNote = options.KeepsTies ? ", ties kept (any shortest path is valid)" : ", unique shortest path";
+                var densityNote = $"density {options.WallDensityMin:0.##}-{options.WallDensityMax:0.##}";
+                var styleNote = options.Style switch
+                {
+                    MazeStyle.Corridors => "corridor",
+                    MazeStyle.Walls => $"random-wall ({densityNote}, walls added for a unique long path)",
+                    MazeStyle.Iid => $"iid random-wall ({densityNote}, nothing added)",
+                    _ => $"mixed corridor/random-wall ({densityNote})",
+                };
                 Console.WriteLine($"generating {nTrain} + {nTest} {styleNote} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves{trainNote}{tieNote}, seed {parse.GetValue(seed)}");
                 var stats = new MazeGenerationStats();
                 (trainMazes, testMazes) = MazeDataset.Generate(options, nTrain, nTest, parse.GetValue(seed),
                     done => Console.WriteLine($"  {done}/{nTrain + nTest} mazes ({clock.Elapsed.TotalSeconds:F1} s)"), trainMin, stats);
-                Console.WriteLine($"  rejected {stats.Rejected} start-goal draws with several shortest paths, {stats.Duplicates} repeated mazes"
-                    + (stats.AddedWalls > 0 ? $"; random-wall mazes: {(double)stats.AddedWalls / (nTrain + nTest):F1} walls added per maze on average to break ties and lengthen paths" : ""));
+                Console.WriteLine(options.Style == MazeStyle.Iid
+                    ? $"  {stats.Grids:N0} random grids drawn for {nTrain + nTest:N0} mazes ({clock.Elapsed.TotalSeconds:F1} s, {(nTrain + nTest) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):N1} mazes/s), {stats.Duplicates} repeated mazes"
+                    : $"  rejected {stats.Rejected} start-goal draws with several shortest paths, {stats.Duplicates} repeated mazes"
+                      + (stats.AddedWalls > 0 ? $"; random-wall mazes: {(double)stats.AddedWalls / (nTrain + nTest):F1} walls added per maze on average to break ties and lengthen paths" : ""));
             }
             var dir = parse.GetValue(outDir)!;
             var summary = MazeDataset.Write(dir, trainMazes, testMazes, parse.GetValue(aug));

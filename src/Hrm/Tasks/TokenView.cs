@@ -52,9 +52,39 @@ public sealed class DihedralView : ITokenView
         : throw new HrmException($"view {Name}: expected {Size * Size} tokens for a {Size}x{Size} grid, got {tokens.Length}");
 }
 
-/// <summary>Shared argument checks of the task view factories.</summary>
+/// <summary>Shared argument checks of the task view factories, and the view a training example is drawn through.</summary>
 public static class TokenViews
 {
+    /// <summary>The number of a task's views one training view is picked from (<see cref="DrawTrainingView"/>).</summary>
+    public const int TrainingChoices = 8;
+
+    /// <summary>
+    /// The view one training example is seen through when training augments on the fly (the config key
+    /// <c>augment</c>): of the first <see cref="TrainingChoices"/> views <see cref="PuzzleTask.Views"/> gives for
+    /// <paramref name="seed"/> (view 0 the identity), the one <paramref name="seed"/> also picks, uniformly. A maze gets
+    /// each of its 8 dihedral maps one time in 8; a Sudoku its own form one time in 8, else a fresh digit relabelling,
+    /// transpose and band/stack permutation (drawn as the dataset's and test-time augmentations are). Where a task has
+    /// fewer distinct views, the pick wraps around them. The same arguments give the same view.
+    /// </summary>
+    public static ITokenView DrawTrainingView(PuzzleTask task, int[] inputTokens, int seed)
+    {
+        int pick = (int)(Mix((uint)seed) % TrainingChoices);
+        var views = task.Views(inputTokens, pick + 1, seed);
+        return views[pick % views.Count];
+    }
+
+    /// <summary>A well-mixed 64-bit value of <paramref name="x"/> (SplitMix64's finaliser), stable across runs and platforms.</summary>
+    public static ulong Mix(ulong x)
+    {
+        unchecked
+        {
+            ulong z = x + 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+
     /// <summary>Throws unless <paramref name="k"/> >= 1 and the input is non-empty.</summary>
     public static void CheckArguments(int[] inputTokens, int k)
     {

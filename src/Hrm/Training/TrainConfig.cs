@@ -54,6 +54,10 @@ public sealed record TrainConfig
     /// --size 11 --train 20000 --test 1000"). `hrm train` without --data builds it into RUN/data with the run's seed.</summary>
     [ConfigKey("A preset's own data: the arguments of an hrm data command without --out and --seed; built into RUN/data when --data is absent.", Section = ConfigSection.Data, Ours = true)]
     [JsonPropertyName("data_recipe")] public string? DataRecipe { get; init; }
+    /// <summary>Training-time augmentation on the fly (<see cref="TrainingAugmentation"/>): each training example seen
+    /// through a random view of its task, drawn from the seed and the batch number; false = the stored examples.</summary>
+    [ConfigKey("Show each training example through a random view of its task (Sudoku: digit relabelling, transpose, band and stack orders; maze: one of the 8 dihedral maps), input and label alike, drawn from seed and batch number; false = the examples as stored.", Section = ConfigSection.Data, Ours = true)]
+    [JsonPropertyName("augment")] public bool Augment { get; init; }
     /// <summary>Caps the run (and its schedule) at this many optimiser steps; null = the reference's epoch-derived total.</summary>
     [ConfigKey("Caps the run (and its schedule) at this many optimiser steps; null = the epoch-derived total.", Section = ConfigSection.Schedule, Ours = true, Range = ">= 1 or null")]
     [JsonPropertyName("max_steps")] public long? MaxSteps { get; init; }

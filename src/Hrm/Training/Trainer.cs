@@ -126,25 +126,41 @@ public sealed class RunFolder(string root)
     }
 }
 
-/// <summary>Batches prepared on a background thread so that a step never waits for the sampler.</summary>
+/// <summary>Batches prepared on a background thread so that a step never waits for the sampler; with an
+/// augmentation, each batch is augmented there too, by its index in the run's batch stream.</summary>
 sealed class BatchFeed : IDisposable
 {
     readonly BlockingCollection<(int Iteration, HostBatch Batch)> queue = new(boundedCapacity: 4);
     readonly CancellationTokenSource stop;
     readonly Task producer;
+    Exception? failure;
 
-    public BatchFeed(TrainSampler sampler, long skipBatches, CancellationToken cancel)
+    public BatchFeed(TrainSampler sampler, long skipBatches, CancellationToken cancel, TrainingAugmentation? augmentation = null)
     {
         stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         producer = Task.Run(() =>
         {
-            try { foreach (var item in sampler.Batches(skipBatches)) queue.Add(item, stop.Token); }
+            try
+            {
+                long index = skipBatches;
+                foreach (var (iteration, batch) in sampler.Batches(skipBatches))
+                    queue.Add((iteration, augmentation?.Apply(batch, index++) ?? batch), stop.Token);
+            }
             catch (OperationCanceledException) { }
+            catch (Exception e) { failure = e; }   // rethrown by Next, on the training thread
             finally { queue.CompleteAdding(); }
         });
     }
 
-    public (int Iteration, HostBatch Batch) Next(CancellationToken cancel) => queue.Take(cancel);
+    public (int Iteration, HostBatch Batch) Next(CancellationToken cancel)
+    {
+        try { return queue.Take(cancel); }
+        catch (InvalidOperationException) when (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
+        }
+    }
 
     public void Dispose()
     {
@@ -194,7 +210,10 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
 
         var loop = new Loop(config, run, state, data, log, totalSteps, position);
         var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000));
-        using (var feed = new BatchFeed(sampler, position.BatchesConsumed, cancel))
+        var augmentation = config.Augment ? TrainingAugmentation.For(data.Train, config.Seed) : null;
+        if (augmentation is not null)
+            log.OnInfo($"augment: every training example through a random view of its {augmentation.Task.Name} puzzle (input and label alike), drawn from seed {config.Seed} and the batch number");
+        using (var feed = new BatchFeed(sampler, position.BatchesConsumed, cancel, augmentation))
         {
             try
             {

@@ -21,6 +21,7 @@ public class ResumeTests
     /// and the shadow must come back from the optimizer file); evaluations mid-run swap the EMA weights in and out.</summary>
     [Theory]
     [InlineData("tiny-test", "")]
+    [InlineData("tiny-test", "augment=true")]   // the views are drawn from the seed and the batch number, so resume sees the same ones
     [InlineData("trm-sudoku4-cpu", "arch.hidden_size=32 arch.halt_max_steps=2 global_batch_size=32 ema_rate=0.8 threads=1")]
     public void StoppedAndResumedRunMatchesUninterruptedRun(string preset, string extra)
     {

@@ -13,6 +13,8 @@ public sealed class MazeGenerationStats
     public int Duplicates { get; internal set; }
     /// <summary>Walls the random-wall style added to break ties and lengthen paths (0 for corridors).</summary>
     public long AddedWalls { get; internal set; }
+    /// <summary>Random grids the iid style drew (most have no S-G pair far enough apart; 0 for other styles).</summary>
+    public long Grids { get; internal set; }
 }
 
 /// <summary>
@@ -56,6 +58,7 @@ public static class MazeDataset
             stats.Rejected = testGenerator.Rejected + (ReferenceEquals(trainGenerator, testGenerator) ? 0 : trainGenerator.Rejected);
             stats.Duplicates = duplicates;
             stats.AddedWalls = testGenerator.AddedWalls + (ReferenceEquals(trainGenerator, testGenerator) ? 0 : trainGenerator.AddedWalls);
+            stats.Grids = testGenerator.Grids + (ReferenceEquals(trainGenerator, testGenerator) ? 0 : trainGenerator.Grids);
         }
         return (all.GetRange(0, train), all.GetRange(train, test));
     }

@@ -23,6 +23,10 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
     /// <summary>Every maze's shortest S-G path is strictly longer than this many moves.</summary>
     public int EffectiveMinPathLength => MinPathLength ?? DefaultMinPathLength(Size);
 
+    /// <summary>Whether mazes with several shortest S-G paths are kept: with <see cref="AllowTies"/>, and always in the
+    /// iid style (a random grid is left as drawn, and long shortest paths on one almost always tie).</summary>
+    public bool KeepsTies => AllowTies || Style == MazeStyle.Iid;
+
     public void Validate()
     {
         if (Size is < MinSize or > MaxSize) throw new HrmException($"maze size must be {MinSize}..{MaxSize}, got {Size}");
@@ -48,9 +52,11 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
 }
 
 /// <summary>How mazes are drawn: <see cref="Corridors"/> carves a spanning tree of corridors between rooms (ours);
-/// <see cref="Walls"/> puts walls on random cells, the kind of Lehnert et al. (2024) from which the reference's
-/// Maze-Hard set comes; <see cref="Mixed"/> draws each maze's style by a coin flip.</summary>
-public enum MazeStyle { Corridors, Walls, Mixed }
+/// <see cref="Walls"/> puts walls on random cells, then adds walls until the shortest path is unique and long enough;
+/// <see cref="Iid"/> puts walls on random cells and nothing else, ties kept: the kind of Lehnert et al. (2024) from
+/// which the reference's Maze-Hard set comes; <see cref="Mixed"/> draws each maze's style (corridors or walls) by a
+/// coin flip.</summary>
+public enum MazeStyle { Corridors, Walls, Mixed, Iid }
 
 public static class MazeStyles
 {
@@ -59,7 +65,8 @@ public static class MazeStyles
         "corridors" => MazeStyle.Corridors,
         "walls" => MazeStyle.Walls,
         "mixed" => MazeStyle.Mixed,
-        _ => throw new HrmException($"--style must be corridors, walls or mixed, not '{text}'"),
+        "iid" => MazeStyle.Iid,
+        _ => throw new HrmException($"--style must be corridors, walls, iid or mixed, not '{text}'"),
     };
     public static string Name(this MazeStyle style) => style.ToString().ToLowerInvariant();
 }
@@ -103,8 +110,13 @@ public sealed class MazeGenerator
         int min = _options.EffectiveMinPathLength;
         var open = new List<int>();
         var far = new List<int>();
-        for (int attempt = 0; attempt < mazeTries; attempt++)
+        for (int attempt = 0; attempt < mazeTries * (_options.Style == MazeStyle.Iid ? IidGridsPerTry : 1); attempt++)
         {
+            if (_options.Style == MazeStyle.Iid)
+            {
+                if (NextIid(rng, min) is MazePuzzle iid) return iid;
+                continue;
+            }
             bool walls = _options.Style == MazeStyle.Walls || (_options.Style == MazeStyle.Mixed && rng.Next(2) == 1);
             if (walls)
             {
@@ -129,7 +141,45 @@ public sealed class MazeGenerator
                 return new MazePuzzle(_n, grid, MazeSolver.Solve(grid, _n));
             }
         }
+        if (_options.Style == MazeStyle.Iid)
+            throw new HrmException($"could not generate a {_n}x{_n} iid random-wall maze (density {_options.WallDensityMin:0.##}-{_options.WallDensityMax:0.##}) with a shortest path longer than {min} in {mazeTries * IidGridsPerTry} grids; lower --min-path or move --wall-density towards 0.4");
         throw new HrmException($"could not generate a {_n}x{_n} maze with a {(_options.AllowTies ? "" : "unique ")}shortest path longer than {min} in {mazeTries} tries; lower --min-path{(_options.AllowTies ? "" : " or --loops, or pass --allow-ties")}");
+    }
+
+    /// <summary>Random grids the iid style draws per try of <see cref="Next"/> (a 30x30 grid has a pair more than 110
+    /// moves apart about once in 500 draws at density 0.3-0.5).</summary>
+    const int IidGridsPerTry = 50;
+    const int IidStartsPerGrid = 8;
+
+    /// <summary>
+    /// The paper's kind of maze (Lehnert et al. 2024, filtered to long paths for Maze-Hard), or null when this grid has
+    /// no S-G pair far enough apart. Each cell is a wall independently, with a probability drawn per maze uniformly from
+    /// the density range; nothing is added or removed afterwards. S is a uniformly random open cell and G a uniformly
+    /// random open cell whose BFS distance from S exceeds the minimum (up to <see cref="IidStartsPerGrid"/> starts per
+    /// grid). Ties are kept: the label marks one shortest path (<see cref="MazeSolver.Solve"/>), and any shortest path
+    /// is a valid answer (<see cref="MazeSolver.Verify"/>).
+    /// </summary>
+    MazePuzzle? NextIid(Random rng, int min)
+    {
+        Grids++;
+        var grid = RandomWalls(rng);
+        var open = new List<int>();
+        for (int i = 0; i < grid.Length; i++) if (grid[i] == MazeEncoding.Open) open.Add(i);
+        if (open.Count < 2) return null;
+        var far = new List<int>();
+        for (int t = 0; t < IidStartsPerGrid; t++)
+        {
+            int start = open[rng.Next(open.Count)];
+            var dist = MazeSolver.Distances(grid, _n, start);
+            far.Clear();
+            foreach (int c in open) if (dist[c] > min) far.Add(c);
+            if (far.Count == 0) continue;
+            int goal = far[rng.Next(far.Count)];
+            grid[start] = MazeEncoding.Start;
+            grid[goal] = MazeEncoding.Goal;
+            return new MazePuzzle(_n, grid, MazeSolver.Solve(grid, _n));
+        }
+        return null;
     }
 
     /// <summary>
@@ -195,6 +245,9 @@ public sealed class MazeGenerator
 
     /// <summary>Walls the walls style added to random grids (to break ties and lengthen paths) so far.</summary>
     public long AddedWalls { get; private set; }
+
+    /// <summary>Random grids the iid style has drawn so far.</summary>
+    public long Grids { get; private set; }
 
     int[] RandomWalls(Random rng)
     {

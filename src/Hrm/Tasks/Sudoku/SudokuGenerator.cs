@@ -18,14 +18,50 @@ public enum SudokuDifficulty
     Extreme,
 }
 
-/// <summary>What puzzles to keep: a difficulty, and optional inclusive bounds on rating and clue count.</summary>
+public static class SudokuDifficulties
+{
+    /// <summary>A --difficulty value: any, easy, hard or extreme (any case).</summary>
+    public static SudokuDifficulty Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "any" => SudokuDifficulty.Any,
+        "easy" => SudokuDifficulty.Easy,
+        "hard" => SudokuDifficulty.Hard,
+        "extreme" => SudokuDifficulty.Extreme,
+        _ => throw new HrmException($"--difficulty must be any, easy, hard or extreme, not '{text}'"),
+    };
+}
+
+/// <summary>
+/// What puzzles to keep: a difficulty, and optional inclusive bounds on rating and clue count. The rating is
+/// <see cref="SudokuSolver"/>'s guess count (values tried at branch points of a depth-first search that propagates
+/// naked and hidden singles and branches on a cell with the fewest candidates, the whole tree explored to prove the
+/// solution unique); 0 means singles alone solve the puzzle. docs/dataset-format.md sets it beside Sudoku-Extreme's
+/// rating (backtracks of the tdoku solver).
+/// </summary>
 public sealed record SudokuGeneratorOptions(
     SudokuDifficulty Difficulty = SudokuDifficulty.Any,
     int? MinRating = null,
     int? MinClues = null,
     int? MaxClues = null)
 {
+    /// <summary>The rating --difficulty extreme keeps by default: the top 3.5% or so of random minimal 9x9 puzzles
+    /// (median 2, 90th percentile 12); the hardest published puzzles rate 100 to 700 (see docs/dataset-format.md).</summary>
     public const int DefaultExtremeRating = 20;
+
+    /// <summary>Throws an <see cref="HrmException"/> (one line, in terms of the `hrm data sudoku` flags) when the
+    /// bounds are impossible for <paramref name="shape"/> or contradict each other.</summary>
+    public SudokuGeneratorOptions Validate(SudokuShape shape)
+    {
+        if (!Enum.IsDefined(Difficulty)) throw new HrmException($"--difficulty must be any, easy, hard or extreme, not {(int)Difficulty}");
+        if (MinRating is int r && r < 0) throw new HrmException($"--min-rating must be >= 0, got {r}");
+        if (Difficulty == SudokuDifficulty.Easy && MinRating is int e && e > 0)
+            throw new HrmException($"--difficulty easy keeps puzzles rated 0; it contradicts --min-rating {e}");
+        foreach (var (flag, value) in new[] { ("--min-clues", MinClues), ("--max-clues", MaxClues) })
+            if (value is int v && (v < 0 || v > shape.Cells))
+                throw new HrmException($"{flag} must be 0..{shape.Cells} for a {shape.N}x{shape.N} grid, got {v}");
+        if (MinClues is int lo && MaxClues is int hi && lo > hi) throw new HrmException($"--min-clues {lo} is above --max-clues {hi}");
+        return this;
+    }
 
     public int EffectiveMinRating => MinRating ?? Difficulty switch
     {
@@ -41,6 +77,23 @@ public sealed record SudokuGeneratorOptions(
     public override string ToString() =>
         $"{Difficulty.ToString().ToLowerInvariant()}{(EffectiveMinRating > 0 ? $", rating >= {EffectiveMinRating}" : "")}" +
         $"{(MinClues is int lo ? $", clues >= {lo}" : "")}{(MaxClues is int hi ? $", clues <= {hi}" : "")}";
+}
+
+/// <summary>What generating puzzles cost: random minimal candidates made, those kept, wall time, threads.</summary>
+public sealed class SudokuGenerationStats
+{
+    public long Candidates { get; internal set; }
+    public long Kept { get; internal set; }
+    public TimeSpan Elapsed { get; internal set; }
+    /// <summary>Processor time of the whole process meanwhile (all threads): the cost on a machine shared with other work.</summary>
+    public TimeSpan CpuTime { get; internal set; }
+    public int Threads { get; internal set; }
+    public double KeptPerSecond => Kept / Math.Max(Elapsed.TotalSeconds, 1e-9);
+    public double KeptPerCpuSecond => Kept / Math.Max(CpuTime.TotalSeconds, 1e-9);
+
+    public override string ToString() =>
+        $"{Kept:N0} kept of {Candidates:N0} random minimal candidates ({100.0 * Kept / Math.Max(Candidates, 1):0.0}%) in {Elapsed.TotalSeconds:F1} s " +
+        $"on {Threads} thread{(Threads == 1 ? "" : "s")} ({CpuTime.TotalSeconds:F1} s CPU): {KeptPerSecond:N1} puzzles/s, {KeptPerCpuSecond:N1} per CPU second";
 }
 
 /// <summary>
@@ -68,7 +121,8 @@ public sealed class SudokuGenerator
         {
             int clue = cells[i];
             cells[i] = 0;
-            if (solver.Solve(cells, limit: 2).Solutions != 1) cells[i] = clue;
+            // Unique without this clue iff no solution puts another digit there (the grid is one solution).
+            if (solver.HasSolutionWithout(cells, i, clue)) cells[i] = clue;
         }
         return new SudokuPuzzle(cells, solution, solver.Solve(cells, limit: 2).Guesses);
     }
@@ -80,8 +134,12 @@ public sealed class SudokuGenerator
     /// depends only on the seed, not on the number of threads. Throws HrmException after <paramref name="maxAttempts"/>.
     /// </summary>
     public static List<SudokuPuzzle> Generate(SudokuShape shape, int count, SudokuGeneratorOptions options, int seed,
-        ISet<string>? exclude = null, long? maxAttempts = null, Action<int, long>? progress = null, int threads = 0)
+        ISet<string>? exclude = null, long? maxAttempts = null, Action<int, long>? progress = null, int threads = 0,
+        SudokuGenerationStats? stats = null)
     {
+        options.Validate(shape);
+        if (count < 0) throw new HrmException($"the number of puzzles must be >= 0, got {count}");
+        if (threads < 0) throw new HrmException($"--threads must be >= 0 (0 = one per core), got {threads}");
         exclude ??= new HashSet<string>();
         long cap = maxAttempts ?? 1000L * count + 10_000;
         threads = threads > 0 ? threads : Environment.ProcessorCount;
@@ -89,26 +147,50 @@ public sealed class SudokuGenerator
         var generators = new ThreadLocal<SudokuGenerator>(() => new SudokuGenerator(shape));
         int batch = Math.Max(16, 8 * threads);
         long attempts = 0;
+        int highest = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = CpuTime();
         while (result.Count < count)
         {
             if (attempts >= cap)
-                throw new HrmException($"found only {result.Count} of {count} distinct {shape.N}x{shape.N} puzzles ({options}) in {attempts} attempts; relax the filters");
+                throw new HrmException($"found only {result.Count} of {count} distinct {shape.N}x{shape.N} puzzles ({options}) in {attempts} attempts (highest rating {highest}); relax the filters");
+            // A filter nothing passes (a rating no puzzle of this size reaches) fails in seconds, not after the cap.
+            if (result.Count == 0 && attempts >= HopelessAfter)
+                throw new HrmException($"none of {attempts} random minimal {shape.N}x{shape.N} puzzles passed the filters ({options}; the highest rating among them was {highest}); relax the filters");
             int size = (int)Math.Min(batch, cap - attempts);
-            var candidates = new SudokuPuzzle?[size];
+            var candidates = new SudokuPuzzle[size];
             long start = attempts;
-            Parallel.For(0, size, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
-            {
-                var p = generators.Value!.GenerateOne(new Random(AttemptSeed(seed, start + i)));
-                candidates[i] = options.Accepts(p) ? p : null;
-            });
+            Parallel.For(0, size, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                i => candidates[i] = generators.Value!.GenerateOne(new Random(AttemptSeed(seed, start + i))));
             attempts += size;
             foreach (var p in candidates)
-                if (p is not null && result.Count < count && exclude.Add(SudokuShape.Format(p.Cells)))
+            {
+                highest = Math.Max(highest, p.Rating);
+                if (options.Accepts(p) && result.Count < count && exclude.Add(SudokuShape.Format(p.Cells)))
                     result.Add(p);
+            }
             progress?.Invoke(result.Count, attempts);
+        }
+        if (stats is not null)
+        {
+            stats.Candidates += attempts;
+            stats.Kept += result.Count;
+            stats.Elapsed += clock.Elapsed;
+            stats.CpuTime += CpuTime() - cpu;
+            stats.Threads = threads;
         }
         return result;
     }
+
+    static TimeSpan CpuTime()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    /// <summary>Candidates after which a filter that has kept nothing is given up (at a 1-in-1000 pass rate the chance
+    /// of none in this many is 2e-9).</summary>
+    public const int HopelessAfter = 20_000;
 
     /// <summary>A well-mixed 32-bit seed for attempt k (SplitMix64), stable across runs and platforms.</summary>
     static int AttemptSeed(int seed, long k)
