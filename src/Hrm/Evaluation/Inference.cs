@@ -142,6 +142,7 @@ public static class Inference
                         results[rows[i]] = new RowResult(predData.AsSpan((int)(i * s), (int)s).ToArray(), m, qh[rows[i]].ToArray(), qc[rows[i]].ToArray());
             }
             if (stop.All(h => h)) break;
+            var (oldCarry, oldX, oldIds) = (carry, x, ids);
             if (stop.Any(h => h))
             {
                 var keepIdx = Enumerable.Range(0, rows.Length).Where(i => !stop[i]).ToArray();
@@ -154,7 +155,14 @@ public static class Inference
             }
             else carry = seg.Carry;
             foreach (var t in new[] { carry.ZH, carry.ZL, x, ids }) t.MoveToOuterDisposeScope();
+            // The last segment's carry (and the rows that have left) are needed no more: free them now, not when the
+            // whole run ends. Kept until the end, every segment's carry stayed alive: 66 segments of a 30x30 maze batch
+            // held hundreds of MB (bench/RESULTS.md, "hrm serve under load").
+            foreach (var (old, now) in new[] { (oldCarry.ZH, carry.ZH), (oldCarry.ZL, carry.ZL), (oldX, x), (oldIds, ids) })
+                if (!ReferenceEquals(old, now) && !ReferenceEquals(old, inputs) && !ReferenceEquals(old, puzzleIds)) old.Dispose();
+            var oldPrevious = previous;
             previous = answer?.MoveToOuterDisposeScope();
+            if (oldPrevious is not null && !ReferenceEquals(oldPrevious, previous)) oldPrevious.Dispose();
         }
         return results.Select(r => r!).ToArray();
     }
