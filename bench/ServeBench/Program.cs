@@ -1,7 +1,10 @@
-// Load benchmark for `hrm serve`: starts the server in this process on a free loopback port and drives it with its own
-// HttpClient at 1, 8 and 64 concurrent clients (each sends its next request as soon as the last one answers), batched
-// (--max-batch 32) against unbatched (--max-batch 1). Bounded: each cell stops at --requests or --seconds. Then sends
-// --rss-requests more and samples this process's resident set size, to see whether a long-running server grows.
+// Load benchmark for `hrm serve`, two modes (bench/RESULTS.md, "hrm serve under load"):
+// - the default: starts the server in this process on a free loopback port and drives it with its own HttpClient at 1,
+//   8 and 64 concurrent clients (each sends its next request as soon as the last one answers), batched (--max-batch 32)
+//   against unbatched (--max-batch 1). Bounded: each cell stops at --requests or --seconds. Then sends --rss-requests
+//   more and samples this process's resident set size, to see whether a long-running server grows.
+// - --load (LoadTest.cs): `hrm serve` as its own process, N clients for a fixed time, latency percentiles, every
+//   non-200, the server's resident memory over time; --check turns the limits into the exit code.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -10,10 +13,25 @@ using Hrm;
 using Hrm.Evaluation;
 using Hrm.Runtime;
 using Hrm.Server;
+using Hrm.Serving;
 using Hrm.Tasks.Sudoku;
 
 var opts = new Dictionary<string, string>();
-for (int i = 0; i + 1 < args.Length; i += 2) opts[args[i].TrimStart('-')] = args[i + 1];
+for (int i = 0; i < args.Length; i++)
+{
+    // --name value, or a flag (--load, --check) when no value follows.
+    bool flag = i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal);
+    opts[args[i].TrimStart('-')] = flag ? "" : args[++i];
+}
+if (opts.ContainsKey("load"))
+{
+    try { return await LoadTest.Run(opts); }
+    catch (Exception e) when (e is HrmException or FormatException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+}
 string Get(string k, string d) => opts.TryGetValue(k, out var v) ? v : d;
 var checkpoint = opts.TryGetValue("checkpoint", out var c) ? c : throw new ArgumentException("--checkpoint RUN is required");
 int requests = int.Parse(Get("requests", "2000")), threads = int.Parse(Get("threads", "2")), rssRequests = int.Parse(Get("rss-requests", "3000"));
@@ -73,6 +91,7 @@ foreach (var maxBatch in batches)
     await server.DisposeAsync();
 }
 if (opts.TryGetValue("json", out var jsonPath)) File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+return 0;
 
 async Task<(int Done, double Seconds, List<double> Latencies)> Drive(HttpClient http, int clients, int total, double maxSeconds)
 {

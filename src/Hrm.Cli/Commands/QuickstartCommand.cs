@@ -39,7 +39,7 @@ public static class QuickstartCommand
             Directory.Delete(outDir, recursive: true);
         }
         Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, Marker), "created by hrm quickstart; replaced by the next one\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, Marker), "created by hrm quickstart; replaced by the next one\n");
         var total = Stopwatch.StartNew();
 
         // 1. Data: minimal 4x4 puzzles (4-6 givens, unique solution), training puzzles augmented, test puzzles unseen.

@@ -127,12 +127,18 @@ public static class SweepCommand
         psi.Environment["OMP_NUM_THREADS"] = "1";
         psi.Environment["MKL_NUM_THREADS"] = "1";
         var clock = Stopwatch.StartNew();
-        using var log = new StreamWriter(Path.Combine(runDir, "train.log"), append: false, Encoding.UTF8) { AutoFlush = true };
-        await log.WriteLineAsync($"# {exe} {string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a))}");
+        using var log = AtomicFile.OpenAppend(Path.Combine(runDir, "train.log"), append: false, lines: true);
+        log.AppendLine($"# {exe} {string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a))}");
         using var child = new Process { StartInfo = psi };
         var gate = new object();
-        child.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) log.WriteLine(e.Data); };
-        child.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) log.WriteLine(e.Data); };
+        // A log line that cannot be written (a full disk) is dropped, never half-written; the child's own writes report it.
+        void Log(string? line)
+        {
+            if (line is null) return;
+            lock (gate) try { log.AppendLine(line); } catch (WriteFailedException) { }
+        }
+        child.OutputDataReceived += (_, e) => Log(e.Data);
+        child.ErrorDataReceived += (_, e) => Log(e.Data);
         try { child.Start(); }
         catch (System.ComponentModel.Win32Exception e) { throw new HrmException($"{exe}: cannot start a training process ({e.Message})"); }
         child.BeginOutputReadLine();

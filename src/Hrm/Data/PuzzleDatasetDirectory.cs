@@ -19,42 +19,20 @@ public static class PuzzleDatasetDirectory
     public static string ArrayFile(string set, string array) => $"{set}__{array}.npy";
 
     /// <summary>
-    /// Writes both splits into a temporary sibling directory and renames it to <paramref name="dir"/> at the end, so a
-    /// failure never leaves a half-written dataset (an existing directory is replaced only after success).
+    /// Writes both splits into a temporary sibling directory and renames it to <paramref name="dir"/> at the end
+    /// (<see cref="AtomicFile.WriteFolder"/>), so a failure (a full disk) never leaves a half-written dataset: an existing
+    /// directory is replaced only after success, and the error names the file that could not be written.
     /// </summary>
     public static void Write(string dir, PuzzleSplit train, PuzzleSplit test, IReadOnlyList<string> identifiers, int vocabSize, int? ignoreLabelId = 0, string? task = null)
     {
         if (train.SeqLen != test.SeqLen) throw new HrmException($"train seq_len {train.SeqLen} differs from test seq_len {test.SeqLen}");
         if (identifiers.Count == 0) throw new HrmException("identifiers must hold at least the blank identifier");
-        var full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
-        var parent = Path.GetDirectoryName(full) ?? throw new HrmException($"{dir}: cannot write a dataset at a file-system root");
-        Directory.CreateDirectory(parent);
-        var tmp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
-        bool done = false;
-        try
+        AtomicFile.WriteFolder(dir, "the dataset", tmp =>
         {
-            Directory.CreateDirectory(tmp);
-            File.WriteAllText(Path.Combine(tmp, "identifiers.json"), JsonSerializer.Serialize(identifiers, JsonOptions));
+            AtomicFile.WriteAllText(Path.Combine(tmp, "identifiers.json"), JsonSerializer.Serialize(identifiers, JsonOptions));
             WriteSplit(Path.Combine(tmp, "train"), train, identifiers.Count, vocabSize, ignoreLabelId, task);
             WriteSplit(Path.Combine(tmp, "test"), test, identifiers.Count, vocabSize, ignoreLabelId, task);
-            Replace(full, tmp);
-            done = true;
-        }
-        finally
-        {
-            if (!done && Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-        }
-    }
-
-    static void Replace(string target, string tmp)
-    {
-        if (File.Exists(target)) throw new HrmException($"{target}: exists and is a file, not a dataset directory");
-        if (!Directory.Exists(target)) { Directory.Move(tmp, target); return; }
-        // Move the old directory aside first: a directory cannot be renamed over a non-empty one.
-        var old = target + $".old-{Guid.NewGuid():N}";
-        Directory.Move(target, old);
-        Directory.Move(tmp, target);
-        Directory.Delete(old, recursive: true);
+        });
     }
 
     /// <summary>The dataset.json of a split holding <paramref name="split"/> as its one set.</summary>
@@ -66,9 +44,8 @@ public static class PuzzleDatasetDirectory
 
     static void WriteSplit(string splitDir, PuzzleSplit split, int numIdentifiers, int vocabSize, int? ignoreLabelId, string? task)
     {
-        Directory.CreateDirectory(splitDir);
         var metadata = MetadataOf(split, numIdentifiers, vocabSize, ignoreLabelId, task);
-        File.WriteAllText(Path.Combine(splitDir, "dataset.json"), JsonSerializer.Serialize(metadata, JsonOptions));
+        AtomicFile.WriteAllText(Path.Combine(splitDir, "dataset.json"), JsonSerializer.Serialize(metadata, JsonOptions));
         // The reference stores tokens as uint8 (np.uint8 arithmetic in its builders); int32 only when they do not fit.
         var tokenType = vocabSize <= 256 ? NpyType.UInt8 : NpyType.Int32;
         long[] rows = { split.ExampleCount, split.SeqLen };

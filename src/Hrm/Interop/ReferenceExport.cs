@@ -41,13 +41,18 @@ public static class ReferenceExport
         var state = WeightsOf(model, weights);
 
         PrepareOut(outDir);
+        // The whole export is written into a temporary folder that then replaces --out (AtomicFile.WriteFolder): a
+        // failure (a full disk) leaves the previous export as it was, never half of a new one beside half of the old.
         var stepFile = Path.Combine(outDir, $"step_{step}");
-        AtomicFile.WriteAllBytes(stepFile, PtWriter.Write(state, $"step_{step}"));
         var schema = ReferenceConfig.For(model.Architecture);
         if (weightsOnly)
         {
             var ours = Path.Combine(outDir, ModelStore.ConfigFile);
-            AtomicFile.WriteAllText(ours, ConfigJson.ToJson(model));
+            AtomicFile.WriteFolder(outDir, "the export", tmp =>
+            {
+                AtomicFile.WriteAllBytes(Path.Combine(tmp, $"step_{step}"), PtWriter.Write(state, $"step_{step}"));
+                AtomicFile.WriteAllText(Path.Combine(tmp, ModelStore.ConfigFile), ConfigJson.ToJson(model));
+            });
             return new ExportResult(stepFile, step, state.Count, null, null, ours, [], unsupported, schema);
         }
 
@@ -75,12 +80,18 @@ public static class ReferenceExport
             notes.Add($"global_batch_size {batch} is not a multiple of --gpus {gpus}, which their PuzzleDataset asserts: export with a --gpus that divides it, or add global_batch_size=M to the launch.sh line");
 
         var configFile = Path.Combine(outDir, ReferenceConfig.FileName);
-        AtomicFile.WriteAllText(configFile, exported.Yaml);
         var launch = Path.Combine(outDir, LaunchScript);
-        AtomicFile.WriteAllText(launch, Launch(schema, model, step, gpus, dataPath, trainConfig!["ema"]?.GetValue<bool>() == true,
-            trainConfig["ema_rate"]?.GetValue<double>() ?? 0.999, checkpoint));
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(launch, File.GetUnixFileMode(launch) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        var launchText = Launch(schema, model, step, gpus, dataPath, trainConfig!["ema"]?.GetValue<bool>() == true,
+            trainConfig["ema_rate"]?.GetValue<double>() ?? 0.999, checkpoint);
+        AtomicFile.WriteFolder(outDir, "the export", tmp =>
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(tmp, $"step_{step}"), PtWriter.Write(state, $"step_{step}"));
+            AtomicFile.WriteAllText(Path.Combine(tmp, ReferenceConfig.FileName), exported.Yaml);
+            var script = Path.Combine(tmp, LaunchScript);
+            AtomicFile.WriteAllText(script, launchText);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(script, File.GetUnixFileMode(script) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        });
         return new ExportResult(stepFile, step, state.Count, configFile, launch, null, exported.LeftOut, notes, schema);
     }
 
@@ -122,10 +133,7 @@ public static class ReferenceExport
             var foreign = entries.Where(e => !(File.Exists(e) && (OwnFiles.Contains(Path.GetFileName(e)) || ModelStore.ReferenceStep(e) is not null))).ToList();
             if (foreign.Count > 0)
                 throw new HrmException($"{outDir}: holds other files than an export's ({Path.GetFileName(foreign[0])}): choose a new or empty --out");
-            foreach (var e in entries) File.Delete(e);
         }
-        try { Directory.CreateDirectory(outDir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new HrmException($"{outDir}: cannot create the folder: {e.Message}"); }
     }
 
     /// <summary>launch.sh: the torchrun line that continues this run on their code, with what their code needs.</summary>

@@ -1,13 +1,12 @@
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Hrm.Interop;
 
 /// <summary>
 /// Reads and writes state dicts (name -> tensor) as safetensors or PyTorch .pt files: reading with our own
-/// bounds-checked readers (<see cref="SafetensorsReader"/>, <see cref="PtReader"/>), writing safetensors through
-/// TorchSharp.PyBridge and .pt with our own <see cref="PtWriter"/> (the allowed globals only, in order, reproducible).
+/// bounds-checked readers (<see cref="SafetensorsReader"/>, <see cref="PtReader"/>), writing safetensors with our own
+/// <see cref="SafetensorsWriter"/> and .pt with our own <see cref="PtWriter"/> (the allowed globals only, in order, reproducible).
 /// </summary>
 public static class StateDictIO
 {
@@ -34,27 +33,19 @@ public static class StateDictIO
         }
     }
 
-    /// <summary>Writes safetensors (default) or, for a ".pt" path, a PyTorch zip checkpoint; atomically (temp + rename).</summary>
+    /// <summary>Writes safetensors (default) or, for a ".pt" path, a PyTorch zip checkpoint; atomically (temporary file,
+    /// flushed to disk, then renamed) through <see cref="AtomicFile"/>.</summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> stateDict)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
+        using var scope = NewDisposeScope();
+        var contiguous = stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
+        if (path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
         {
-            var contiguous = stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
-            if (path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
-                File.WriteAllBytes(tmp, PtWriter.Write(contiguous, Path.GetFileNameWithoutExtension(path)));
-            else
-                Safetensors.SaveStateDict(tmp, contiguous);
-            // On disk before the rename: a crash leaves the old file or the complete new one, never a torn one.
-            using (var f = new FileStream(tmp, FileMode.Open, FileAccess.ReadWrite)) f.Flush(flushToDisk: true);
-            File.Move(tmp, path, overwrite: true);
+            var bytes = PtWriter.Write(contiguous, Path.GetFileNameWithoutExtension(path));
+            AtomicFile.WriteAllBytes(path, bytes, flushToDisk: true);
         }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        else
+            AtomicFile.Write(path, stream => SafetensorsWriter.Write(stream, contiguous), flushToDisk: true);
     }
 
     enum FileKind { Safetensors, Zip, LegacyPickle }

@@ -72,6 +72,7 @@ public sealed class GridConvMixer : nn.Module, ITokenMixer
     public GridConvMixer(int hidden, int kernel, int prefix, Generator? generator) : base(nameof(GridConvMixer))
     {
         (this.prefix, pad) = (prefix, kernel / 2);
+        Hrm.Runtime.NnpackSwitch.Disable();   // no NNPACK warning per convolution on CPUs where it cannot start
         // PyTorch's default Conv2d init (kaiming-uniform with a = sqrt(5): uniform within 1/sqrt(fan_in)), drawn from the
         // model's seeded generator.
         double bound = 1.0 / Math.Sqrt((double)hidden * kernel * kernel);

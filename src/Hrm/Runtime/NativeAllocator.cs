@@ -24,6 +24,23 @@ public static class NativeAllocator
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int Mallopt(int param, int value);
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
+    /// <summary>
+    /// Hands the free memory of malloc's heaps back to the system (glibc's malloc_trim(0), which also releases free
+    /// pages inside the heaps, in every arena). With <see cref="Tune"/>'s thresholds the heap keeps what a large batch
+    /// freed; the batch solver of `hrm serve` calls this when it goes idle (Serving/BatchSolver.cs), so a 30x30 maze request does
+    /// not hold its activation memory after it returns. Returns whether memory was released; a no-op off glibc.
+    /// </summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try { return MallocTrim(0) == 1; }
+        catch (DllNotFoundException) { return false; }
+        catch (EntryPointNotFoundException) { return false; }
+    }
+
     /// <summary>Applies the settings once per process; returns whether malloc was tuned.</summary>
     public static bool Tune()
     {

@@ -14,12 +14,18 @@ public sealed record BatchOptions
     public TimeSpan Window { get; init; } = TimeSpan.FromMilliseconds(5);
     /// <summary>Requests waiting (not yet running) at most; beyond it <see cref="BatchSolver.Submit"/> refuses.</summary>
     public int MaxQueue { get; init; } = 256;
+    /// <summary>After a batch, when no request arrives for this long, the memory the batch freed goes back to the system
+    /// (<see cref="Runtime.NativeAllocator.Trim"/>): a large request (a 30x30 maze) does not hold its memory after it
+    /// returns. Under steady load the solver is never idle that long, so nothing is trimmed. Null: never.</summary>
+    public TimeSpan? ReleaseMemoryWhenIdle { get; init; } = TimeSpan.FromSeconds(1);
 
     public BatchOptions Validate()
     {
         if (MaxBatch < 1) throw new HrmException($"max batch must be >= 1, got {MaxBatch}");
         if (Window < TimeSpan.Zero || Window > TimeSpan.FromSeconds(10)) throw new HrmException($"batch window must be 0..10000 ms, got {Window.TotalMilliseconds} ms");
         if (MaxQueue < 1) throw new HrmException($"max queue must be >= 1, got {MaxQueue}");
+        if (ReleaseMemoryWhenIdle is { } idle && (idle < TimeSpan.Zero || idle > TimeSpan.FromHours(1)))
+            throw new HrmException($"release-memory idle time must be 0..3600 s, got {idle.TotalSeconds} s");
         return this;
     }
 }
@@ -59,7 +65,7 @@ public sealed class BatchSolver : IAsyncDisposable
     readonly Thread worker;
     readonly List<Pending> held = new();     // taken from the queue but of another key than the batch being built
     int waiting;
-    long batches, rows;
+    long batches, rows, trims;
 
     public BatchSolver(Solver solver, BatchOptions? options = null)
     {
@@ -73,6 +79,8 @@ public sealed class BatchSolver : IAsyncDisposable
     public BatchOptions Options => options;
     /// <summary>Forward-pass batches run so far, and the rows they held (rows / batches is the mean batch size).</summary>
     public (long Batches, long Rows) Counts => (Interlocked.Read(ref batches), Interlocked.Read(ref rows));
+    /// <summary>How often the solver went idle and released freed memory (<see cref="BatchOptions.ReleaseMemoryWhenIdle"/>).</summary>
+    public long MemoryReleases => Interlocked.Read(ref trims);
     /// <summary>Jobs submitted and not yet started.</summary>
     public int Waiting => Volatile.Read(ref waiting);
 
@@ -102,12 +110,20 @@ public sealed class BatchSolver : IAsyncDisposable
     void Loop()
     {
         var reader = queue.Reader;
+        bool ranSinceTrim = false;
         while (true)
         {
             Pending first;
             if (held.Count > 0) { first = held[0]; held.RemoveAt(0); }
             else
             {
+                if (ranSinceTrim && options.ReleaseMemoryWhenIdle is { } idle && !WaitForWork(reader, idle))
+                {
+                    // Idle since the last batch: give what it freed back to the system.
+                    Runtime.NativeAllocator.Trim();
+                    Interlocked.Increment(ref trims);
+                    ranSinceTrim = false;
+                }
                 if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult()) break;
                 if (!reader.TryRead(out first!)) continue;
             }
@@ -132,8 +148,18 @@ public sealed class BatchSolver : IAsyncDisposable
             }
             Interlocked.Add(ref waiting, -batch.Count);
             Run(batch);
+            ranSinceTrim = true;
         }
         foreach (var p in held) p.Done.TrySetException(new HrmException("the solver is shutting down"));
+    }
+
+    /// <summary>Whether a job (or the end of the queue) arrives within <paramref name="wait"/>.</summary>
+    static bool WaitForWork(ChannelReader<Pending> reader, TimeSpan wait)
+    {
+        if (reader.TryPeek(out _)) return true;
+        using var cts = new CancellationTokenSource(wait);
+        try { reader.WaitToReadAsync(cts.Token).AsTask().GetAwaiter().GetResult(); return true; }
+        catch (OperationCanceledException) { return false; }
     }
 
     void Run(List<Pending> batch)

@@ -26,22 +26,10 @@ public static class Checkpoint
 
     public static string Save(string runDir, TrainState state, TrainConfig trainConfig, RunPosition position)
     {
-        var root = Path.Combine(runDir, ModelStore.CheckpointsFolder);
-        Directory.CreateDirectory(root);
-        var final = Path.Combine(root, $"step_{position.Step:D7}");
-        var tmp = final + ".tmp";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(tmp);
-        try { Write(tmp, state, trainConfig, position); }
-        catch
-        {
-            // A failed write (a full disk) leaves no half-written folder behind; earlier checkpoints are untouched.
-            try { Directory.Delete(tmp, true); } catch (IOException) { }
-            throw;
-        }
-        if (Directory.Exists(final)) Directory.Delete(final, true);
-        Directory.Move(tmp, final);
-        return final;
+        var final = Path.Combine(runDir, ModelStore.CheckpointsFolder, $"step_{position.Step:D7}");
+        // Written as step_NNNNNNN.tmp, then renamed (AtomicFile.WriteFolder); a failed write (a full disk) leaves no
+        // half-written folder behind, and earlier checkpoints are untouched.
+        return AtomicFile.WriteFolder(final, "the checkpoint", tmp => Write(tmp, state, trainConfig, position), tempName: final + ".tmp");
     }
 
     static void Write(string tmp, TrainState state, TrainConfig trainConfig, RunPosition position)
@@ -49,7 +37,7 @@ public static class Checkpoint
         // With EMA the model file holds the EMA parameters and the live buffers, as the reference saves; the raw
         // weights and the shadow go into the optimizer file so that a resume continues exactly.
         using (state.EvaluationWeights()) ModelStore.Save(tmp, state.Model);
-        File.WriteAllText(Path.Combine(tmp, TrainConfigFile), trainConfig.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(tmp, TrainConfigFile), trainConfig.ToJson(), flushToDisk: true);
 
         var opt = state.Adam.StateDict().ToDictionary(kv => "adam." + kv.Key, kv => kv.Value);
         if (state.Carry is ActCarry c)
@@ -65,9 +53,8 @@ public static class Checkpoint
             foreach (var (name, s) in ema.Shadows) opt[EmaPrefix + name] = s;
         }
         StateDictIO.Save(Path.Combine(tmp, OptimizerFile), opt);
-        using var positionFile = new FileStream(Path.Combine(tmp, PositionFile), FileMode.Create);
-        JsonSerializer.Serialize(positionFile, position, new JsonSerializerOptions { WriteIndented = true });
-        positionFile.Flush(flushToDisk: true);
+        AtomicFile.Write(Path.Combine(tmp, PositionFile),
+            stream => JsonSerializer.Serialize(stream, position, new JsonSerializerOptions { WriteIndented = true }), flushToDisk: true);
     }
 
     /// <summary>

@@ -108,7 +108,7 @@ public sealed class RunFolder(string root)
         {
             Directory.CreateDirectory(Root);
             var probe = Path.Combine(Root, $".write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, "");
+            AtomicFile.OpenWrite(probe, FileMode.Create).Dispose();
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -290,11 +290,13 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         {
             if (savedStep == state.Step) return;
             try { lastCheckpoint = Checkpoint.Save(run.Root, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed.TotalSeconds)); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is WriteFailedException or IOException or UnauthorizedAccessException)
             {
+                // One line: what (the step's checkpoint), where (the file) and why, and what is still there to resume from.
                 var good = lastCheckpoint ?? run.LatestCheckpoint;
-                throw new HrmException($"step {state.Step}: writing the checkpoint failed ({e.Message.Split('\n')[0].TrimEnd('.')})" +
-                    (good is not null ? $"; the earlier checkpoint {good} is intact" : ""));
+                var what = e is WriteFailedException ? e.Message : AtomicFile.Reason(e);
+                throw new HrmException($"step {state.Step}: writing the checkpoint failed: {what}" +
+                    (good is not null ? $"; the earlier checkpoint {good} is intact (resume from it once there is room)" : "; no earlier checkpoint"), e);
             }
             savedStep = state.Step;
             log.OnCheckpoint(lastCheckpoint);

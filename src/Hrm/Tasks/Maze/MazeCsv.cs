@@ -64,10 +64,13 @@ public static class MazeCsv
     /// <summary>Writes mazes in the same format (rating = shortest path length), e.g. to share a generated set.</summary>
     public static void Write(string path, IEnumerable<MazePuzzle> mazes, string source = "hrm")
     {
-        using var w = new StreamWriter(path);
-        w.WriteLine("source,question,answer,rating");
-        foreach (var m in mazes)
-            w.WriteLine($"{source},{MazeEncoding.Decode(m.Input)},{MazeEncoding.Decode(m.Label)},{m.PathLength}");
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            w.WriteLine("source,question,answer,rating");
+            foreach (var m in mazes)
+                w.WriteLine($"{source},{MazeEncoding.Decode(m.Input)},{MazeEncoding.Decode(m.Label)},{m.PathLength}");
+        });
     }
 
     // Plain comma splitting with double-quoted fields ("" inside quotes is a quote); maze strings have no commas.

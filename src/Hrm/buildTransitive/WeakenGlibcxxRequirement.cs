@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
-// Marks the GLIBCXX_3.4.32 version requirement of libLibTorchSharp.so weak (see Directory.Build.targets).
+// Marks the GLIBCXX_3.4.32 version requirement of libLibTorchSharp.so weak (see Hrm.targets beside this file).
 // Pure ELF64 little-endian edit of one 16-bit flags field in .gnu.version_r; written to a temporary
 // file and renamed over the build output's copy. Inert where the system libstdc++ already has it.
 public class HrmWeakenGlibcxxRequirement : Task
