@@ -23,6 +23,26 @@ public sealed class ServeBrowserTests(Chromium chromium) : IClassFixture<Chromiu
     public async Task DisposeAsync() => await s.DisposeAsync();
 
     [BrowserFact]
+    public async Task Trajectories_set_in_the_page_run_a_search_and_the_status_names_the_choice()
+    {
+        await using var page = await chromium.Browser.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e.Message);
+        await page.GoToAsync(s.Server.Address.AbsoluteUri, WaitUntilNavigation.Load);
+        Assert.Equal("1", await page.EvaluateExpressionAsync<string>("document.querySelector('#samples').value"));
+        await page.EvaluateExpressionAsync("document.querySelector('#puzzle-text').value = '1...\\n..2.\\n.3..\\n...4'; document.querySelector('#puzzle-text').dispatchEvent(new Event('input'))");
+        await page.EvaluateExpressionAsync("document.querySelector('#samples').value = '4'; document.querySelector('#select').value = 'vote'");
+        await page.ClickAsync("#btn-solve");
+        await page.WaitForSelectorAsync("#solve-status[data-state=done], #solve-status[data-state=error]", new WaitForSelectorOptions { Timeout = 30_000 });
+        Assert.Equal("done", await page.EvaluateExpressionAsync<string>("document.querySelector('#solve-status').dataset.state"));
+        Assert.Contains("of 4", await Text(page, "#solve-status"));
+        Assert.Contains("by vote", await Text(page, "#solve-status"));
+        var shown = JsonDocument.Parse(await Text(page, "#answer-json")).RootElement;
+        Assert.Equal(4, shown.GetProperty("search").GetProperty("candidates").GetArrayLength());
+        Assert.True(errors.Count == 0, "page script errors: " + string.Join("; ", errors));
+    }
+
+    [BrowserFact]
     public async Task A_puzzle_typed_into_the_page_streams_its_steps_and_draws_the_answer()
     {
         await using var page = await chromium.Browser.NewPageAsync();
