@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Hrm.Evaluation;
+using Hrm.Interop;
 using Hrm.Runtime;
 using Hrm.Server;
 using Hrm.Serving;
 using Hrm.Tasks.Maze;
+using Hrm.Training;
 
 namespace Hrm.Cli.Commands;
 
@@ -27,6 +29,7 @@ public static class ServeCommand
         var rateLimit = new Option<string?>("--rate-limit") { Description = "API requests per client IP address, e.g. 10/s or 120/min; beyond it 429 with Retry-After." };
         var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds a request's headers, then its body, may take to arrive (408 after).", DefaultValueFactory = _ => 30 };
         var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: the data path in all_config.yaml)." };
+        var dtype = Common.InferenceDtypeOption();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -40,7 +43,7 @@ public static class ServeCommand
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
               hrm serve --checkpoint models/maze --grid 11
               hrm serve --checkpoint runs/maze9 --host 0.0.0.0 --api-key "$KEY" --rate-limit 10/s
-            """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, threads, device };
+            """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, dtype, threads, device };
         cmd.SetAction(parse =>
         {
             var options = new ServeOptions
@@ -61,7 +64,15 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
-            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, dataDir: parse.GetValue(data));
+            var requested = parse.GetValue(dtype) is string d ? PrecisionProbe.Check(d) : null;
+            if (requested == "auto")
+            {
+                // Decided on this model's own no-gradient segment at the largest batch a forward pass may hold.
+                var cfg = ModelStore.LoadConfig(ModelStore.Resolve(ckpt, parse.GetValue(config)).Config, parse.GetValue(data));
+                if (parse.GetValue(grid) is int side) cfg = cfg with { SeqLen = side * side };
+                requested = ModelPrecision.ForInference("auto", cfg, options.Batch.MaxBatch, dev, log: Console.Error.WriteLine).Dtype;
+            }
+            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, dataDir: parse.GetValue(data), forwardDtype: requested);
             if (parse.GetValue(grid) is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize)
                 throw new HrmException($"--grid must be {MazeGeneratorOptions.MinSize}..{MazeGeneratorOptions.MaxSize}");
             var solver = parse.GetValue(grid) is int n ? loaded.ForSeqLen(n * n) : loaded;
