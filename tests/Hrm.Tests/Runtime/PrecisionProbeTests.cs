@@ -139,6 +139,13 @@ public sealed class PrecisionProbeTests
         var saved = Directory.GetFiles(run, "*.json", SearchOption.AllDirectories).Where(f => f.Contains("step_")).Select(File.ReadAllText).ToList();
         Assert.Contains(saved, json => json.Contains($"\"forward_dtype\": \"{ran}\""));
         Assert.DoesNotContain(saved, json => json.Contains("\"forward_dtype\": \"auto\"") && !json.Contains("\"arch\""));
+        // eval decides for itself on the inference shape (a no-gradient segment at its batch), and says so on stderr.
+        var ev = CliHarness.Ok("eval", "--checkpoint", run, "--data", data, "--dtype", "auto", "--batch", "8", "--threads", "1");
+        Assert.Contains("forward_dtype auto: ", ev.Error);
+        Assert.Contains(CpuFeatures.HasNativeBf16 ? "inference segment" : "no probe", ev.Error);
+        CliHarness.Ok("eval", "--checkpoint", run, "--data", data, "--dtype", "float32", "--batch", "8");
+        CliHarness.Fails("forward_dtype must be one of", "eval", "--checkpoint", run, "--data", data, "--dtype", "fp16");
+        CliHarness.Fails("forward_dtype must be one of", "serve", "--checkpoint", run, "--dtype", "half");
         var cache = Path.Combine(run, PrecisionProbe.CacheFile);
         if (!CpuFeatures.HasNativeBf16)
         {
