@@ -72,7 +72,7 @@ public static class BenchCommand
             {
                 result["probe_float32_ms"] = pf;
                 result["probe_bfloat16_ms"] = pb;
-                result["bf16_probe_speedup"] = pf / pb;
+                result["bf16_probe_speedup"] = precision.Bf16Speedup!.Value;   // the median of the paired rounds' ratios
             }
             Console.WriteLine($"{mode} ({cfg.Architecture.Name}): hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, {cfg.Shape}, " +
                               $"seq {cfg.SeqLen}+{cfg.PuzzleEmbLen}, batch {b}, {cfg.ForwardDtype}, {get_num_threads()} threads");

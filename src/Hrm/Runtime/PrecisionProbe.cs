@@ -21,12 +21,16 @@ public sealed record PrecisionChoice(string Requested, string Dtype, bool Native
     /// <summary>Median over the rounds of bfloat16 (ms per step), or null when no probe ran.</summary>
     public double? BFloat16Ms => BFloat16Rounds.Count > 0 ? PrecisionProbe.Median(BFloat16Rounds) : null;
 
-    /// <summary>float32 time / bfloat16 time of the model's step (above 1: bfloat16 is faster).</summary>
-    public double? Bf16Speedup => Float32Ms is double f && BFloat16Ms is double b && b > 0 ? f / b : null;
+    /// <summary>float32 time / bfloat16 time of each paired round (above 1: bfloat16 was faster).</summary>
+    public IReadOnlyList<double> Ratios => Enumerable.Range(0, Math.Min(Float32Rounds.Count, BFloat16Rounds.Count))
+        .Select(i => Float32Rounds[i] / BFloat16Rounds[i]).ToArray();
 
-    string Timing => Float32Ms is double f && BFloat16Ms is double b
+    /// <summary>The median of <see cref="Ratios"/> (above 1: bfloat16 is faster), or null when no probe ran.</summary>
+    public double? Bf16Speedup => Ratios.Count > 0 ? PrecisionProbe.Median(Ratios) : null;
+
+    string Timing => Float32Ms is double f && BFloat16Ms is double b && Bf16Speedup is double s
         ? string.Create(CultureInfo.InvariantCulture,
-            $"{Work} {f:F1} ms float32, {b:F1} ms bfloat16, median of {Float32Rounds.Count} round(s) ({(b >= f ? $"bfloat16 {b / f:F2}x slower" : $"bfloat16 {f / b:F2}x faster")})")
+            $"{Work} {f:F1} ms float32, {b:F1} ms bfloat16, medians of {Ratios.Count} paired round(s); float32/bfloat16 per round {string.Join(", ", Ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}, median {s:F2}")
         : "no probe";
 
     /// <summary>One line for the log, e.g. "forward_dtype auto: float32 (bfloat16 is native but not faster ...; training step 40.1 ms float32, ...)".</summary>
@@ -35,8 +39,8 @@ public sealed record PrecisionChoice(string Requested, string Dtype, bool Native
         string why = Requested != "auto" ? "as configured"
             : !NativeBf16 ? "no native bfloat16 on this CPU (AVX-512 BF16 or AMX): no probe"
             : Float32Rounds.Count == 0 ? "bfloat16 is native, but one step outlasts the probe's budget: float32 without timing"
-            : Dtype == "bfloat16" ? $"native bfloat16, faster than float32 by the probe's rule (>= {PrecisionProbe.MinSpeedup:F1}x over >= {PrecisionProbe.MinRounds} rounds, no overlap)"
-            : $"bfloat16 is native but not faster by the probe's rule (>= {PrecisionProbe.MinSpeedup:F1}x over >= {PrecisionProbe.MinRounds} rounds, no overlap)";
+            : Dtype == "bfloat16" ? $"native bfloat16, faster than float32 by the probe's rule: in every paired round, >= {PrecisionProbe.MinSpeedup:F1}x in the median of >= {PrecisionProbe.MinRounds}"
+            : $"bfloat16 is native but not faster by the probe's rule: in every paired round, >= {PrecisionProbe.MinSpeedup:F1}x in the median of >= {PrecisionProbe.MinRounds}";
         if (Source == "cached") why += "; decided earlier for this machine, shape and batch";
         return $"forward_dtype {Requested}: {Dtype} ({why}; {Timing})";
     }
@@ -85,19 +89,21 @@ public static class PrecisionProbe
     public const string CacheFile = "precision.json";
 
     /// <summary>
-    /// The decision rule, separate from the timing so that it can be checked with given numbers: bfloat16 only where it
-    /// is native, at least <see cref="MinRounds"/> rounds were timed, and (1) the median of its round medians is at least <see cref="MinSpeedup"/> times faster than float32's
-    /// and (2) its slowest round was faster than float32's fastest (the two ranges do not overlap). On a shared machine
-    /// one round can be 10-30% off; a 1.2x margin on the medians plus no overlap between rounds is what such noise
-    /// cannot produce by chance in both dtypes at once. Anything less keeps float32, which is never wrong, only slower.
+    /// The decision rule, separate from the timing so that it can be checked with given numbers. The lists are paired
+    /// rounds: round i timed float32 and bfloat16 back to back (the probe alternates which goes first), so a change of
+    /// load between rounds hits both of a pair. bfloat16 only where it is native, at least <see cref="MinRounds"/> pairs
+    /// were timed, bfloat16 was faster in every pair, and the median of the pairs' ratios (float32 / bfloat16) is at
+    /// least <see cref="MinSpeedup"/>. On a shared machine one step can be 10-30% off and a whole round more; a 1.2x
+    /// margin held in the median of two or three paired rounds, with no round the other way, is what such noise does
+    /// not produce when the dtypes are equally fast. Anything less keeps float32, which is never wrong, only slower.
     /// </summary>
     public static string Decide(bool nativeBf16, IReadOnlyList<double> float32Rounds, IReadOnlyList<double> bfloat16Rounds)
     {
-        if (!nativeBf16 || float32Rounds.Count < MinRounds || bfloat16Rounds.Count < MinRounds) return "float32";
+        int n = Math.Min(float32Rounds.Count, bfloat16Rounds.Count);
+        if (!nativeBf16 || n < MinRounds) return "float32";
         if (float32Rounds.Concat(bfloat16Rounds).Any(t => !double.IsFinite(t) || t <= 0)) return "float32";
-        bool margin = Median(bfloat16Rounds) * MinSpeedup <= Median(float32Rounds);
-        bool apart = bfloat16Rounds.Max() < float32Rounds.Min();
-        return margin && apart ? "bfloat16" : "float32";
+        var ratios = Enumerable.Range(0, n).Select(i => float32Rounds[i] / bfloat16Rounds[i]).ToArray();
+        return ratios.All(r => r > 1) && Median(ratios) >= MinSpeedup ? "bfloat16" : "float32";
     }
 
     /// <summary>The median (the mean of the middle two for an even count).</summary>
@@ -235,7 +241,7 @@ public static class PrecisionProbe
             ["dtype"] = choice.Dtype,
             ["float32_round_ms"] = new JsonArray(choice.Float32Rounds.Select(x => (JsonNode)Math.Round(x, 3)).ToArray()),
             ["bfloat16_round_ms"] = new JsonArray(choice.BFloat16Rounds.Select(x => (JsonNode)Math.Round(x, 3)).ToArray()),
-            ["rule"] = $"bfloat16 if native, >= {MinRounds} rounds, median >= {MinSpeedup.ToString(CultureInfo.InvariantCulture)}x faster and every round faster than float32's fastest",
+            ["rule"] = $"bfloat16 if native, >= {MinRounds} paired rounds, faster in every round and >= {MinSpeedup.ToString(CultureInfo.InvariantCulture)}x in the median of the rounds' ratios",
             ["decided_at"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         });
         try

@@ -8,20 +8,20 @@ namespace Hrm.Tests.Runtime;
 
 public sealed class PrecisionProbeTests
 {
-    /// <summary>The rule with given per-round medians (ms): native, at least two rounds, the median 1.2x faster, and
-    /// every bfloat16 round faster than the fastest float32 round.</summary>
+    /// <summary>The rule with given paired rounds (ms; round i timed both dtypes back to back): native, at least two
+    /// rounds, bfloat16 faster in every round, and the median of the rounds' float32/bfloat16 ratios at least 1.2.</summary>
     [Theory]
-    [InlineData(false, "10 10 10", "1 1 1", "float32")]      // not native: never bfloat16, however the timing looks
-    [InlineData(true, "10 10 10", "5 5 5", "bfloat16")]      // native and 2x faster in every round
-    [InlineData(true, "10 11", "6 7", "bfloat16")]           // two rounds are enough
-    [InlineData(true, "10", "5", "float32")]                 // one round cannot rule out luck
-    [InlineData(true, "10 10 10", "9 9 9", "float32")]       // native but within the 1.2x margin
-    [InlineData(true, "10 10 10", "8.4 8.3 8.2", "bfloat16")] // just past the margin, no overlap
-    [InlineData(true, "10 10 6", "5 5 5", "bfloat16")]       // no overlap: the slowest bf16 round (5) beats the fastest fp32 round (6)
-    [InlineData(true, "10 10 4", "5 5 5", "float32")]        // overlap: one float32 round was faster than bfloat16's
-    [InlineData(true, "10 10 10", "5 5 12", "float32")]      // overlap: one bfloat16 round was slower than every float32 round
-    [InlineData(true, "10 10 10", "20 20 20", "float32")]    // native but slower
-    [InlineData(true, "10 10", "0 5", "float32")]            // a broken timing is no evidence
+    [InlineData(false, "10 10 10", "1 1 1", "float32")]       // not native: never bfloat16, however the timing looks
+    [InlineData(true, "10 10 10", "5 5 5", "bfloat16")]       // native and 2x faster in every round
+    [InlineData(true, "10 11", "6 7", "bfloat16")]            // two rounds are enough
+    [InlineData(true, "10", "5", "float32")]                  // one round cannot rule out luck
+    [InlineData(true, "10 10 10", "9 9 9", "float32")]        // faster, but within the 1.2x margin
+    [InlineData(true, "10 10 10", "8.3 8.3 8.3", "bfloat16")] // just past the margin
+    [InlineData(true, "10 20 10", "5 15 5", "bfloat16")]      // a loaded round slows both of its pair: ratios 2, 1.33, 2
+    [InlineData(true, "10 10 10", "5 11 5", "float32")]       // one round the other way
+    [InlineData(true, "30 10 10", "20 9 9", "float32")]       // ratios 1.5, 1.11, 1.11: median 1.11
+    [InlineData(true, "10 10 10", "20 20 20", "float32")]     // slower
+    [InlineData(true, "10 10", "0 5", "float32")]             // a broken timing is no evidence
     public void The_rule_picks_bfloat16_only_where_native_and_faster_by_a_margin(bool native, string fp32, string bf16, string expected) =>
         Assert.Equal(expected, PrecisionProbe.Decide(native, Ms(fp32), Ms(bf16)));
 
