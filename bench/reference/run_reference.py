@@ -24,9 +24,9 @@ The carry is kept across steps; each step gets a fresh random batch (built outsi
 
 Usage:
   /usr/bin/python3 bench/reference/run_reference.py --hrm /tmp/hrm-ref \
-      --config configs/bench/h128-seq81.json --batch 64 --steps 10 --threads 2 --json out.json
+      --config bench/configs/h128-seq81.json --batch 64 --steps 10 --threads 2 --json out.json
   /usr/bin/python3 bench/reference/run_reference.py --trm /tmp/trm-ref \
-      --config configs/bench/maze9-trm-mlpt.json --batch 64 --steps 10 --threads 1 --json out.json
+      --config configs/maze-small-cpu.json --dtype float32 --batch 64 --steps 10 --threads 1 --json out.json
 """
 import argparse
 import ctypes
@@ -46,7 +46,8 @@ def parse_args():
     ap.add_argument("--hrm", help="path of a checkout of github.com/sapientinc/HRM (configs without a TRM name)")
     ap.add_argument("--trm", help="path of a checkout of github.com/SamsungSAILMontreal/TinyRecursiveModels "
                                   "(configs named recursive_reasoning.trm@...)")
-    ap.add_argument("--config", required=True, help="model config JSON (reference field names plus a 'loss' object)")
+    ap.add_argument("--config", required=True, help="a training config as hrm train reads (its arch at the shape of its "
+                                                    "data_recipe) or a model config JSON (reference field names plus a 'loss' object)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=10, help="timed steps")
     ap.add_argument("--warmup", type=int, default=2, help="untimed warm-up steps")
@@ -276,13 +277,50 @@ def blas_in_use():
     return info
 
 
+def recipe_shape(recipe, source):
+    """(seq_len, vocab_size) of the data an `hrm data` recipe builds: Sudoku n x n (vocab n + 2, default n 9), maze
+    n x n (vocab 6, default n 30), ARC (30 x 30 canvas, vocab 12). The same shapes as our task registry."""
+    words = (recipe or "").split()
+    if words and words[0] == "data":
+        words = words[1:]
+    if not words:
+        sys.exit(f"{source}: no data_recipe and no arch.seq_len/arch.vocab_size: cannot tell the puzzle shape")
+    size = int(words[words.index("--size") + 1]) if "--size" in words[:-1] else None
+    if words[0] == "sudoku":
+        n = size or 9
+        return n * n, n + 2
+    if words[0] == "maze":
+        n = size or 30
+        return n * n, 6
+    if words[0] == "arc":
+        return 900, 12
+    sys.exit(f"{source}: data_recipe '{recipe}': no known puzzle shape")
+
+
+def model_config(cfg, source):
+    """The model config of a config file: a training config (an "arch" object, as `hrm train` and `hrm bench train`
+    read it; the training keys are not used) gives its arch, with seq_len and vocab_size from the arch where present,
+    else from the shape of its data_recipe, and one puzzle identifier; a model config is used as it is."""
+    if "arch" not in cfg:
+        return cfg
+    arch = dict(cfg["arch"])
+    if "seq_len" not in arch or "vocab_size" not in arch:
+        seq_len, vocab_size = recipe_shape(cfg.get("data_recipe"), source)
+        arch.setdefault("seq_len", seq_len)
+        arch.setdefault("vocab_size", vocab_size)
+    arch.setdefault("num_puzzle_identifiers", 1)
+    arch.pop("batch_size", None)
+    arch.pop("task", None)   # recorded from the dataset by hrm; not a field of the authors' config
+    return arch
+
+
 def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     install_shims()
 
     with open(args.config) as fh:
-        cfg = json.load(fh)
+        cfg = model_config(json.load(fh), args.config)
     arch_name = cfg.pop("name", None) or "hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1"
     is_trm = arch_name.startswith("recursive_reasoning.trm@")
     if is_trm != (args.trm is not None):
@@ -307,6 +345,8 @@ def main():
     loss_cfg = dict(cfg.pop("loss", {"name": "losses@ACTLossHead", "loss_type": "stablemax_cross_entropy"}))
     if args.dtype:
         cfg["forward_dtype"] = args.dtype
+    if cfg.get("forward_dtype") == "auto":
+        sys.exit(f"{args.config}: forward_dtype auto is ours (hrm times both dtypes); pass --dtype float32 or --dtype bfloat16")
     cfg.setdefault("forward_dtype", "float32")
     B = args.batch
     global_batch_size = B   # world_size 1

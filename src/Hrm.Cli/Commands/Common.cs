@@ -14,6 +14,12 @@ public static class Common
 
     public static Option<int> ThreadsOption() => new("--threads") { Description = "Intra-op CPU threads (default: one per core).", DefaultValueFactory = _ => 0 };
 
+    /// <summary>--dtype of eval and serve: the activations' dtype at inference (the weights stay float32).</summary>
+    public static Option<string?> InferenceDtypeOption() => new("--dtype")
+    {
+        Description = "float32, bfloat16 or auto (a probe of this model's no-gradient segment at the inference batch picks bfloat16 only where it is native and faster by a margin). Default: the checkpoint's forward_dtype.",
+    };
+
     public static Option<string> DeviceOption() => new("--device")
     {
         Description = "cpu or cuda (cuda needs the CUDA build: dotnet build -p:HrmTorchBackend=cuda).",

@@ -2,8 +2,10 @@ using System.CommandLine;
 using Hrm.Data;
 using Hrm.Evaluation;
 using Hrm.Interop;
+using Hrm.Model;
 using Hrm.Runtime;
 using Hrm.Tasks.Arc;
+using Hrm.Training;
 using Spectre.Console;
 
 namespace Hrm.Cli.Commands;
@@ -26,6 +28,7 @@ public static class EvalCommand
         var submission = new Option<string?>("--submission") { Description = "ARC: write the Kaggle submission JSON ({task: [{attempt_1, attempt_2}, ...]}) here (needs --arc-source)." };
         var halt = Common.HaltOptions.Create();
         var search = Common.SearchOptionSet.Create();
+        var dtype = Common.InferenceDtypeOption();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("eval", """
@@ -37,7 +40,7 @@ public static class EvalCommand
               hrm eval --checkpoint runs/sudoku4 --data data/sudoku4 --halt-rule stable --max-steps 16 --tta 8
               hrm eval --checkpoint runs/maze30 --data data/maze30 --max-examples 200 --json maze30.json
               hrm eval --checkpoint runs/arc --data data/arc-aug --arc-source ../shared/data/arc/evaluation --submission submission.json
-            """) { checkpoint, config, data, json, batch, maxSteps, maxExamples, tta, ttaSeed, arcSource, submission, halt.EarlyExit, halt.Rule, halt.Threshold, threads, device };
+            """) { checkpoint, config, data, json, batch, maxSteps, maxExamples, tta, ttaSeed, arcSource, submission, halt.EarlyExit, halt.Rule, halt.Threshold, dtype, threads, device };
         foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -53,7 +56,17 @@ public static class EvalCommand
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
             var sets = PuzzleSet.ReadAll(dataDir, "test");
             // A size-free model (grid_conv) runs on another grid size with the same weights and a budget for that size.
-            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, dataDir: dataDir), sets[0], dataDir);
+            ActModel Load(string? forwardDtype) =>
+                Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, forwardDtype, dataDir), sets[0], dataDir);
+            var requested = parse.GetValue(dtype) is string d ? PrecisionProbe.Check(d) : null;
+            var model = Load(requested == "auto" ? null : requested);
+            if (requested == "auto")
+            {
+                // Decided on this model's own no-gradient segment at the evaluation batch (both timings printed).
+                var ran = ModelPrecision.ForInference("auto", model.Config, batchSize ?? EvalOptions.DefaultBatchSize(model.Config.SeqLen), dev, log: Console.Error.WriteLine).Dtype;
+                if (ran != model.Config.ForwardDtype) { model.Dispose(); model = Load(ran); }
+            }
+            using var _ = model;
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {

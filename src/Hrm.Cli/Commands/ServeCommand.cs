@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Hrm.Evaluation;
+using Hrm.Interop;
 using Hrm.Runtime;
 using Hrm.Server;
 using Hrm.Serving;
 using Hrm.Tasks.Maze;
+using Hrm.Training;
 
 namespace Hrm.Cli.Commands;
 
@@ -29,6 +31,7 @@ public static class ServeCommand
         var data = new Option<string?>("--data") { Description = "For a checkpoint of the authors' code (step_N with all_config.yaml): the dataset it was trained on (default: the data path in all_config.yaml)." };
         var maxSamples = new Option<int>("--max-samples") { Description = "The most search trajectories (\"samples\") one request may ask for (400 above).", DefaultValueFactory = _ => ServeOptions.DefaultMaxSamples };
         var search = Common.SearchOptionSet.Create();
+        var dtype = Common.InferenceDtypeOption();
         var threads = Common.ThreadsOption();
         var device = Common.DeviceOption();
         var cmd = new Command("serve", """
@@ -42,7 +45,7 @@ public static class ServeCommand
               hrm serve --checkpoint runs/maze9 --port 9000 --max-batch 64
               hrm serve --checkpoint models/maze --grid 11
               hrm serve --checkpoint runs/maze9 --host 0.0.0.0 --api-key "$KEY" --rate-limit 10/s
-            """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, threads, device };
+            """) { checkpoint, config, data, host, port, maxBody, maxBatch, window, maxQueue, verbose, apiKey, noAuth, rateLimit, requestTimeout, grid, dtype, threads, device };
         cmd.Options.Add(maxSamples);
         foreach (var o in search.All) cmd.Options.Add(o);
         cmd.SetAction(parse =>
@@ -66,10 +69,18 @@ public static class ServeCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var ckpt = parse.GetValue(checkpoint)!;
+            var requested = parse.GetValue(dtype) is string d ? PrecisionProbe.Check(d) : null;
+            if (requested == "auto")
+            {
+                // Decided on this model's own no-gradient segment at the largest batch a forward pass may hold.
+                var cfg = ModelStore.LoadConfig(ModelStore.Resolve(ckpt, parse.GetValue(config)).Config, parse.GetValue(data));
+                if (parse.GetValue(grid) is int side) cfg = cfg with { SeqLen = side * side };
+                requested = ModelPrecision.ForInference("auto", cfg, options.Batch.MaxBatch, dev, log: Console.Error.WriteLine).Dtype;
+            }
             // The requests' default search: --samples/--select, else the model's measured default (search.json), else none.
             var defaults = search.Parse(parse) ?? SearchOptions.ReadDefaults(ckpt);
-            if (defaults is { } d && d.Samples > options.MaxSamples) throw new HrmException($"--samples {d.Samples} is over --max-samples {options.MaxSamples}");
-            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { Search = defaults }, dataDir: parse.GetValue(data));
+            if (defaults is { } ds && ds.Samples > options.MaxSamples) throw new HrmException($"--samples {ds.Samples} is over --max-samples {options.MaxSamples}");
+            using var loaded = Solver.Load(ckpt, parse.GetValue(config), dev, new SolverOptions { Search = defaults }, dataDir: parse.GetValue(data), forwardDtype: requested);
             if (parse.GetValue(grid) is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize)
                 throw new HrmException($"--grid must be {MazeGeneratorOptions.MinSize}..{MazeGeneratorOptions.MaxSize}");
             var solver = parse.GetValue(grid) is int n ? loaded.ForSeqLen(n * n) : loaded;

@@ -61,10 +61,12 @@ public sealed class Solver : IDisposable
     }
 
     /// <summary>Loads a run folder (its latest checkpoint), a checkpoint folder, a weights file with config.json beside it,
-    /// or the authors' step_N with all_config.yaml beside it (its dataset: <paramref name="dataDir"/>, else the one it names).</summary>
-    public static Solver Load(string checkpoint, string? configPath = null, Device? device = null, SolverOptions? options = null, string? dataDir = null)
+    /// or the authors' step_N with all_config.yaml beside it (its dataset: <paramref name="dataDir"/>, else the one it names);
+    /// <paramref name="forwardDtype"/> overrides the config's forward_dtype (float32 or bfloat16).</summary>
+    public static Solver Load(string checkpoint, string? configPath = null, Device? device = null, SolverOptions? options = null, string? dataDir = null,
+        string? forwardDtype = null)
     {
-        var model = ModelStore.Load(checkpoint, configPath, device, dataDir: dataDir);
+        var model = ModelStore.Load(checkpoint, configPath, device, forwardDtype, dataDir);
         try { return new Solver(model, options); }
         catch { model.Dispose(); throw; }
     }

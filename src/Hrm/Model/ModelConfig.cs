@@ -83,9 +83,11 @@ public abstract record ModelConfig
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
     /// <summary>"float32", "bfloat16" or "auto": activations, the carry and H_init/L_init. Parameters stay float32. "auto"
-    /// (ours) is bfloat16 only where it is native and faster on this machine (<see cref="Runtime.PrecisionProbe"/>); the
-    /// trainer resolves it on its device before building the model and saves the dtype that ran.</summary>
-    [ConfigKey("Activation dtype: float32, bfloat16, or auto (bfloat16 only where native and faster here); parameters stay float32.")]
+    /// (ours) is bfloat16 only where it is native and a probe of the model's own training step finds it faster by a
+    /// margin (<see cref="Runtime.PrecisionProbe.Decide"/>); the trainer resolves it on its device before building the
+    /// model, keeps the decision in RUN/precision.json and saves the dtype that ran. A model built straight from an
+    /// unresolved "auto" runs float32.</summary>
+    [ConfigKey("Activation dtype: float32, bfloat16, or auto (bfloat16 only where native and faster in a probe of the model's own step); parameters stay float32.")]
     [JsonPropertyName("forward_dtype")] public string ForwardDtype { get; init; } = "bfloat16";
 
     [ConfigKey("Token loss, written as arch.loss.loss_type: stablemax_cross_entropy or softmax_cross_entropy.")]
@@ -124,8 +126,9 @@ public abstract record ModelConfig
     {
         "float32" => torch.ScalarType.Float32,
         "bfloat16" => torch.ScalarType.BFloat16,
-        // Unresolved (a model built straight from such a config): the choice for this machine's CPU.
-        "auto" => Runtime.PrecisionProbe.Resolve("auto", new torch.Device("cpu")).Dtype == "bfloat16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32,
+        // Unresolved (a model built straight from such a config, not through the trainer, bench, eval or serve, which
+        // time the model's own step): float32, never wrong, only sometimes slower.
+        "auto" => torch.ScalarType.Float32,
         _ => throw new HrmException($"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'"),
     };
 

@@ -21,11 +21,14 @@ public static class TrainingRun
         manual_seed(config.Seed);
         var log = observer ?? new TrainingObservers([]);
         var modelConfig = config.ModelConfig(data.Train.Metadata);
-        // The one place forward_dtype is decided for a run: "auto" becomes bfloat16 only where a short probe finds it
-        // native and faster on this device (logged); an explicit bfloat16 that is emulated here warns with the measured
-        // slowdown. The model runs, and its checkpoints record, the resolved dtype.
+        // The one place forward_dtype is decided for a run: "auto" becomes bfloat16 only where it is native and a probe
+        // of this model's own training step at its batch finds it faster by PrecisionProbe.Decide (both timings logged);
+        // the decision is kept in RUN/precision.json for this machine, shape and batch, so a resume does not decide
+        // again. An explicit bfloat16 that is emulated here warns. The model runs, and its checkpoints record, the
+        // resolved dtype.
         string requested = modelConfig.ForwardDtype;
-        var precision = PrecisionProbe.Resolve(requested, device, message => { if (requested == "auto") log.OnInfo(message); else log.OnWarning(message); });
+        var precision = ModelPrecision.ForTraining(requested, modelConfig, device, config.MicroBatchSize,
+            Path.Combine(runDir, PrecisionProbe.CacheFile), message => { if (requested == "auto") log.OnInfo(message); else log.OnWarning(message); });
         modelConfig = modelConfig with { ForwardDtype = precision.Dtype };
         using var model = new ActModel(modelConfig, new Generator((ulong)config.Seed));
         initWeights?.Invoke(model, log);
