@@ -193,7 +193,6 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
                    $"halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
 
         var loop = new Loop(config, run, state, data, log, totalSteps, position);
-        if (config.LrSchedule == "time") state.TimeProgress = () => loop.Elapsed.TotalMinutes / config.MaxMinutes!.Value;
         var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000));
         using (var feed = new BatchFeed(sampler, position.BatchesConsumed, cancel))
         {
@@ -232,7 +231,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         NonFiniteException? nonFinite;
         public bool Stopped;
 
-        public TimeSpan Elapsed => TimeSpan.FromSeconds(start.ElapsedSeconds + clock.Elapsed.TotalSeconds);
+        TimeSpan Elapsed => TimeSpan.FromSeconds(start.ElapsedSeconds + clock.Elapsed.TotalSeconds);
 
         public bool OutOfTime(CancellationToken cancel)
         {
