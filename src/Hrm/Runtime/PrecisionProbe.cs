@@ -82,7 +82,7 @@ public static class PrecisionProbe
     /// <summary>bfloat16 needs at least this many rounds to be chosen: one round cannot show that it was not luck.</summary>
     public const int MinRounds = 2;
     /// <summary>The probe starts no round past <see cref="MinRounds"/> after this much time, and times nothing when the
-    /// warm-up alone takes longer.</summary>
+    /// warm-up alone takes twice as long.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
 
     /// <summary>The cache file in a run folder.</summary>
@@ -167,7 +167,7 @@ public static class PrecisionProbe
     /// (one step per round when the warm-up took more than a quarter of <see cref="Budget"/>), the order alternating
     /// between rounds. Stops after a round in which bfloat16 was not faster (it cannot win), and starts no round past
     /// <see cref="MinRounds"/> once <see cref="Budget"/> is spent, nor any past three budgets. When the warm-up alone
-    /// outlasts the budget (one step takes minutes) nothing is timed and the lists are empty: float32.
+    /// outlasts two budgets (a step takes tens of seconds) nothing is timed and the lists are empty: float32.
     /// </summary>
     public static (List<double> Float32, List<double> BFloat16) Measure(Func<ScalarType, ITimedWork> work)
     {
@@ -177,7 +177,7 @@ public static class PrecisionProbe
         for (int i = 0; i < WarmupSteps && clock.Elapsed <= Budget; i++) { fp32.Run(); bf16.Run(); }
         var f = new List<double>();
         var b = new List<double>();
-        if (clock.Elapsed > Budget) return (f, b);
+        if (clock.Elapsed > 2 * Budget) return (f, b);
         int steps = clock.Elapsed > Budget / 4 ? 1 : StepsPerRound;
         for (int round = 0; round < MaxRounds; round++)
         {

@@ -74,11 +74,6 @@ public sealed record TrainConfig
     /// whose full evaluation would outlast the run (30x30 mazes on a CPU); `hrm eval` can evaluate more later.</summary>
     [ConfigKey("Test examples of the final evaluation; null = the whole test split.", Section = ConfigSection.Eval, Ours = true, Range = ">= 1 or null")]
     [JsonPropertyName("final_eval_max_examples")] public int? FinalEvalMaxExamples { get; init; }
-    /// <summary>What the cosine decay after warm-up runs over: "steps" (the run's total steps, as the reference) or
-    /// "time" (max_minutes of wall time, for runs bounded by time: the decay ends when the time does, whatever the
-    /// machine's speed; the learning rate then depends on the clock, so such a run is not bit-reproducible).</summary>
-    [ConfigKey("What the cosine decay runs over: steps (the run's steps) or time (max_minutes of wall time; not bit-reproducible).", Section = ConfigSection.Schedule, Ours = true, Range = "steps, time")]
-    [JsonPropertyName("lr_schedule")] public string LrSchedule { get; init; } = "steps";
     [ConfigKey("Write a checkpoint every this many steps.", Section = ConfigSection.Schedule, Ours = true, Range = ">= 1 or null")]
     [JsonPropertyName("checkpoint_every_steps")] public long? CheckpointEverySteps { get; init; }
     /// <summary>Run each batch in row chunks of this size (gradient accumulation; same update, less memory).</summary>
@@ -184,8 +179,6 @@ public sealed record TrainConfig
         Require(MaxMinutes is not double m || (m > 0 && double.IsFinite(m)), "max_minutes must be positive");
         Require(Threads >= 0, "threads must be >= 0");
         Require(NanPolicy is "stop" or "skip", $"nan_policy must be stop or skip, not '{NanPolicy}'");
-        Require(LrSchedule is "steps" or "time", $"lr_schedule must be steps or time, not '{LrSchedule}'");
-        Require(LrSchedule != "time" || MaxMinutes is not null, "lr_schedule time needs max_minutes (the time the decay runs over)");
         Require(MicroBatchSize is null or > 0, "micro_batch_size must be positive");
         Require(Runtime.TorchRuntime.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'");
         // The architecture part is checked by the model config's own parser (unknown keys, ranges).

@@ -63,13 +63,8 @@ public sealed class TrainState : IDisposable
         public void Dispose() { }
     }
 
-    /// <summary>The fraction of the run's wall-time budget spent (lr_schedule time); when set, the cosine decay
-    /// follows it instead of Step / TotalSteps. Null: by steps (the reference's).</summary>
-    public Func<double>? TimeProgress { get; set; }
-
-    public double LearningRate(double baseLr) => TimeProgress is { } progress
-        ? Schedule.LearningRateAt(Step, baseLr, Settings.LrWarmupSteps, progress(), Settings.LrMinRatio)
-        : Schedule.LearningRate(Step, baseLr, Settings.LrWarmupSteps, TotalSteps, Settings.LrMinRatio);
+    public double LearningRate(double baseLr) =>
+        Schedule.LearningRate(Step, baseLr, Settings.LrWarmupSteps, TotalSteps, Settings.LrMinRatio);
 
     /// <summary>
     /// One training segment on <paramref name="batch"/> (always a full batch of global_batch_size rows):

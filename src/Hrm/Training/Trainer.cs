@@ -209,7 +209,6 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
                    $"halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
 
         var loop = new Loop(config, run, state, data, log, totalSteps, position);
-        if (config.LrSchedule == "time") state.TimeProgress = () => loop.Elapsed.TotalMinutes / config.MaxMinutes!.Value;
         var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000));
         var augmentation = config.Augment ? TrainingAugmentation.For(data.Train, config.Seed) : null;
         if (augmentation is not null)
@@ -251,7 +250,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         NonFiniteException? nonFinite;
         public bool Stopped;
 
-        public TimeSpan Elapsed => TimeSpan.FromSeconds(start.ElapsedSeconds + clock.Elapsed.TotalSeconds);
+        TimeSpan Elapsed => TimeSpan.FromSeconds(start.ElapsedSeconds + clock.Elapsed.TotalSeconds);
 
         public bool OutOfTime(CancellationToken cancel)
         {
