@@ -88,3 +88,17 @@ public sealed class BenchCliTests
         CliHarness.Fails("data_recipe", "bench", "train", "--config", recipe);
     }
 }
+
+/// <summary>`hrm quickstart --minutes` is the budget of the whole run; a budget that is no time at all is refused.</summary>
+public sealed class QuickstartCliTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    public void A_budget_that_is_not_positive_is_refused(string minutes)
+    {
+        using var tmp = new TempDirectory();
+        CliHarness.Fails("--minutes must be a positive number", "quickstart", "--out", Path.Combine(tmp.Path, "q"), "--minutes", minutes);
+    }
+}
