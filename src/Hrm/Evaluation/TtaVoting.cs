@@ -49,7 +49,7 @@ public static class TtaVoting
         if (answers.Count == 0) throw new HrmException("test-time augmentation: no predictions to vote on");
         if (answers.Count != qHaltLogits.Count)
             throw new HrmException($"test-time augmentation: {answers.Count} predictions but {qHaltLogits.Count} q_halt values");
-        var pooled = new Dictionary<int[], (int Votes, double Sum, int First)>(SequenceComparer.Instance);
+        var pooled = new Dictionary<int[], (int Votes, double Sum, int First)>(Search.AnswerComparer.Instance);
         for (int i = 0; i < answers.Count; i++)
         {
             double confidence = Sigmoid(qHaltLogits[i]);
@@ -65,16 +65,4 @@ public static class TtaVoting
     }
 
     static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
-    sealed class SequenceComparer : IEqualityComparer<int[]>
-    {
-        public static readonly SequenceComparer Instance = new();
-        public bool Equals(int[]? a, int[]? b) => a is not null && b is not null && a.AsSpan().SequenceEqual(b);
-        public int GetHashCode(int[] a)
-        {
-            var h = new HashCode();
-            h.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
-            return h.ToHashCode();
-        }
-    }
 }
