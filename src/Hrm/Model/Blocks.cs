@@ -13,32 +13,38 @@ public sealed record BlockConfig(int HiddenSize, int NumHeads, double Expansion,
 }
 
 /// <summary>
-/// A post-norm transformer block: h = rmsnorm(h + attn(h)); h = rmsnorm(h + mlp(h)). Post-norm (not pre-norm) is the
+/// The post-norm block every architecture stacks (HRM's H and L modules, TRM's single network, the baseline): a token
+/// mixer (<see cref="ITokenMixer"/>: self-attention as in the reference, TRM's mlp_t, or our grid_conv and cell-group
+/// mixers), then the SwiGLU MLP: h = rms_norm(h + mix(h)); h = rms_norm(h + mlp(h)). Post-norm (not pre-norm) is the
 /// reference's choice: the recurrent state is re-normalised after every block, which keeps it bounded across cycles.
 /// </summary>
-public sealed class HrmBlock : nn.Module, IReasoningBlock
+public sealed class MixerBlock : nn.Module, IReasoningBlock
 {
-    public readonly Attention self_attn;
+    public readonly ITokenMixer mixer;
     public readonly SwiGlu mlp;
     readonly double eps;
 
-    public HrmBlock(BlockConfig c, Generator? generator) : base(nameof(HrmBlock))
+    public MixerBlock(ModelConfig c, Generator? generator) : base(nameof(MixerBlock))
     {
-        self_attn = new Attention(c, generator);
+        // Built in the reference's order (token mixer, then mlp) so that a seeded model draws the same numbers.
+        mixer = TokenMixers.Create(c, generator);
+        register_module(mixer.Name, mixer.Module);
         mlp = new SwiGlu(c.HiddenSize, c.SwiGluIntermediate, generator);
-        eps = c.RmsNormEps;
-        register_module("self_attn", self_attn);
         register_module("mlp", mlp);
+        eps = c.RmsNormEps;
     }
+
+    public Attention? self_attn => (mixer as AttentionMixer)?.Attention;
+    public SwiGlu? mlp_t => (mixer as MlpTMixer)?.Mlp;
 
     public Tensor forward(Tensor h, RotaryEmbedding? rotary)
     {
-        h = RmsNorm.Apply(h + self_attn.forward(h, rotary), eps);
+        h = mixer.Apply(h, rotary, eps);
         return RmsNorm.Apply(h + mlp.forward(h), eps);
     }
 }
 
-/// <summary>A transformer block that a reasoning module stacks: HRM's <see cref="HrmBlock"/>, TRM's TrmBlock.</summary>
+/// <summary>A block that a reasoning module stacks (<see cref="MixerBlock"/>).</summary>
 public interface IReasoningBlock
 {
     Tensor forward(Tensor h, RotaryEmbedding? rotary);

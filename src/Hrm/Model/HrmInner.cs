@@ -10,14 +10,14 @@ namespace Hrm.Model;
 /// </summary>
 public sealed class HrmInner : RecurrentCore
 {
-    public readonly ReasoningModule<HrmBlock> H_level;
-    public readonly ReasoningModule<HrmBlock> L_level;
+    public readonly ReasoningModule<MixerBlock> H_level;
+    public readonly ReasoningModule<MixerBlock> L_level;
 
     public HrmInner(HrmConfig config, Generator? generator = null) : base(nameof(HrmInner), config)
     {
         BuildInputOutput(generator);
-        H_level = new ReasoningModule<HrmBlock>(config.HLayers, () => new HrmBlock(config.Block, generator));
-        L_level = new ReasoningModule<HrmBlock>(config.LLayers, () => new HrmBlock(config.Block, generator));
+        H_level = new ReasoningModule<MixerBlock>(config.HLayers, () => new MixerBlock(config, generator));
+        L_level = new ReasoningModule<MixerBlock>(config.LLayers, () => new MixerBlock(config, generator));
         register_module("H_level", H_level);
         register_module("L_level", L_level);
         BuildInitialStates(generator);

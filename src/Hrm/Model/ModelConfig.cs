@@ -71,6 +71,19 @@ public abstract record ModelConfig
     [ConfigKey("Multiplier of the stored relative bias (a larger learning rate for it alone).", Ours = true)]
     [JsonPropertyName("rel_pos_bias_scale")] public double RelPosBiasScale { get; init; } = 1.0;
 
+    /// <summary>Ours, not in the reference: a k x k convolution over the square grid (hidden -> hidden, no bias, zero
+    /// padding at the border) as the token mixer instead of attention (HRM, TRM and the baseline alike; TRM also has mlp_t); 0 = off. The same weights serve every
+    /// cell, so "my neighbours" is learned once for the whole grid and the model runs on any grid size. Puzzle tokens
+    /// (if any) take no part in the mixing.</summary>
+    [ConfigKey("Token mixer: a k x k convolution over the square grid (odd k; 0 = off); weights independent of the grid size.", Ours = true, Range = "0 or odd")]
+    [JsonPropertyName("grid_conv")] public int GridConv { get; init; }
+    /// <summary>Ours, not in the reference: the token mixer passes messages along the cell groups the task supplies under
+    /// this name (<see cref="Hrm.Tasks.CellGroups"/>: "sudoku" = rows, columns, boxes; "rows_cols"), one linear map per
+    /// group kind shared by all groups of that kind, instead of attention or grid_conv; "" = off. Puzzle tokens
+    /// take no part.</summary>
+    [ConfigKey("Token mixer: messages along the cell groups the task supplies (sudoku: rows, columns, boxes; rows_cols); \"\" = off.", Ours = true, Range = "\"\", sudoku or rows_cols")]
+    [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
+
     [ConfigKey("Segments per puzzle at most (ACT); evaluation runs all of them.", Range = "1..1024")]
 
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
@@ -133,7 +146,9 @@ public abstract record ModelConfig
     };
 
     /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
-    [JsonIgnore] public virtual string Shape => $"H {HLayers} + L {LLayers} layers, {HCycles}x{LCycles} cycles";
+    [JsonIgnore] public virtual string Shape => $"H {HLayers} + L {LLayers} layers ({MixerName}), {HCycles}x{LCycles} cycles";
+    /// <summary>The token mixer's name in logs: the same rule as <see cref="TokenMixers.Create"/>.</summary>
+    [JsonIgnore] public virtual string MixerName => CellGroups != "" ? $"cell_groups {CellGroups}" : GridConv > 0 ? $"grid_conv {GridConv}" : "attention";
 
     /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
     [JsonIgnore] public abstract int BlocksPerSegment { get; }
@@ -181,6 +196,13 @@ public abstract record ModelConfig
         Require(double.IsFinite(HaltMaxStepsPerSide) && HaltMaxStepsPerSide is >= 0 and <= 64, "halt_max_steps_per_side must be in [0, 64]");
         Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
         Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
+        Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
+        Require(CellGroups == "" || GridConv == 0, "cell_groups and grid_conv are both token mixers: set one of them");
+        // The name is checked here; whether it fits the grid when the mixer is built (configs are read before the data
+        // sets seq_len).
+        Require(CellGroups == "" || Hrm.Tasks.CellGroups.Names.Contains(CellGroups),
+            $"unknown cell_groups '{CellGroups}' (expected {string.Join(" or ", Hrm.Tasks.CellGroups.Names)}, or empty for none)");
+        Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
         Require(Runtime.PrecisionProbe.Names.Contains(ForwardDtype), $"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'");
         return this;
     }

@@ -23,13 +23,14 @@ public interface ITokenMixer
     Tensor Apply(Tensor h, RotaryEmbedding? rotary, double eps);
 }
 
-/// <summary>Builds the token mixer a TRM config asks for (attention unless mlp_t, grid_conv or cell_groups is set).</summary>
+/// <summary>Builds the token mixer a config asks for (attention unless grid_conv or cell_groups is set, or TRM's mlp_t):
+/// the one place every architecture (HRM's H and L modules, TRM's network, the baseline's stack) gets its mixer from.</summary>
 public static class TokenMixers
 {
-    public static ITokenMixer Create(TrmConfig c, Generator? generator) =>
+    public static ITokenMixer Create(ModelConfig c, Generator? generator) =>
         c.CellGroups != "" ? new GroupMixer(Hrm.Tasks.CellGroups.Resolve(c.CellGroups, c.SeqLen), c.SeqLen, c.PuzzleEmbLen, c.HiddenSize, generator)
         : c.GridConv > 0 ? new GridConvMixer(c.HiddenSize, c.GridConv, c.PuzzleEmbLen, generator)
-        : c.MlpT ? new MlpTMixer(new SwiGlu(c.ModelSeqLen, c.MlpTIntermediate, generator))
+        : c is TrmConfig { MlpT: true } t ? new MlpTMixer(new SwiGlu(t.ModelSeqLen, t.MlpTIntermediate, generator))
         : new AttentionMixer(new Attention(c.Block, generator));
 }
 

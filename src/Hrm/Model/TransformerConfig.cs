@@ -24,7 +24,7 @@ public sealed record TransformerConfig : ModelConfig
     [JsonIgnore] public override bool BootstrapsQContinue => false;
     [JsonIgnore] public override bool HaltsInTraining => ActEnabled;
     [JsonIgnore] public override bool HaltsInEvaluation => ActInference;
-    [JsonIgnore] public override string Shape => $"{HLayers} layers once per segment";
+    [JsonIgnore] public override string Shape => $"{HLayers} layers ({MixerName}) once per segment";
     [JsonIgnore] public override int BlocksPerSegment => HLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => HLayers;
 

@@ -9,12 +9,12 @@ namespace Hrm.Model;
 /// </summary>
 public sealed class TransformerInner : RecurrentCore
 {
-    public readonly ReasoningModule<HrmBlock> H_level;
+    public readonly ReasoningModule<MixerBlock> H_level;
 
     public TransformerInner(TransformerConfig config, Generator? generator = null) : base(nameof(TransformerInner), config)
     {
         BuildInputOutput(generator);
-        H_level = new ReasoningModule<HrmBlock>(config.HLayers, () => new HrmBlock(config.Block, generator));
+        H_level = new ReasoningModule<MixerBlock>(config.HLayers, () => new MixerBlock(config, generator));
         register_module("H_level", H_level);
         BuildInitialStates(generator, lowState: false);
     }

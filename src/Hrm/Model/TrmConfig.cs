@@ -13,18 +13,6 @@ public sealed record TrmConfig : ModelConfig
     /// <summary>Replace attention by a SwiGLU over the sequence axis (the reference's Sudoku setting).</summary>
     [ConfigKey("Token mixer: a SwiGLU over the sequence axis instead of attention (the authors' Sudoku setting).")]
     [JsonPropertyName("mlp_t")] public bool MlpT { get; init; }
-    /// <summary>Ours, not in the reference: a k x k convolution over the square grid (hidden -> hidden, no bias, zero
-    /// padding at the border) as the token mixer instead of attention or mlp_t; 0 = off. The same weights serve every
-    /// cell, so "my neighbours" is learned once for the whole grid and the model runs on any grid size. Puzzle tokens
-    /// (if any) take no part in the mixing.</summary>
-    [ConfigKey("Token mixer: a k x k convolution over the square grid (odd k; 0 = off); weights independent of the grid size.", Ours = true, Range = "0 or odd")]
-    [JsonPropertyName("grid_conv")] public int GridConv { get; init; }
-    /// <summary>Ours, not in the reference: the token mixer passes messages along the cell groups the task supplies under
-    /// this name (<see cref="Hrm.Tasks.CellGroups"/>: "sudoku" = rows, columns, boxes; "rows_cols"), one linear map per
-    /// group kind shared by all groups of that kind, instead of attention, mlp_t or grid_conv; "" = off. Puzzle tokens
-    /// take no part.</summary>
-    [ConfigKey("Token mixer: messages along the cell groups the task supplies (sudoku: rows, columns, boxes; rows_cols); \"\" = off.", Ours = true, Range = "\"\", sudoku or rows_cols")]
-    [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
     /// <summary>Puzzle tokens prepended; used as given when non-zero, 0 = HRM's rule ceil(puzzle_emb_ndim / hidden_size).</summary>
     [ConfigKey("Puzzle tokens prepended; 0 = ceil(puzzle_emb_ndim / hidden_size).", Range = ">= 0")]
     [JsonPropertyName("puzzle_emb_len")] public int PuzzleEmbLenSetting { get; init; } = 16;
@@ -40,8 +28,8 @@ public sealed record TrmConfig : ModelConfig
     /// <summary>The reference treats any value other than rope and learned as "no positions"; our rope2d (not in the
     /// reference) is kept, as for HRM.</summary>
     [JsonIgnore] public override string Positions => PosEncodings is "rope" or "learned" or "rope2d" ? PosEncodings : "none";
-    [JsonIgnore] public override string Shape =>
-        $"{LLayers} layers ({(GridConv > 0 ? $"grid_conv {GridConv}" : MlpT ? "mlp_t" : "attention")}), {HCycles} recursions of {LCycles} z_L updates";
+    [JsonIgnore] public override string Shape => $"{LLayers} layers ({MixerName}), {HCycles} recursions of {LCycles} z_L updates";
+    [JsonIgnore] public override string MixerName => MlpT ? "mlp_t" : base.MixerName;
     [JsonIgnore] public override int BlocksPerSegment => HCycles * (LCycles + 1) * LLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => (LCycles + 1) * LLayers;
     /// <summary>Width of the sequence-axis SwiGLU of mlp_t blocks: the reference's rule applied to P+S.</summary>
@@ -51,14 +39,8 @@ public sealed record TrmConfig : ModelConfig
     {
         base.Validate();
         Require(PuzzleEmbLenSetting >= 0, "puzzle_emb_len must be >= 0");
-        Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
         Require(GridConv == 0 || !MlpT, "grid_conv and mlp_t are both token mixers: set one of them");
-        Require(CellGroups == "" || (GridConv == 0 && !MlpT), "cell_groups, grid_conv and mlp_t are all token mixers: set one of them");
-        // The name is checked here; whether it fits the grid when the mixer is built (configs are read before the data
-        // sets seq_len).
-        Require(CellGroups == "" || Hrm.Tasks.CellGroups.Names.Contains(CellGroups),
-            $"unknown cell_groups '{CellGroups}' (expected {string.Join(" or ", Hrm.Tasks.CellGroups.Names)}, or empty for none)");
-        Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(CellGroups == "" || !MlpT, "cell_groups and mlp_t are both token mixers: set one of them");
         // The reference prepends nothing without a puzzle table yet still sizes the carry with P tokens, and then fails
         // with a shape error on the first segment.
         Require(PuzzleEmbNdim > 0 || PuzzleEmbLenSetting == 0, "puzzle_emb_ndim 0 requires puzzle_emb_len 0 (there are no puzzle tokens to prepend)");

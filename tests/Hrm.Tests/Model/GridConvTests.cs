@@ -13,7 +13,7 @@ public class GridConvTests
     const string NoPuzzle = ", \"puzzle_emb_ndim\": 0, \"puzzle_emb_len\": 0";
 
     /// <summary>Indices of the tokens whose block output changed when the input token <paramref name="at"/> changed.</summary>
-    static int[] Reach(TrmBlock block, int tokens, int at)
+    static int[] Reach(MixerBlock block, int tokens, int at)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -31,7 +31,7 @@ public class GridConvTests
     {
         manual_seed(3);
         var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
-        using var block = new TrmBlock(c, null);
+        using var block = new MixerBlock(c, null);
         // 4x4 grid: cell 0 is the top-left corner (neighbours 1, 4, 5); cell 5 has all eight around it.
         Assert.Equal([0, 1, 4, 5], Reach(block, 16, 0));
         Assert.Equal([0, 1, 2, 4, 5, 6, 8, 9, 10], Reach(block, 16, 5));
@@ -46,7 +46,7 @@ public class GridConvTests
         manual_seed(4);
         var c = TrmTests.Small(", \"grid_conv\": 3, \"puzzle_emb_len\": 2");
         Assert.Equal(18, c.ModelSeqLen);
-        using var block = new TrmBlock(c, null);
+        using var block = new MixerBlock(c, null);
         // A puzzle token changes only itself; a grid cell (token 2 = cell 0) reaches its grid neighbours only.
         Assert.Equal([1], Reach(block, 18, 1));
         Assert.Equal([2, 3, 6, 7], Reach(block, 18, 2));
@@ -103,9 +103,9 @@ public class GridConvTests
     {
         var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
         manual_seed(1);
-        using var a = new TrmBlock(c, new Generator(42));
+        using var a = new MixerBlock(c, new Generator(42));
         manual_seed(2);
-        using var b = new TrmBlock(c, new Generator(42));
+        using var b = new MixerBlock(c, new Generator(42));
         var wa = (GridConvMixer)a.mixer;
         Assert.Equal(0f, (wa.weight - ((GridConvMixer)b.mixer).weight).abs().max().item<float>());
         // PyTorch's default Conv2d bound 1/sqrt(fan_in), fan_in = 16 * 3 * 3.
@@ -116,7 +116,7 @@ public class GridConvTests
     public void The_mixer_is_the_convolution_with_residual_and_norm_and_reads_the_grid_side_from_its_input()
     {
         var c = TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle);
-        using var block = new TrmBlock(c, new Generator(3));
+        using var block = new MixerBlock(c, new Generator(3));
         var mixer = (GridConvMixer)block.mixer;
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -92,7 +92,7 @@ public class GridRopeTests
         Assert.InRange((plain - withBias).abs().max().item<float>(), 0, 1e-5f);
 
         withBias.square().sum().backward();
-        var grad = ((HrmBlock)b.L_level.layers[0]).self_attn.rel_bias!.grad;
+        var grad = ((MixerBlock)b.L_level.layers[0]).self_attn!.rel_bias!.grad;
         Assert.NotNull(grad);
         Assert.True(grad!.abs().sum().item<float>() > 0);
         Assert.Contains("square grid", Assert.Throws<HrmException>(() => (cfg with { SeqLen = 15, RelPosBias = true }).Validate()).Message);

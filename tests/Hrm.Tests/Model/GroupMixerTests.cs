@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hrm.Tests.Model;
 
 /// <summary>
-/// TRM's cell_groups token mixer (ours): messages along the task's cell groups. For a Sudoku a change at one cell reaches
+/// The cell_groups token mixer (ours; TRM, HRM and the baseline alike): messages along the task's cell groups. For a Sudoku a change at one cell reaches
 /// exactly its row, column and box (its 20 peers and itself), puzzle tokens take no part, gradients reach the per-kind
 /// maps, and bad settings are refused.
 /// </summary>
@@ -27,7 +27,7 @@ public class GroupMixerTests
         return Enumerable.Range(0, tokens).Where(i => changed[i].item<bool>()).ToArray();
     }
 
-    sealed class BlockAsModule(TrmBlock block) : nn.Module<Tensor, Tensor>("b")
+    sealed class BlockAsModule(MixerBlock block) : nn.Module<Tensor, Tensor>("b")
     {
         public override Tensor forward(Tensor h) => block.forward(h, null);
     }
@@ -90,7 +90,7 @@ public class GroupMixerTests
     {
         manual_seed(4);
         var c = TrmTests.Small(", \"cell_groups\": \"sudoku\", \"puzzle_emb_len\": 2");
-        using var block = new TrmBlock(c, new Generator(3));
+        using var block = new MixerBlock(c, new Generator(3));
         var m = new BlockAsModule(block);
         Assert.Equal([1], Reach(m, 18, 1));
         Assert.Equal(Peers(0, 4, 2, 2).Select(j => j + 2).ToArray(), Reach(m, 18, 2));
@@ -115,6 +115,29 @@ public class GroupMixerTests
     }
 
     [Theory]
+    [InlineData(null, 2)]                // HRM: H 1 + L 1 layers
+    [InlineData("transformer", 1)]       // the baseline's H stack
+    public void Every_architecture_gets_the_mixer_through_the_same_seam(string? name, int blocksWithMixer)
+    {
+        // HRM (the seeds' model) and the baseline take cell_groups and grid_conv as one setting, as TRM does: the block
+        // is the same class, the mixer comes from the same factory, and the shape line names it.
+        var json = "{" + (name is null ? "" : $"\"name\": \"{name}\", ") + "\"seq_len\": 16, \"vocab_size\": 6, \"hidden_size\": 16, " +
+                   "\"num_heads\": 2, \"H_layers\": 1, \"L_layers\": 1, \"H_cycles\": 2, \"L_cycles\": 2, \"puzzle_emb_ndim\": 0, \"cell_groups\": \"sudoku\"}";
+        var c = Hrm.Interop.ConfigJson.Parse(json, "test");
+        Assert.Contains("cell_groups sudoku", c.Shape);
+        using var model = new ActModel(c, new Generator(5));
+        var mixers = model.modules().OfType<MixerBlock>().Select(b => b.mixer).ToList();
+        Assert.Equal(blocksWithMixer, mixers.Count);
+        Assert.All(mixers, m => Assert.IsType<GroupMixer>(m));
+        Assert.DoesNotContain(model.named_parameters(), p => p.name.Contains("self_attn"));
+        Assert.NotEmpty(Hrm.Interop.ReferenceConfig.Unsupported(c));   // the authors' code has no such mixer
+        using var scope = NewDisposeScope();
+        var inputs = randint(1, 6, [2, 16], generator: new Generator(6));
+        var seg = model.inner.forward(model.inner.InitialCarry(2), inputs, zeros(2, ScalarType.Int64), null);
+        Assert.Equal(new long[] { 2, 16, 6 }, seg.Logits.shape);
+    }
+
+    [Theory]
     [InlineData(", \"cell_groups\": \"sudoku\", \"mlp_t\": true", "set one of them")]
     [InlineData(", \"cell_groups\": \"sudoku\", \"grid_conv\": 3", "set one of them")]
     [InlineData(", \"cell_groups\": \"chess\"", "unknown cell_groups 'chess'")]
@@ -130,7 +153,7 @@ public class GroupMixerTests
     public void A_structure_that_does_not_fit_the_grid_is_refused_when_the_model_is_built(string extra, string message)
     {
         var c = TrmTests.Small(extra + NoPuzzle);
-        var e = Assert.Throws<HrmException>(() => new TrmBlock(c, null));
+        var e = Assert.Throws<HrmException>(() => new MixerBlock(c, null));
         Assert.Contains(message, e.Message);
     }
 }
