@@ -17,7 +17,7 @@ public static class DataMazeCommand
         var minPath = new Option<int?>("--min-path") { Description = "Keep mazes whose shortest S-G path is longer than this many moves (default: 110 for 30x30, the reference's 'hard' set; else the same fraction of N*N)" };
         var trainMinPath = new Option<int?>("--train-min-path") { Description = "Training mazes only: keep mazes whose shortest path is longer than this (default: --min-path). A lower value mixes short mazes into training, an easy-to-hard curriculum; the test split keeps --min-path" };
         var loops = new Option<double>("--loops") { Description = "Fraction of the remaining room-to-room walls knocked out to make loops", DefaultValueFactory = _ => 0.1 };
-        var style = new Option<string>("--style") { Description = "corridors: a spanning tree of corridors between rooms, with --loops (ours, the default); iid: each cell a wall independently at --wall-density, nothing added, S and G more than --min-path apart, ties kept (the kind of Lehnert et al. 2024 behind the paper's Maze-Hard); walls: iid walls, then walls added until the shortest path is unique and long enough; mixed: corridors or walls by a coin flip", DefaultValueFactory = _ => "corridors" };
+        var style = new Option<string>("--style") { Description = "corridors: a spanning tree of corridors between rooms, with --loops (ours, the default); iid: each cell a wall independently at --wall-density, nothing added, S and G more than --min-path apart, ties kept (the kind of Lehnert et al. 2024 behind the paper's Maze-Hard); walls: iid walls, then walls added until the shortest path is unique and long enough; mixed: corridors or walls by a coin flip; all: corridors, walls or iid, a third each", DefaultValueFactory = _ => "corridors" };
         var density = new Option<string>("--wall-density") { Description = "--style iid/walls/mixed: fraction of cells made walls, one value (0.4) or a range drawn per maze (the default 0.3-0.5, Lehnert et al.'s range)", DefaultValueFactory = _ => "0.3-0.5" };
         var aug = new Option<bool>("--aug") { Description = "Add the 8 dihedral transforms of every training maze (each its own puzzle in the maze's group)" };
         var seed = new Option<int>("--seed") { Description = "Random seed for generation", DefaultValueFactory = _ => 42 };
@@ -55,13 +55,15 @@ public static class DataMazeCommand
                 int? trainMin = parse.GetValue(trainMinPath);
                 if (trainMin is int m) (options with { MinPathLength = m }).Validate();
                 var trainNote = trainMin is int t ? $" (training mazes: > {t})" : "";
-                var tieNote = options.KeepsTies ? ", ties kept (any shortest path is valid)" : ", unique shortest path";
+                var tieNote = options.Style == MazeStyle.All && !options.AllowTies ? ", ties kept on the iid ones (any shortest path is valid)"
+                    : options.KeepsTies ? ", ties kept (any shortest path is valid)" : ", unique shortest path";
                 var densityNote = $"density {options.WallDensityMin:0.##}-{options.WallDensityMax:0.##}";
                 var styleNote = options.Style switch
                 {
                     MazeStyle.Corridors => "corridor",
                     MazeStyle.Walls => $"random-wall ({densityNote}, walls added for a unique long path)",
                     MazeStyle.Iid => $"iid random-wall ({densityNote}, nothing added)",
+                    MazeStyle.All => $"corridor, random-wall and iid random-wall ({densityNote}; a third each)",
                     _ => $"mixed corridor/random-wall ({densityNote})",
                 };
                 Console.WriteLine($"generating {nTrain} + {nTest} {styleNote} mazes of {options.Size}x{options.Size}, shortest path > {options.EffectiveMinPathLength} moves{trainNote}{tieNote}, seed {parse.GetValue(seed)}");

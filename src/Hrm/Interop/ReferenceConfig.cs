@@ -80,7 +80,7 @@ public static class ReferenceConfig
     public static IReadOnlyList<string> Unsupported(ModelConfig c)
     {
         var r = new List<string>();
-        if (c is { GridConv: > 0 } t) r.Add($"arch.grid_conv {t.GridConv} is ours: their model has no convolution token mixer");
+        if (c is { GridConv: > 0 } t) r.Add($"arch.grid_conv {t.GridConv} {(t.GridMinMax ? " with grid_minmax" : "")} is ours: their model has no convolution token mixer");
         if (c is { CellGroups: not "" } g) r.Add($"arch.cell_groups {g.CellGroups} is ours: their model has no cell-group token mixer");
         if (c.PosEncodings == "rope2d") r.Add("arch.pos_encodings rope2d is ours: their HRM raises NotImplementedError on it and their TRM would run without positions");
         if (c.RelPosBias) r.Add("arch.rel_pos_bias is ours: their attention has no relative position bias");

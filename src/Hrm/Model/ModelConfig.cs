@@ -84,6 +84,10 @@ public abstract record ModelConfig
     [ConfigKey("Token mixer: messages along the cell groups the task supplies (sudoku: rows, columns, boxes; rows_cols); \"\" = off.", Ours = true, Range = "\"\", sudoku or rows_cols")]
     [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
 
+    /// <summary>Ours: with grid_conv, also a linear map of each channel's max and min over the 4 neighbours of a cell
+    /// (<see cref="GridConvMixer"/>).</summary>
+    [ConfigKey("With grid_conv: also a linear map of each channel's max and min over the 4 neighbours (a min-aggregation like Bellman-Ford's).", Ours = true)]
+    [JsonPropertyName("grid_minmax")] public bool GridMinMax { get; init; }
     [ConfigKey("Segments per puzzle at most (ACT); evaluation runs all of them.", Range = "1..1024")]
 
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
@@ -148,7 +152,7 @@ public abstract record ModelConfig
     /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
     [JsonIgnore] public virtual string Shape => $"H {HLayers} + L {LLayers} layers ({MixerName}), {HCycles}x{LCycles} cycles";
     /// <summary>The token mixer's name in logs: the same rule as <see cref="TokenMixers.Create"/>.</summary>
-    [JsonIgnore] public virtual string MixerName => CellGroups != "" ? $"cell_groups {CellGroups}" : GridConv > 0 ? $"grid_conv {GridConv}" : "attention";
+    [JsonIgnore] public virtual string MixerName => CellGroups != "" ? $"cell_groups {CellGroups}" : GridConv > 0 ? $"grid_conv {GridConv}{(GridMinMax ? " + minmax" : "")}" : "attention";
 
     /// <summary>Transformer-block applications in one segment (for FLOP counts), and how many of them carry a gradient.</summary>
     [JsonIgnore] public abstract int BlocksPerSegment { get; }
@@ -198,6 +202,7 @@ public abstract record ModelConfig
         Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
         Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
         Require(CellGroups == "" || GridConv == 0, "cell_groups and grid_conv are both token mixers: set one of them");
+        Require(!GridMinMax || GridConv > 0, "grid_minmax is a part of the grid_conv mixer: set grid_conv too");
         // The name is checked here; whether it fits the grid when the mixer is built (configs are read before the data
         // sets seq_len).
         Require(CellGroups == "" || Hrm.Tasks.CellGroups.Names.Contains(CellGroups),

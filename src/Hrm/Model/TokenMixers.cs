@@ -29,7 +29,7 @@ public static class TokenMixers
 {
     public static ITokenMixer Create(ModelConfig c, Generator? generator) =>
         c.CellGroups != "" ? new GroupMixer(Hrm.Tasks.CellGroups.Resolve(c.CellGroups, c.SeqLen), c.SeqLen, c.PuzzleEmbLen, c.HiddenSize, generator)
-        : c.GridConv > 0 ? new GridConvMixer(c.HiddenSize, c.GridConv, c.PuzzleEmbLen, generator)
+        : c.GridConv > 0 ? new GridConvMixer(c.HiddenSize, c.GridConv, c.PuzzleEmbLen, generator, c.GridMinMax)
         : c is TrmConfig { MlpT: true } t ? new MlpTMixer(new SwiGlu(t.ModelSeqLen, t.MlpTIntermediate, generator))
         : new AttentionMixer(new Attention(c.Block, generator));
 }
@@ -64,13 +64,19 @@ public sealed class MlpTMixer(SwiGlu mlp) : ITokenMixer
 /// padding at the border). The same kernel serves every cell, so the weights do not depend on the grid size: the grid
 /// side is read from the input (tokens - prefix = side^2), and one model runs on any square grid. The first
 /// <c>prefix</c> tokens (puzzle embeddings) get a zero mixer output and take no part.
+/// With <c>minMax</c> (the config key grid_minmax) the mixer also takes, per channel, the largest and the smallest value
+/// among each cell's 4 neighbours (a cell at the border counts itself in place of a missing neighbour) and adds a
+/// linear map of the two to the convolution's output: an aggregation that can carry a quantity like a distance, which
+/// grows with the grid, one min at a time (Bellman-Ford's step), where a weighted sum has to learn it anew per size.
 /// </summary>
 public sealed class GridConvMixer : nn.Module, ITokenMixer
 {
     public readonly Parameter weight;   // [hidden, hidden, k, k], as nn.Conv2d's
+    /// <summary>[hidden, 2 hidden]: the map of (neighbour max, neighbour min) per channel; null without grid_minmax.</summary>
+    public readonly Parameter? minmax;
     readonly int prefix, pad;
 
-    public GridConvMixer(int hidden, int kernel, int prefix, Generator? generator) : base(nameof(GridConvMixer))
+    public GridConvMixer(int hidden, int kernel, int prefix, Generator? generator, bool minMax = false) : base(nameof(GridConvMixer))
     {
         (this.prefix, pad) = (prefix, kernel / 2);
         Hrm.Runtime.NnpackSwitch.Disable();   // no NNPACK warning per convolution on CPUs where it cannot start
@@ -80,6 +86,14 @@ public sealed class GridConvMixer : nn.Module, ITokenMixer
         using (no_grad())
             weight = new Parameter(empty(hidden, hidden, kernel, kernel).uniform_(-bound, bound, generator));
         register_parameter("weight", weight);
+        if (minMax)
+        {
+            // nn.Linear's default init, drawn after the kernel so that models without it draw the same numbers as before.
+            double b2 = 1.0 / Math.Sqrt(2.0 * hidden);
+            using (no_grad())
+                minmax = new Parameter(empty(hidden, 2 * hidden).uniform_(-b2, b2, generator));
+            register_parameter("minmax", minmax);
+        }
     }
 
     public string Name => "grid_conv";
@@ -92,9 +106,23 @@ public sealed class GridConvMixer : nn.Module, ITokenMixer
         int side = Hrm.Tasks.GridSize.SquareSide(cells) is > 0 and var n ? n : throw new HrmException($"grid_conv needs a square grid, but {cells} cells are not a square");
         var grid = prefix > 0 ? h.narrow(1, prefix, cells) : h;
         // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
-        var mixed = F.conv2d(grid.transpose(1, 2).reshape(b, d, side, side), weight.to(h.dtype), padding: [pad, pad])
-            .reshape(b, d, cells).transpose(1, 2);
+        var image = grid.transpose(1, 2).reshape(b, d, side, side);
+        var mixed = F.conv2d(image, weight.to(h.dtype), padding: [pad, pad]).reshape(b, d, cells).transpose(1, 2);
+        if (minmax is not null) mixed = mixed + F.linear(NeighbourMaxMin(image).reshape(b, 2 * d, cells).transpose(1, 2), minmax.to(h.dtype));
         if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);
         return RmsNorm.Apply(h + mixed, eps);
+    }
+
+    /// <summary>[B, 2C, N, N]: per channel the max, then the min, over the 4 neighbours of each cell of a [B, C, N, N] image
+    /// (edge cells take their own value where a neighbour is missing, so the border adds nothing new).</summary>
+    public static Tensor NeighbourMaxMin(Tensor image)
+    {
+        long n = image.shape[2];
+        var p = F.pad(image, [1, 1, 1, 1], PaddingModes.Replicate);
+        var up = p.narrow(2, 0, n).narrow(3, 1, n);
+        var down = p.narrow(2, 2, n).narrow(3, 1, n);
+        var left = p.narrow(2, 1, n).narrow(3, 0, n);
+        var right = p.narrow(2, 1, n).narrow(3, 2, n);
+        return cat([maximum(maximum(up, down), maximum(left, right)), minimum(minimum(up, down), minimum(left, right))], 1);
     }
 }

@@ -25,7 +25,7 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
 
     /// <summary>Whether mazes with several shortest S-G paths are kept: with <see cref="AllowTies"/>, and always in the
     /// iid style (a random grid is left as drawn, and long shortest paths on one almost always tie).</summary>
-    public bool KeepsTies => AllowTies || Style == MazeStyle.Iid;
+    public bool KeepsTies => AllowTies || Style is MazeStyle.Iid or MazeStyle.All;
 
     public void Validate()
     {
@@ -55,8 +55,8 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
 /// <see cref="Walls"/> puts walls on random cells, then adds walls until the shortest path is unique and long enough;
 /// <see cref="Iid"/> puts walls on random cells and nothing else, ties kept: the kind of Lehnert et al. (2024) from
 /// which the reference's Maze-Hard set comes; <see cref="Mixed"/> draws each maze's style (corridors or walls) by a
-/// coin flip.</summary>
-public enum MazeStyle { Corridors, Walls, Mixed, Iid }
+/// coin flip; <see cref="All"/> draws it among corridors, walls and iid, a third each (ties kept on the iid ones).</summary>
+public enum MazeStyle { Corridors, Walls, Mixed, Iid, All }
 
 public static class MazeStyles
 {
@@ -66,7 +66,8 @@ public static class MazeStyles
         "walls" => MazeStyle.Walls,
         "mixed" => MazeStyle.Mixed,
         "iid" => MazeStyle.Iid,
-        _ => throw new HrmException($"--style must be corridors, walls, iid or mixed, not '{text}'"),
+        "all" => MazeStyle.All,
+        _ => throw new HrmException($"--style must be corridors, walls, iid, mixed or all, not '{text}'"),
     };
     public static string Name(this MazeStyle style) => style.ToString().ToLowerInvariant();
 }
@@ -110,14 +111,15 @@ public sealed class MazeGenerator
         int min = _options.EffectiveMinPathLength;
         var open = new List<int>();
         var far = new List<int>();
-        for (int attempt = 0; attempt < mazeTries * (_options.Style == MazeStyle.Iid ? IidGridsPerTry : 1); attempt++)
+        for (int attempt = 0; attempt < mazeTries * (_options.Style is MazeStyle.Iid or MazeStyle.All ? IidGridsPerTry : 1); attempt++)
         {
-            if (_options.Style == MazeStyle.Iid)
+            var style = _options.Style == MazeStyle.All ? rng.Next(3) switch { 0 => MazeStyle.Corridors, 1 => MazeStyle.Walls, _ => MazeStyle.Iid } : _options.Style;
+            if (style == MazeStyle.Iid)
             {
                 if (NextIid(rng, min) is MazePuzzle iid) return iid;
                 continue;
             }
-            bool walls = _options.Style == MazeStyle.Walls || (_options.Style == MazeStyle.Mixed && rng.Next(2) == 1);
+            bool walls = style == MazeStyle.Walls || (style == MazeStyle.Mixed && rng.Next(2) == 1);
             if (walls)
             {
                 if (NextWalls(rng, min) is MazePuzzle m) return m;
@@ -135,7 +137,7 @@ public sealed class MazeGenerator
                 foreach (var cell in open) if (dist[cell] > min) far.Add(cell);
                 if (far.Count == 0) continue;
                 int goal = far[rng.Next(far.Count)];
-                if (paths[goal] > 1 && !_options.AllowTies) { Rejected++; continue; }
+                if (paths[goal] > 1 && !_options.AllowTies) { Rejected++; continue; }   // corridors keep ties only when asked, also in "all"
                 grid[start] = MazeEncoding.Start;
                 grid[goal] = MazeEncoding.Goal;
                 return new MazePuzzle(_n, grid, MazeSolver.Solve(grid, _n));
