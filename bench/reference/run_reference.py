@@ -54,6 +54,9 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave the default)")
     ap.add_argument("--dtype", choices=["float32", "bfloat16"], default=None,
                     help="forward_dtype (default: the config's, else float32)")
+    ap.add_argument("--attention-for-ours", action="store_true",
+                    help="a config whose token mixer is ours (grid_conv, grid_minmax, cell_groups) runs the authors' model "
+                         "with self-attention in its place (the same size otherwise); the result says so in 'mixer_replaced'")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="write the result here")
     # Optimiser settings of config/cfg_pretrain.yaml (the lr schedule does not change the cost of a step).
@@ -325,10 +328,20 @@ def main():
     is_trm = arch_name.startswith("recursive_reasoning.trm@")
     if is_trm != (args.trm is not None):
         sys.exit(f"{args.config}: architecture {arch_name}: pass {'--trm' if is_trm else '--hrm'} PATH")
+    # Our token mixers have no counterpart in the authors' code: with --attention-for-ours their model runs attention in
+    # their place (said in the output); otherwise they are refused like every other option of ours.
+    mixer_replaced = []
+    if args.attention_for_ours:
+        for key in ("grid_conv", "grid_minmax", "cell_groups"):
+            if cfg.pop(key, None):
+                mixer_replaced.append(key)
+        if mixer_replaced:
+            print(f"note: {', '.join(mixer_replaced)} is ours; the authors' model runs self-attention in its place", file=sys.stderr)
     # Our own options (not in the authors' code) cannot be compared: refuse them rather than drop them silently.
-    for key in ("grid_conv", "rope2d", "rel_pos_bias", "grad_h_cycles", "task"):
+    for key in ("grid_conv", "grid_minmax", "cell_groups", "rope2d", "rel_pos_bias", "grad_h_cycles", "task"):
         if cfg.pop(key, None):
-            sys.exit(f"{args.config}: '{key}' is ours, not in the authors' code; nothing to compare it with")
+            sys.exit(f"{args.config}: '{key}' is ours, not in the authors' code; nothing to compare it with"
+                     + (" (--attention-for-ours runs attention in its place)" if key in ("grid_conv", "grid_minmax", "cell_groups") else ""))
     code_path = os.path.abspath(args.trm if is_trm else args.hrm)
     module_file = ("models", "recursive_reasoning", "trm.py") if is_trm else ("models", "hrm", "hrm_act_v1.py")
     if not os.path.isfile(os.path.join(code_path, *module_file)):
@@ -427,7 +440,7 @@ def main():
         head = None
     result = {
         "implementation": ("SamsungSAILMontreal/TinyRecursiveModels" if is_trm else "sapientinc/HRM") + " (PyTorch, shimmed)",
-        "architecture": arch_name,
+        "architecture": arch_name, "mixer_replaced": mixer_replaced,
         "mode": "train", "batch": B, "dtype": c.forward_dtype, "threads": torch.get_num_threads(), "device": "cpu",
         "hidden_size": c.hidden_size, "num_heads": c.num_heads, "H_layers": c.H_layers, "L_layers": c.L_layers,
         "H_cycles": c.H_cycles, "L_cycles": c.L_cycles, "seq_len": c.seq_len, "puzzle_emb_len": puzzle_emb_len,

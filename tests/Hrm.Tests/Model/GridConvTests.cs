@@ -131,4 +131,41 @@ public class GridConvTests
         Assert.False(mixer.DependsOnSeqLen);
         Assert.Contains("not a square", Assert.Throws<HrmException>(() => mixer.Apply(randn(1, 15, 16), null, 1e-5)).Message);
     }
+
+    [Fact]
+    public void Grid_minmax_reaches_the_four_neighbours_and_computes_their_max_and_min()
+    {
+        // A 1x1 convolution mixes nothing across cells, so what reaches further is the min/max aggregation alone: the
+        // cell itself and its 4 neighbours (not the diagonals).
+        manual_seed(3);
+        var c = TrmTests.Small(", \"grid_conv\": 1, \"grid_minmax\": true" + NoPuzzle);
+        using var block = new MixerBlock(c, new Generator(2));
+        Assert.Equal([0, 1, 4], Reach(block, 16, 0));
+        Assert.Equal([1, 4, 5, 6, 9], Reach(block, 16, 5));
+        var mixer = (GridConvMixer)block.mixer;
+        Assert.Equal(new long[] { 16, 32 }, mixer.minmax!.shape);
+        Assert.Contains("grid_conv 1 + minmax", c.Shape);
+
+        // The aggregation itself on a 3x3 image: the centre's neighbours are 1, 3, 5, 7; a corner counts itself.
+        using var scope = NewDisposeScope();
+        var image = arange(9, float32).reshape(1, 1, 3, 3);
+        var mm = GridConvMixer.NeighbourMaxMin(image);
+        Assert.Equal(new long[] { 1, 2, 3, 3 }, mm.shape);
+        Assert.Equal(7f, mm[0, 0, 1, 1].item<float>());
+        Assert.Equal(1f, mm[0, 1, 1, 1].item<float>());
+        Assert.Equal(3f, mm[0, 0, 0, 0].item<float>());   // corner 0: neighbours 1 and 3, itself for the missing two
+        Assert.Equal(0f, mm[0, 1, 0, 0].item<float>());
+    }
+
+    [Fact]
+    public void Grid_minmax_without_grid_conv_is_refused_and_models_without_it_draw_the_same_weights()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => TrmTests.Small(", \"grid_minmax\": true" + NoPuzzle));
+        Assert.Contains("grid_minmax is a part of the grid_conv mixer", e.Message);
+        // The extra map is drawn after the kernel: a model with it starts from the same kernel as one without.
+        using var a = new MixerBlock(TrmTests.Small(", \"grid_conv\": 3" + NoPuzzle), new Generator(42));
+        using var b = new MixerBlock(TrmTests.Small(", \"grid_conv\": 3, \"grid_minmax\": true" + NoPuzzle), new Generator(42));
+        Assert.Equal(0f, (((GridConvMixer)a.mixer).weight - ((GridConvMixer)b.mixer).weight).abs().max().item<float>());
+        Assert.Null(((GridConvMixer)a.mixer).minmax);
+    }
 }

@@ -111,9 +111,10 @@ public sealed class MazeGenerator
         int min = _options.EffectiveMinPathLength;
         var open = new List<int>();
         var far = new List<int>();
-        for (int attempt = 0; attempt < mazeTries * (_options.Style is MazeStyle.Iid or MazeStyle.All ? IidGridsPerTry : 1); attempt++)
+        // "all" picks the maze's style once, so that a style whose draws fail more often is not drawn less.
+        var style = _options.Style == MazeStyle.All ? rng.Next(3) switch { 0 => MazeStyle.Corridors, 1 => MazeStyle.Walls, _ => MazeStyle.Iid } : _options.Style;
+        for (int attempt = 0; attempt < mazeTries * (style == MazeStyle.Iid ? IidGridsPerTry : 1); attempt++)
         {
-            var style = _options.Style == MazeStyle.All ? rng.Next(3) switch { 0 => MazeStyle.Corridors, 1 => MazeStyle.Walls, _ => MazeStyle.Iid } : _options.Style;
             if (style == MazeStyle.Iid)
             {
                 if (NextIid(rng, min) is MazePuzzle iid) return iid;
@@ -143,7 +144,7 @@ public sealed class MazeGenerator
                 return new MazePuzzle(_n, grid, MazeSolver.Solve(grid, _n));
             }
         }
-        if (_options.Style == MazeStyle.Iid)
+        if (style == MazeStyle.Iid)
             throw new HrmException($"could not generate a {_n}x{_n} iid random-wall maze (density {_options.WallDensityMin:0.##}-{_options.WallDensityMax:0.##}) with a shortest path longer than {min} in {mazeTries * IidGridsPerTry} grids; lower --min-path or move --wall-density towards 0.4");
         throw new HrmException($"could not generate a {_n}x{_n} maze with a {(_options.AllowTies ? "" : "unique ")}shortest path longer than {min} in {mazeTries} tries; lower --min-path{(_options.AllowTies ? "" : " or --loops, or pass --allow-ties")}");
     }

@@ -125,7 +125,7 @@ public class MazeIidTests
         CliHarness.Ok("data", "check", dir);
         // --keep-ties is the other name of --allow-ties.
         CliHarness.Ok("data", "maze", "--out", Path.Combine(tmp.Path, "k"), "--style", "walls", "--keep-ties", "--size", "11", "--train", "5", "--test", "1");
-        CliHarness.Fails("--style must be corridors, walls, iid or mixed, not 'random'", "data", "maze", "--out", Path.Combine(tmp.Path, "x"), "--style", "random");
+        CliHarness.Fails("--style must be corridors, walls, iid, mixed or all, not 'random'", "data", "maze", "--out", Path.Combine(tmp.Path, "x"), "--style", "random");
         CliHarness.Fails("--wall-density must be a fraction", "data", "maze", "--out", Path.Combine(tmp.Path, "x"), "--style", "iid", "--wall-density", "lots");
     }
 }

@@ -45,6 +45,22 @@ public class MazeStyleTests
     }
 
     [Fact]
+    public void The_all_style_draws_corridors_walls_and_iid_mazes_and_keeps_ties_on_the_iid_ones()
+    {
+        var options = new MazeGeneratorOptions(11, Style: MazeStyle.All);
+        Assert.True(options.KeepsTies);
+        Assert.Equal(MazeStyle.All, MazeStyles.Parse("all"));
+        var mazes = MazeDataset.Generate(options, 300, 0, seed: 7, stats: new MazeGenerationStats()).Train;
+        static bool Carved(MazePuzzle m) => Enumerable.Range(0, m.Input.Length).All(i => (i / 11) % 2 == 0 || (i % 11) % 2 == 0 || m.Input[i] == MazeEncoding.Wall);
+        static int Paths(MazePuzzle m) => MazeSolver.CountShortestPaths(m.Input.Select(t => t is MazeEncoding.Start or MazeEncoding.Goal ? MazeEncoding.Open : t).ToArray(),
+            11, Array.IndexOf(m.Input, MazeEncoding.Start)).Count[Array.IndexOf(m.Input, MazeEncoding.Goal)];
+        Assert.InRange(mazes.Count(Carved), 50, 150);         // about a third are corridor mazes
+        Assert.InRange(mazes.Count(m => Paths(m) > 1), 10, 200);   // some iid ones tie; corridor and walls ones never do
+        Assert.All(mazes, m => Assert.Null(MazeSolver.Verify(m.Input, m.Label, 11)));
+        Assert.Contains("all", Assert.Throws<HrmException>(() => MazeStyles.Parse("every")).Message);
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_mazes()
     {
         var o = new MazeGeneratorOptions(11, Style: MazeStyle.Mixed);
