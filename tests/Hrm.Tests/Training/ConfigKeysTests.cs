@@ -22,7 +22,8 @@ public class ConfigKeysTests
         Assert.False(ConfigKeys.Find("lr")!.Ours);
         foreach (var ours in new[] { "max_steps", "max_minutes", "data_recipe", "arch.grid_conv", "arch.rel_pos_bias", "arch.grad_h_cycles", "arch.task" })
             Assert.True(ConfigKeys.Find(ours)!.Ours, ours);
-        Assert.Equal(["trm"], ConfigKeys.Find("arch.grid_conv")!.Architectures.Select(a => a.Name));
+        Assert.Equal(["trm"], ConfigKeys.Find("arch.mlp_t")!.Architectures.Select(a => a.Name));
+        Assert.Equal(["hrm", "transformer", "trm"], ConfigKeys.Find("arch.grid_conv")!.Architectures.Select(a => a.Name).Order());   // every architecture takes the token mixers
         Assert.True(ConfigKeys.Find("arch.seq_len")!.FromDataset);
         Assert.Equal("0.1", ConfigKeys.Find("weight_decay")!.Default);
     }
