@@ -276,8 +276,8 @@ public sealed class HrmServer : IAsyncDisposable
         ["parameters"] = parameters,
         // Beyond loopback the checkpoint's name only: a response shows no server paths to the network.
         ["checkpoint"] = options.Loopback ? checkpoint : Path.GetFileName(Path.TrimEndingDirectorySeparator(checkpoint)),
-        ["grid"] = GridSizes(solver) is [var first, ..] ? new Dictionary<string, int> { ["rows"] = first.Rows, ["cols"] = first.Cols } : null,
-        ["grid_sizes"] = GridSizes(solver).Select(g => new[] { g.Rows, g.Cols }).ToArray(),
+        ["grid"] = solver.Task.GridSizes is [var first, ..] ? new Dictionary<string, int> { ["rows"] = first.Rows, ["cols"] = first.Cols } : null,
+        ["grid_sizes"] = solver.Task.GridSizes.Select(g => new[] { g.Rows, g.Cols }).ToArray(),
         ["examples"] = examples.Kind,
         ["auth"] = options.ApiKey is not null,
         ["rate_limit"] = options.RateLimit,
@@ -291,15 +291,6 @@ public sealed class HrmServer : IAsyncDisposable
             ["samples"] = ds.Samples, ["select"] = SearchOptions.Name(ds.Select), ["noise"] = ds.Noise, ["perturb"] = SearchOptions.Name(ds.Perturb),
         } : null,
         ["max_body"] = options.MaxBody,
-    };
-
-    /// <summary>The grid sizes (rows, cols) the model takes, largest first: one for a Sudoku or maze model (its seq_len
-    /// fixes them); none for ARC (any grid up to 30 x 30 on the canvas). The web app builds its editor from these.</summary>
-    internal static IReadOnlyList<(int Rows, int Cols)> GridSizes(Solver solver) => solver.Task switch
-    {
-        Hrm.Tasks.Sudoku.SudokuTask s => [(s.Shape.N, s.Shape.N)],
-        Hrm.Tasks.Maze.MazeTask m => [(m.Size, m.Size)],
-        _ => [],
     };
 
     async Task Example(HttpContext ctx) => await Guard(ctx, async () =>
@@ -342,9 +333,10 @@ public sealed class HrmServer : IAsyncDisposable
         body.Remove("name");
         body["task"] = solver.Task.Name;
         body["halt_rule"] = req.Halt.ToString();
-        var expected = req.ExpectedText;
+        var expected = req.Expected;
         if (expected is not null) body["expected"] = expected;
-        if (expected is not null && req.Expected is null) body["correct"] = expected == answer.Text;
+        // A task without a rule is judged by the expected answer itself ("valid"); beside a rule, "correct" says it.
+        if (expected is not null && solver.Task.HasRule) body["correct"] = expected == answer.Text;
         if (entries is not null)
         {
             var puzzle = Tracer.PuzzleOf(solver.Task, req.Input, expected);
@@ -379,7 +371,7 @@ public sealed class HrmServer : IAsyncDisposable
         ctx.Response.ContentType = "text/event-stream";
         ctx.Response.Headers.CacheControl = "no-cache";
         ctx.Response.Headers["X-Accel-Buffering"] = "no";
-        var expected = req.ExpectedText;
+        var expected = req.Expected;
         await Event(ctx, "start", new Dictionary<string, object?>
         {
             ["puzzle"] = Tracer.PuzzleOf(solver.Task, req.Input, expected),

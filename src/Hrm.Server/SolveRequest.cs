@@ -2,8 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Hrm.Evaluation;
 using Hrm.Tasks;
-using Hrm.Tasks.Arc;
-using Hrm.Tasks.Sudoku;
 
 namespace Hrm.Server;
 
@@ -34,11 +32,10 @@ public sealed record SolveRequestBody(
 /// <summary>An error response: {"error": "...", "status": N}.</summary>
 public sealed record ErrorBody([property: JsonPropertyName("error")] string Error, [property: JsonPropertyName("status")] int Status);
 
-/// <summary>A validated request: the encoded puzzle and how to run it. <paramref name="Expected"/> is an ARC task's
-/// output (it decides "valid"); <paramref name="ExpectedText"/> the expected answer as text for any task (from the ARC
-/// task or the request's "expected"), shown beside the answer and compared with it.</summary>
-public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, HaltPolicy Halt, int? MaxSegments, bool Trace, bool PerStep,
-    string? ExpectedText = null)
+/// <summary>A validated request: the encoded puzzle and how to run it. <paramref name="Expected"/> is the expected
+/// answer as the task writes answers (from the puzzle itself, such as an ARC task's test output, or the request's
+/// "expected"), shown beside the answer and compared with it; for a task without a rule (ARC) it decides "valid".</summary>
+public sealed record SolveRequest(int[] Input, int PuzzleId, string? Expected, HaltPolicy Halt, int? MaxSegments, bool Trace, bool PerStep)
 {
     /// <summary>Test-time search over samples ("samples" &gt; 1 or a "select"); null: the plain run.</summary>
     public SearchOptions? Search { get; init; }
@@ -50,7 +47,8 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
     public static int MaxStepsLimit(Solver solver) => Math.Max(16, 4 * solver.Config.HaltMaxSteps);
 
     /// <summary>Parses and checks a request body against the solver's model. Throws <see cref="ApiError"/>: 400 for a
-    /// malformed body or puzzle, 422 for a puzzle of another task (or Sudoku size) than the model's.</summary>
+    /// malformed body or puzzle, 422 for a puzzle of another task (or of another size, for a task whose models take one
+    /// size only, such as Sudoku) than the model's.</summary>
     public static SolveRequest Parse(ReadOnlyMemory<byte> body, Solver solver, int maxSamples = ServeOptions.DefaultMaxSamples)
     {
         JsonDocument doc;
@@ -72,6 +70,7 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
     {
         if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "the body must be a JSON object with a \"puzzle\"");
         var modelTask = solver.Task.Name;
+        var objectForm = solver.Task.ObjectForm;
 
         if (Field(root, "task") is { } taskEl)
         {
@@ -117,22 +116,21 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
         }
 
         if (Field(root, "puzzle") is not { } puzzleEl) throw new ApiError(400, "missing \"puzzle\"");
-        // An ARC task may come as a JSON object instead of a string holding one.
+        // A task with a richer form (an ARC task) may come as a JSON object instead of a string holding one.
         string text = puzzleEl.ValueKind switch
         {
             JsonValueKind.String => puzzleEl.GetString()!,
-            JsonValueKind.Object when modelTask == "arc" => puzzleEl.GetRawText(),
-            _ => throw new ApiError(400, "\"puzzle\" must be a string" + (modelTask == "arc" ? " or an ARC task object" : "")),
+            JsonValueKind.Object when objectForm is not null => puzzleEl.GetRawText(),
+            _ => throw new ApiError(400, "\"puzzle\" must be a string" + (objectForm is not null ? " or " + objectForm : "")),
         };
         if (string.IsNullOrWhiteSpace(text)) throw new ApiError(400, "\"puzzle\" is empty");
         var (input, expected) = Encode(text, testIndex, solver);
-        string? expectedText = expected?.ToString();
         if (Field(root, "expected") is { } exEl)
         {
             if (exEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"expected\" must be a string: the expected answer as text");
-            if (expected is null) (expected, expectedText) = ParseExpected(exEl.GetString()!, solver);
+            expected ??= ParseExpected(exEl.GetString()!, solver);
         }
-        return new SolveRequest(input, puzzleId, expected, new HaltPolicy(rule, threshold), maxSteps, trace, perStep, expectedText)
+        return new SolveRequest(input, puzzleId, expected, new HaltPolicy(rule, threshold), maxSteps, trace, perStep)
         {
             Search = ReadSearch(root, solver, maxSamples),
         };
@@ -173,44 +171,34 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, ArcGrid? Expected, 
         return new SearchOptions { Samples = samples, Select = select, Noise = noise, Seed = seed, Perturb = defaults.Perturb };
     }
 
-    static (int[] Input, ArcGrid? Expected) Encode(string text, int testIndex, Solver solver)
+    /// <summary>The puzzle (test input <paramref name="testIndex"/> of a text that holds several, such as an ARC task)
+    /// and the expected answer it carries, if any.</summary>
+    static (int[] Input, string? Expected) Encode(string text, int testIndex, Solver solver)
     {
-        try
-        {
-            if (solver.Task.Name == "arc" && text.TrimStart().StartsWith('{'))
-            {
-                var task = ArcReader.ReadText(text, "request", "ARC task");
-                if (testIndex >= task.Test.Count) throw new ApiError(400, $"\"test_index\" {testIndex} is out of range: the task has {task.Test.Count} test input(s)");
-                var pair = task.Test[testIndex];
-                return (ArcCanvas.Encode(pair.Input), pair.Output);
-            }
-            return (solver.Task.Parse(text), null);
-        }
+        var task = solver.Task;
+        IReadOnlyList<PosedPuzzle> puzzles;
+        try { puzzles = task.ReadPuzzles(text); }
         catch (HrmException e)
         {
-            // A Sudoku of another size is a puzzle this model cannot take, not a malformed one.
-            if (solver.Task is SudokuTask sudoku && SudokuShape.OfCellCount(text.Count(c => !char.IsWhiteSpace(c))) is { } shape && shape.N != sudoku.Shape.N)
-                throw new ApiError(422, $"this server's model solves {solver.Describe()}, not a {shape.N}x{shape.N} Sudoku");
+            // A puzzle of another size, for a task whose models take one size (a Sudoku), is one this model cannot
+            // take, not a malformed one.
+            if (!task.RunsOtherSizes && task.SeqLenOf(text) is int n && n != task.SeqLen)
+                throw new ApiError(422, $"this server's model solves {solver.Describe()}, not {task.WithSeqLen(n).Describe()}");
             throw new ApiError(400, "malformed puzzle: " + Clip(e.Message));
         }
+        // "test_index" picks among the test inputs of a puzzle sent in the task's object form (JSON); text alone is one.
+        if (task.ObjectForm is null || !text.TrimStart().StartsWith('{')) testIndex = 0;
+        if (testIndex >= puzzles.Count) throw new ApiError(400, $"\"test_index\" {testIndex} is out of range: the task has {puzzles.Count} test input(s)");
+        return (puzzles[testIndex].Input, puzzles[testIndex].Expected);
     }
 
-    /// <summary>An expected answer given as text: an ARC grid of digits, or the rows of a Sudoku or maze answer (a
-    /// Sudoku also as one string), of the model's grid size.</summary>
-    static (ArcGrid? Grid, string Text) ParseExpected(string text, Solver solver)
+    /// <summary>An expected answer given as text, in the task's answer form (<see cref="PuzzleTask.ParseAnswer"/>:
+    /// an ARC grid of digits, the rows of a Sudoku or maze answer of the model's grid size, a Sudoku also as one
+    /// string).</summary>
+    static string ParseExpected(string text, Solver solver)
     {
-        if (solver.Task.Name == "arc")
-        {
-            try { var grid = ArcCanvas.Crop(solver.Task.Parse(text)); return (grid, grid.ToString()); }
-            catch (HrmException e) { throw new ApiError(400, "malformed \"expected\": " + Clip(e.Message)); }
-        }
-        var (rows, cols) = HrmServer.GridSizes(solver)[0];
-        var lines = text.Replace("\r", "").Split('\n').Where(l => l.Length > 0).ToList();
-        if (lines.Count == 1 && solver.Task.Name == "sudoku" && lines[0].Length == rows * cols)
-            lines = Enumerable.Range(0, rows).Select(r => lines[0].Substring(r * cols, cols)).ToList();
-        if (lines.Count != rows || lines.Any(l => l.Length != cols || l.Any(char.IsControl)))
-            throw new ApiError(400, $"malformed \"expected\": the answer is {rows} lines of {cols} characters");
-        return (null, string.Join('\n', lines));
+        try { return solver.Task.ParseAnswer(text); }
+        catch (HrmException e) { throw new ApiError(400, "malformed \"expected\": " + Clip(e.Message)); }
     }
 
     static JsonElement? Field(JsonElement root, string name) =>

@@ -101,7 +101,8 @@ public static class AnalyzeCommand
         {
             var (set, outDir, a, dev) = shared.Parse(parse);
             if (extra is not null) { var (ks, so) = extra(parse); a = a with { Samples = ks, Search = so }; }
-            using var model = Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, device: dev, dataDir: parse.GetValue(shared.Data)), set, parse.GetValue(shared.Data)!);
+            using var models = new SizedModels(ModelStore.Load(parse.GetValue(checkpoint)!, device: dev, dataDir: parse.GetValue(shared.Data)));
+            var model = Evaluator.Fit(models, set, parse.GetValue(shared.Data)!);
             var table = run(a, model, set, outDir);
             Console.WriteLine(table.ToString().TrimEnd().Split('\n').Length <= 25 ? table.ToString().TrimEnd() : $"{table.Rows.Count} rows");
             Report(table, outDir, name == "puzzle-id" ? "puzzle_id" : name);
@@ -121,17 +122,19 @@ public static class AnalyzeCommand
             var (set, outDir, a, dev) = shared.Parse(parse);
             var paths = parse.GetValue(checkpoints)!;
             var models = new List<(string, ActModel)>();
+            var owners = new List<SizedModels>();
             try
             {
                 foreach (var p in paths)
                 {
-                    var m = Evaluator.Fit(ModelStore.Load(p, device: dev, dataDir: parse.GetValue(shared.Data)), set, parse.GetValue(shared.Data)!);
-                    models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), m));
+                    var loaded = new SizedModels(ModelStore.Load(p, device: dev, dataDir: parse.GetValue(shared.Data)));
+                    owners.Add(loaded);
+                    models.Add((Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')), Evaluator.Fit(loaded, set, parse.GetValue(shared.Data)!)));
                 }
                 var table = Analyses.Act(models, set, a.MaxSteps, a.Count, outDir);
                 Report(table, outDir, "act");
             }
-            finally { foreach (var (_, m) in models) m.Dispose(); }
+            finally { foreach (var o in owners) o.Dispose(); }
             return 0;
         });
         return cmd;

@@ -56,17 +56,22 @@ public static class EvalCommand
             if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
             var sets = PuzzleSet.ReadAll(dataDir, "test");
             // A size-free model (grid_conv) runs on another grid size with the same weights and a budget for that size.
-            ActModel Load(string? forwardDtype) =>
-                Evaluator.Fit(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, forwardDtype, dataDir), sets[0], dataDir);
+            SizedModels Load(string? forwardDtype) => new(ModelStore.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev, forwardDtype, dataDir));
             var requested = parse.GetValue(dtype) is string d ? PrecisionProbe.Check(d) : null;
-            var model = Load(requested == "auto" ? null : requested);
-            if (requested == "auto")
+            var models = Load(requested == "auto" ? null : requested);
+            ActModel model;
+            try
             {
-                // Decided on this model's own no-gradient segment at the evaluation batch (both timings printed).
-                var ran = ModelPrecision.ForInference("auto", model.Config, batchSize ?? EvalOptions.DefaultBatchSize(model.Config.SeqLen), dev, log: Console.Error.WriteLine).Dtype;
-                if (ran != model.Config.ForwardDtype) { model.Dispose(); model = Load(ran); }
+                model = Evaluator.Fit(models, sets[0], dataDir);
+                if (requested == "auto")
+                {
+                    // Decided on this model's own no-gradient segment at the evaluation batch (both timings printed).
+                    var ran = ModelPrecision.ForInference("auto", model.Config, batchSize ?? EvalOptions.DefaultBatchSize(model.Config.SeqLen), dev, log: Console.Error.WriteLine).Dtype;
+                    if (ran != model.Config.ForwardDtype) { models.Dispose(); models = Load(ran); model = Evaluator.Fit(models, sets[0], dataDir); }
+                }
             }
-            using var _ = model;
+            catch { models.Dispose(); throw; }
+            using var _ = models;
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hrm.Data;
 using Hrm.Evaluation;
 using Hrm.Tasks.Arc;
+using Hrm.Tasks.Maze;
 
 namespace Hrm.Cli.Commands;
 
@@ -35,7 +36,7 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
         if (m is not null)
         {
             if (!File.Exists(m)) throw new HrmException($"{m}: maze file not found");
-            if (task.Name != "maze") throw new HrmException($"--maze needs a maze model; this one expects {solver.Describe()}");
+            if (task is not MazeTask) throw new HrmException($"--maze needs a maze model; this one expects {solver.Describe()}");
             var text = File.ReadAllText(m);
             solver = solver.For(text);
             return (solver.Task.Parse(text), 0, null, Path.GetFileName(m), solver);
@@ -43,7 +44,7 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
         if (a is not null)
         {
             if (!File.Exists(a)) throw new HrmException($"{a}: ARC task file not found");
-            if (task.Name != "arc") throw new HrmException($"--arc needs an ARC model; this one expects {solver.Describe()}");
+            if (task is not ArcPuzzleTask) throw new HrmException($"--arc needs an ARC model; this one expects {solver.Describe()}");
             var arcTask = ArcReader.Read(a)[0];
             int ti = parse.GetValue(TestIndex);
             if (ti < 0 || ti >= arcTask.Test.Count) throw new HrmException($"{a}: task {arcTask.Name} has {arcTask.Test.Count} test input(s); --test-index {ti} is out of range");
@@ -53,7 +54,7 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
         var set = PuzzleSet.ReadAll(d!, "test")[0];
         int i = parse.GetValue(Index)!.Value;
         if (i < 0 || i >= set.Data.ExampleCount) throw new HrmException($"{d}: --index {i} is out of range (the test split has {set.Data.ExampleCount} examples)");
-        if (set.Metadata.SeqLen != solver.Config.SeqLen && set.Metadata.VocabSize == solver.Config.VocabSize && task.Name == "maze")
+        if (set.Metadata.SeqLen != solver.Config.SeqLen && set.Metadata.VocabSize == solver.Config.VocabSize && task.RunsOtherSizes)
         {
             try { solver = solver.ForSeqLen(set.Metadata.SeqLen); }
             catch (HrmException e) { throw new HrmException($"{d}: {e.Message}"); }

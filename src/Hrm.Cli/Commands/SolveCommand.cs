@@ -4,6 +4,7 @@ using Hrm.Runtime;
 using Hrm.Evaluation;
 using Hrm.Tasks;
 using Hrm.Tasks.Arc;
+using Hrm.Tasks.Maze;
 using Hrm.Tasks.Sudoku;
 
 namespace Hrm.Cli.Commands;
@@ -59,11 +60,12 @@ public static class SolveCommand
 
             var results = new List<(string Label, PuzzleAnswer Result)>();
             var sized = solver;   // a maze of another size runs on the same weights built for its size
-            if (s is not null) results.Add(("", TaskRegistry.IsBuiltIn(solver.Task.Name) ? solver.SolveSudoku(s) : solver.Solve(s)));
+            // Maze and ARC puzzles come by --maze and --arc: PUZZLE text for those models is a Sudoku, refused with its size.
+            if (s is not null) results.Add(("", solver.Task is MazeTask or ArcPuzzleTask ? solver.SolveSudoku(s) : solver.Solve(s)));
             else if (m is not null)
             {
                 var lines = File.ReadAllLines(m);
-                if (solver.Task.Name == "maze") sized = solver.For(string.Join('\n', lines));
+                sized = solver.For(string.Join('\n', lines));
                 results.Add(("", sized.SolveMaze(lines)));
             }
             else

@@ -144,61 +144,40 @@ public static class Evaluator
     }
 
     /// <summary>
-    /// The model to run <paramref name="set"/> with, after <see cref="CheckFits"/>: <paramref name="model"/> itself, or,
-    /// for a set of another grid size with the model's vocabulary and task, the same weights built for the set's
-    /// seq_len (<see cref="ActModel.ForSeqLen"/>: a model with a size-bound weight is refused with its name; the segment
-    /// budget follows the config's halt_max_steps_per_side). Takes ownership of <paramref name="model"/>: disposes it
-    /// when it returns another model or throws.
+    /// The model to run <paramref name="set"/> with, after <see cref="CheckFits"/>: the loaded model itself, or, for a
+    /// set of another grid size with the model's vocabulary and task, the same weights built for the set's seq_len
+    /// (<see cref="SizedModels.For"/>: a model with a size-bound weight is refused with its name; the segment budget
+    /// follows the config's halt_max_steps_per_side). The model returned is owned by <paramref name="models"/>.
     /// </summary>
-    public static ActModel Fit(ActModel model, PuzzleSet set, string dataDir)
+    public static ActModel Fit(SizedModels models, PuzzleSet set, string dataDir)
     {
         var meta = set.Metadata;
-        var c = model.Config;
-        var fitted = model;
-        try
+        var c = models.Model.Config;
+        var fitted = models.Model;
+        if (meta.SeqLen != c.SeqLen && meta.VocabSize == c.VocabSize && (meta.Task is null || c.Task is null || meta.Task == c.Task))
         {
-            if (meta.SeqLen != c.SeqLen && meta.VocabSize == c.VocabSize && (meta.Task is null || c.Task is null || meta.Task == c.Task))
-            {
-                try { fitted = model.ForSeqLen(meta.SeqLen); }
-                catch (HrmException e) { throw new HrmException($"{dataDir}: {e.Message}"); }
-            }
-            CheckFits(fitted.Config, set, dataDir);
+            try { fitted = models.For(meta.SeqLen); }
+            catch (HrmException e) { throw new HrmException($"{dataDir}: {e.Message}"); }
         }
-        catch
-        {
-            if (!ReferenceEquals(fitted, model)) fitted.Dispose();
-            model.Dispose();
-            throw;
-        }
-        if (!ReferenceEquals(fitted, model)) model.Dispose();
+        CheckFits(fitted.Config, set, dataDir);
         return fitted;
-    }
-
-    /// <summary>The task that decides rule checks: the model's recorded task, else the dataset's, else the shape's (or none).</summary>
-    public static PuzzleTask? TaskFor(ModelConfig c, string? datasetTask)
-    {
-        var name = c.Task ?? datasetTask;
-        return name is not null ? PuzzleTask.FromName(name, c.SeqLen, c.VocabSize) : PuzzleTask.Infer(c.SeqLen, c.VocabSize);
     }
 
     public static SetMetrics Evaluate(ActModel model, PuzzleSet set, EvalOptions options, Action<EvaluatedExample>? onExample = null)
     {
         var device = options.Device ?? model.Device;
-        var task = TaskFor(model.Config, set.Metadata.Task);
+        var task = Solver.TaskOf(model.Config, set.Metadata.Task);
         bool checkRule = task is { HasRule: true };
         int budget = options.MaxSegments ?? model.Config.HaltMaxSteps;
         if (budget < 1) throw new HrmException($"the segment budget must be >= 1, got {budget}");
         int views = Math.Max(options.Tta, 1);
-        if (views > 1 && task is null) throw new HrmException("test-time augmentation needs a known task (sudoku, maze or arc)");
+        if (views > 1 && task is null) throw new HrmException($"test-time augmentation needs a known task ({TaskRegistry.NamesText()})");
 
         if (options.Search is not null) return EvaluateSearch(model, set, options, task, budget, views, onExample);
         int total = Math.Min(set.Data.ExampleCount, options.MaxExamples ?? int.MaxValue);
         var sw = Stopwatch.StartNew();
-        int count = 0, exact = 0, qCorrect = 0, valid = 0, exampleIndex = 0, ttaExact = 0, ttaValid = 0;
-        double tokenAcc = 0, segments = 0;
-        var bySegment = new int[budget];
-        var histogram = new int[budget];
-        var byDifficulty = new SortedDictionary<int, (int Count, int Exact, int Valid, double Token)>();
+        var tally = new SetTally(task, budget, views);
+        int exampleIndex = 0;
         int limit = options.MaxExamples ?? int.MaxValue;
         foreach (var batch in TestBatches.Enumerate(set, options.BatchFor(set.Metadata.SeqLen)))
         {
@@ -218,44 +197,21 @@ public static class Evaluator
                 var label = batch.Labels.AsSpan(r * s, s);
                 var input = batch.Inputs.AsSpan(r * s, s);
                 int validLabels = CountMatches(label, results[r].Prediction, out int correct);
-                bool isCorrect = correct == validLabels;
                 if (validLabels > 0)
                 {
-                    count++;
-                    tokenAcc += (double)correct / validLabels;
-                    if (isCorrect) exact++;
-                    segments += results[r].Segments;
-                    histogram[results[r].Segments - 1]++;
-                    for (int m = 0; m < budget; m++) if (perSegment.Exact[r, m]) bySegment[m]++;
-                    if ((results[r].QHalt[^1] >= 0) == isCorrect) qCorrect++;
-                    bool isValid = checkRule && task!.Check(input, results[r].Prediction) is null;
-                    if (isValid) valid++;
-                    if (task?.Difficulty(input) is int d)
-                    {
-                        var (dc, de, dv, dt) = byDifficulty.GetValueOrDefault(d);
-                        byDifficulty[d] = (dc + 1, de + (isCorrect ? 1 : 0), dv + (isValid ? 1 : 0), dt + (double)correct / validLabels);
-                    }
+                    int row = r;
+                    tally.Add(input, correct, validLabels, results[r].Segments, results[r].QHalt[^1],
+                        checkRule && task!.Check(input, results[r].Prediction) is null, m => perSegment.Exact[row, m]);
                     if (voted is not null)
                     {
                         CountMatches(label, voted[r], out int c);
-                        if (c == validLabels) ttaExact++;
-                        if (checkRule && task!.Check(input, voted[r]) is null) ttaValid++;
+                        tally.AddVote(c == validLabels, checkRule && task!.Check(input, voted[r]) is null);
                     }
                 }
-                onExample?.Invoke(new EvaluatedExample(set.Name, exampleIndex, batch.PuzzleIds[r], input.ToArray(), label.ToArray(), results[r], isCorrect));
+                onExample?.Invoke(new EvaluatedExample(set.Name, exampleIndex, batch.PuzzleIds[r], input.ToArray(), label.ToArray(), results[r], correct == validLabels));
             }
         }
-        int n = Math.Max(count, 1);
-        return new SetMetrics(count, (double)exact / n, tokenAcc / n, segments / n, (double)qCorrect / n, sw.Elapsed.TotalSeconds)
-        {
-            ExactBySegment = bySegment.Select(c => (double)c / n).ToArray(),
-            SegmentHistogram = histogram,
-            ValidAccuracy = checkRule ? (double)valid / n : null,
-            Tta = views > 1 ? new TtaMetrics(views, (double)ttaExact / n, checkRule ? (double)ttaValid / n : null) : null,
-            DifficultyMeasure = task?.DifficultyMeasure,
-            ByDifficulty = task?.DifficultyMeasure is null ? null
-                : byDifficulty.Select(kv => new DifficultyRow(kv.Key, kv.Value.Count, kv.Value.Exact, checkRule ? kv.Value.Valid : null, kv.Value.Token)).ToList(),
-        };
+        return tally.ToMetrics(sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -272,13 +228,11 @@ public static class Evaluator
         int total = Math.Min(set.Data.ExampleCount, options.MaxExamples ?? int.MaxValue);
         var rules = Enum.GetValues<SelectRule>();
         var sw = Stopwatch.StartNew();
-        int count = 0, exampleIndex = 0, exactAny = 0, exactPlain = 0, qCorrect = 0, ttaExact = 0, ttaValid = 0;
-        double tokenAcc = 0, segments = 0, candidatesRun = 0, segmentsRun = 0;
+        var tally = new SetTally(task, budget, views);
+        int exampleIndex = 0, exactAny = 0, exactPlain = 0;
+        double candidatesRun = 0, segmentsRun = 0;
         var exactBy = rules.ToDictionary(r => r, _ => 0);
         var validBy = rules.ToDictionary(r => r, _ => 0);
-        var bySegment = new int[budget];
-        var histogram = new int[budget];
-        var byDifficulty = new SortedDictionary<int, (int Count, int Exact, int Valid, double Token)>();
         int limit = options.MaxExamples ?? int.MaxValue;
         foreach (var batch in TestBatches.Enumerate(set, perBatch))
         {
@@ -298,17 +252,12 @@ public static class Evaluator
                 var result = found[r];
                 var best = result.Best;
                 int validLabels = CountMatches(label, best.Answer, out int correct);
-                bool isCorrect = correct == validLabels;
                 if (validLabels > 0)
                 {
-                    count++;
-                    tokenAcc += (double)correct / validLabels;
-                    segments += best.Segments;
-                    histogram[best.Segments - 1]++;
+                    int row = r;
+                    tally.Add(input, correct, validLabels, best.Segments, best.QHalt, best.Valid == true, m => ledger.Exact[row, m]);
                     candidatesRun += result.Candidates.Count;
                     segmentsRun += result.TotalSegments;
-                    for (int m = 0; m < budget; m++) if (ledger.Exact[r, m]) bySegment[m]++;
-                    if ((best.QHalt >= 0) == isCorrect) qCorrect++;
                     bool Right(Candidate c) { CountMatches(label, c.Answer, out int k); return k == validLabels; }
                     foreach (var rule in rules)
                     {
@@ -318,12 +267,6 @@ public static class Evaluator
                     }
                     if (result.Candidates.Any(c => !c.Cut && Right(c))) exactAny++;
                     if (result.Candidates.FirstOrDefault(c => c is { View: 0, Sample: 0 }) is { } plain && Right(plain)) exactPlain++;
-                    bool isValid = best.Valid == true;
-                    if (task?.Difficulty(input) is int d)
-                    {
-                        var (dc, de, dv, dt) = byDifficulty.GetValueOrDefault(d);
-                        byDifficulty[d] = (dc + 1, de + (isCorrect ? 1 : 0), dv + (isValid ? 1 : 0), dt + (double)correct / validLabels);
-                    }
                     if (views > 1)
                     {
                         // The plain views' vote (sample 0 of each view), as --tta alone reports it.
@@ -331,23 +274,18 @@ public static class Evaluator
                         Func<int[], int[], bool>? ok = checkRule ? (i, a) => task!.Check(i, a) is null : null;
                         var voted = TtaVoting.RankAnswers(input, firsts.Select(c => c.Answer).ToList(), firsts.Select(c => (double)c.QHalt).ToList(), ok)[0];
                         CountMatches(label, voted.Answer, out int vc);
-                        if (vc == validLabels) ttaExact++;
-                        if (voted.Valid == true) ttaValid++;
+                        tally.AddVote(vc == validLabels, voted.Valid == true);
                     }
                 }
-                onExample?.Invoke(new EvaluatedExample(set.Name, exampleIndex, batch.PuzzleIds[r], input, label, best.Row with { Prediction = best.Answer }, isCorrect));
+                onExample?.Invoke(new EvaluatedExample(set.Name, exampleIndex, batch.PuzzleIds[r], input, label, best.Row with { Prediction = best.Answer }, correct == validLabels));
             }
         }
-        int n = Math.Max(count, 1);
-        return new SetMetrics(count, (double)exactBy[search.Select] / n, tokenAcc / n, segments / n, (double)qCorrect / n, sw.Elapsed.TotalSeconds)
+        int n = Math.Max(tally.Count, 1);
+        // The chosen answers' exact and valid accuracy by the select rule's own pick.
+        return tally.ToMetrics(sw.Elapsed.TotalSeconds) with
         {
-            ExactBySegment = bySegment.Select(c => (double)c / n).ToArray(),
-            SegmentHistogram = histogram,
+            ExactAccuracy = (double)exactBy[search.Select] / n,
             ValidAccuracy = checkRule ? (double)validBy[search.Select] / n : null,
-            Tta = views > 1 ? new TtaMetrics(views, (double)ttaExact / n, checkRule ? (double)ttaValid / n : null) : null,
-            DifficultyMeasure = task?.DifficultyMeasure,
-            ByDifficulty = task?.DifficultyMeasure is null ? null
-                : byDifficulty.Select(kv => new DifficultyRow(kv.Key, kv.Value.Count, kv.Value.Exact, checkRule ? kv.Value.Valid : null, kv.Value.Token)).ToList(),
             Search = new SearchMetrics(search, exactBy.ToDictionary(kv => kv.Key, kv => (double)kv.Value / n),
                 validBy.ToDictionary(kv => kv.Key, kv => checkRule ? (double?)kv.Value / n : null),
                 (double)exactAny / n, (double)exactPlain / n, candidatesRun / n, candidatesRun > 0 ? segmentsRun / candidatesRun : 0, segmentsRun / n),
@@ -397,5 +335,65 @@ public static class Evaluator
             voted[r] = TtaVoting.Vote(input, viewsOf[r], preds, q, isValid).Answer;
         }
         return voted;
+    }
+}
+
+/// <summary>
+/// The counts behind one set's <see cref="SetMetrics"/>, one scored row at a time: exact and token accuracy, segments
+/// used (mean and histogram), exact answers after each segment, whether q_halt's sign agreed with correctness, valid
+/// answers, the voted answers and the breakdown by the task's difficulty. Plain evaluation and search both fill one.
+/// </summary>
+sealed class SetTally(PuzzleTask? task, int budget, int views)
+{
+    readonly bool checkRule = task is { HasRule: true };
+    int count, exact, qCorrect, valid, votedExact, votedValid;
+    double tokenAccuracy, segments;
+    readonly int[] exactBySegment = new int[budget], histogram = new int[budget];
+    readonly SortedDictionary<int, (int Count, int Exact, int Valid, double Token)> byDifficulty = new();
+
+    /// <summary>Rows scored (rows with at least one labelled cell).</summary>
+    public int Count => count;
+
+    /// <summary>One row's answer: <paramref name="correct"/> of its <paramref name="labelled"/> cells (&gt; 0) right,
+    /// after <paramref name="segmentsUsed"/> segments with <paramref name="qHalt"/> last; <paramref name="exactAfter"/>
+    /// tells whether its plain trajectory was exact after segment m (from 0).</summary>
+    public void Add(ReadOnlySpan<int> input, int correct, int labelled, int segmentsUsed, double qHalt, bool isValid, Func<int, bool> exactAfter)
+    {
+        bool isCorrect = correct == labelled;
+        count++;
+        tokenAccuracy += (double)correct / labelled;
+        if (isCorrect) exact++;
+        segments += segmentsUsed;
+        histogram[segmentsUsed - 1]++;
+        for (int m = 0; m < exactBySegment.Length; m++) if (exactAfter(m)) exactBySegment[m]++;
+        if ((qHalt >= 0) == isCorrect) qCorrect++;
+        if (isValid) valid++;
+        if (task?.Difficulty(input) is int d)
+        {
+            var (dc, de, dv, dt) = byDifficulty.GetValueOrDefault(d);
+            byDifficulty[d] = (dc + 1, de + (isCorrect ? 1 : 0), dv + (isValid ? 1 : 0), dt + (double)correct / labelled);
+        }
+    }
+
+    /// <summary>The same row's answer voted over test-time views.</summary>
+    public void AddVote(bool isExact, bool isValid)
+    {
+        if (isExact) votedExact++;
+        if (isValid) votedValid++;
+    }
+
+    public SetMetrics ToMetrics(double seconds)
+    {
+        int n = Math.Max(count, 1);
+        return new SetMetrics(count, (double)exact / n, tokenAccuracy / n, segments / n, (double)qCorrect / n, seconds)
+        {
+            ExactBySegment = exactBySegment.Select(c => (double)c / n).ToArray(),
+            SegmentHistogram = histogram,
+            ValidAccuracy = checkRule ? (double)valid / n : null,
+            Tta = views > 1 ? new TtaMetrics(views, (double)votedExact / n, checkRule ? (double)votedValid / n : null) : null,
+            DifficultyMeasure = task?.DifficultyMeasure,
+            ByDifficulty = task?.DifficultyMeasure is null ? null
+                : byDifficulty.Select(kv => new DifficultyRow(kv.Key, kv.Value.Count, kv.Value.Exact, checkRule ? kv.Value.Valid : null, kv.Value.Token)).ToList(),
+        };
     }
 }

@@ -2,8 +2,6 @@ using System.Text.Json;
 using Hrm.Data;
 using Hrm.Interop;
 using Hrm.Tasks;
-using Hrm.Tasks.Maze;
-using Hrm.Tasks.Sudoku;
 
 namespace Hrm.Evaluation;
 
@@ -12,9 +10,9 @@ namespace Hrm.Evaluation;
 public sealed record ExamplePuzzle(int[] Input, int PuzzleId, string? Expected, string Source);
 
 /// <summary>
-/// Example puzzles for a model: held-out ones from a dataset's test split (with their labels as the expected answer),
-/// or fresh ones from the Sudoku and maze generators. Used by `hrm trace/viz --data DIR --index I` and by the served
-/// app's example button.
+/// Example puzzles for a model from a dataset: held-out ones from its test split, with their labels as the expected
+/// answer (without a dataset a task gives its own: <see cref="PuzzleTask.Example"/>). Used by trace and viz on a
+/// dataset's example and by the served app's example button.
 /// </summary>
 public static class ExamplePuzzles
 {
@@ -62,27 +60,5 @@ public static class ExamplePuzzles
             catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException) { }
         }
         return null;
-    }
-
-    /// <summary>A fresh puzzle drawn with <paramref name="seed"/>: a minimal Sudoku or a maze of the generator's
-    /// default difficulty, with its solution as the expected answer; null for ARC (no generator).</summary>
-    public static ExamplePuzzle? Generate(PuzzleTask task, int seed)
-    {
-        var rng = new Random(seed);
-        switch (task)
-        {
-            case SudokuTask sudoku:
-            {
-                var p = new SudokuGenerator(sudoku.Shape).GenerateOne(rng);
-                var input = sudoku.Shape.Encode(p.Cells);
-                return new ExamplePuzzle(input, 0, task.Decode(input, sudoku.Shape.Encode(p.Solution)).Text, $"generated (seed {seed})");
-            }
-            case MazeTask maze when maze.Size is >= MazeGeneratorOptions.MinSize and <= MazeGeneratorOptions.MaxSize:
-            {
-                var p = new MazeGenerator(new MazeGeneratorOptions(maze.Size)).Next(rng);
-                return new ExamplePuzzle(p.Input, 0, task.Decode(p.Input, p.Label).Text, $"generated (seed {seed})");
-            }
-            default: return null;
-        }
     }
 }

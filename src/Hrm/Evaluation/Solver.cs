@@ -43,9 +43,9 @@ public sealed class Solver : IDisposable
     public PuzzleTask Task { get; }
     readonly Device _device;
     readonly bool ownsModel = true;
-    /// <summary>Models over the same weights for other grid sizes (<see cref="ForSeqLen"/>), shared with this solver's
-    /// copies and disposed with the owner.</summary>
-    readonly Dictionary<int, ActModel> _sizes = new();
+    /// <summary>The loaded model and the same weights for other grid sizes (<see cref="ForSeqLen"/>), shared with this
+    /// solver's copies and disposed with the owner.</summary>
+    readonly SizedModels _sizes;
 
     public ModelConfig Config => Model.Config;
 
@@ -55,8 +55,9 @@ public sealed class Solver : IDisposable
         Options = options ?? new SolverOptions();
         if (Options.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {Options.MaxSegments}");
         Options.Search?.Validate();
-        Task = TaskOf(model.Config);
+        Task = TaskOf(model.Config) ?? throw TaskRegistry.NoTaskFits(model.Config.SeqLen, model.Config.VocabSize);
         _device = model.Device;
+        _sizes = new SizedModels(model);
         model.eval();
     }
 
@@ -71,13 +72,15 @@ public sealed class Solver : IDisposable
         catch { model.Dispose(); throw; }
     }
 
-    /// <summary>The task of a model: recorded in its config, else inferred from seq_len and vocab_size.</summary>
-    public static PuzzleTask TaskOf(ModelConfig c) => PuzzleTask.Resolve(c.Task, c.SeqLen, c.VocabSize);
+    /// <summary>The task of a model, the one rule for it: recorded in its config, else the task of the dataset it runs
+    /// on (<paramref name="datasetTask"/>), else inferred from seq_len and vocab_size; null when no task fits (evaluation
+    /// then runs without rule checks; a solver refuses the model).</summary>
+    public static PuzzleTask? TaskOf(ModelConfig c, string? datasetTask = null) => TaskRegistry.TryResolve(c.Task ?? datasetTask, c.SeqLen, c.VocabSize);
 
     /// <summary>A copy of this solver with other options, sharing the model (the server varies them per request).</summary>
     public Solver With(SolverOptions options) => new(Model, options, Task, _sizes);
 
-    Solver(ActModel model, SolverOptions options, PuzzleTask task, Dictionary<int, ActModel> sizes)
+    Solver(ActModel model, SolverOptions options, PuzzleTask task, SizedModels sizes)
     {
         Model = model; Options = options; Task = task; _device = model.Device; ownsModel = false; _sizes = sizes;
         if (Options.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {Options.MaxSegments}");
@@ -85,26 +88,24 @@ public sealed class Solver : IDisposable
     }
 
     /// <summary>
-    /// This solver, or (a maze of another size) a solver with the same options over the same weights built for
-    /// <paramref name="seqLen"/> tokens (<see cref="ActModel.ForSeqLen"/>: refused with the name of the weight that
-    /// fixes the size, unless the model is size-free; the segment budget follows halt_max_steps_per_side). The resized
-    /// model is built once per size and lives as long as this solver's owner.
+    /// This solver, or (a task whose models run other sizes, <see cref="PuzzleTask.RunsOtherSizes"/>: a maze of another
+    /// size) a solver with the same options over the same weights built for <paramref name="seqLen"/> tokens
+    /// (<see cref="SizedModels.For"/>: refused with the name of the weight that fixes the size, unless the model is
+    /// size-free; the segment budget follows halt_max_steps_per_side). The resized model is built once per size and
+    /// lives as long as this solver's owner.
     /// </summary>
     public Solver ForSeqLen(int seqLen)
     {
         if (seqLen == Config.SeqLen) return this;
-        if (Task.Name != "maze") throw new HrmException($"this checkpoint expects {Describe()}; only maze models run on another size, not {seqLen} tokens");
-        ActModel model;
-        lock (_sizes)
-        {
-            if (!_sizes.TryGetValue(seqLen, out model!))
-                _sizes[seqLen] = model = Model.ForSeqLen(seqLen);
-        }
-        return new Solver(model, Options, TaskOf(model.Config), _sizes);
+        if (!Task.RunsOtherSizes) throw new HrmException($"this checkpoint expects {Describe()}; a {Task.Name} model does not run on another size ({seqLen} tokens)");
+        var model = _sizes.For(seqLen);
+        return new Solver(model, Options, Task.WithSeqLen(seqLen), _sizes);
     }
 
-    /// <summary>The solver for a puzzle written as text: <see cref="ForSeqLen"/> of the maze's size, else this one.</summary>
-    public Solver For(string puzzle) => Task.SeqLenOf(puzzle) is int n && n != Config.SeqLen ? ForSeqLen(n) : this;
+    /// <summary>The solver for a puzzle written as text: <see cref="ForSeqLen"/> of its size when the task runs other
+    /// sizes, else this one.</summary>
+    public Solver For(string puzzle) =>
+        Task.RunsOtherSizes && Task.SeqLenOf(puzzle) is int n && n != Config.SeqLen ? ForSeqLen(n) : this;
 
     /// <summary>Solves a puzzle written as text in the model's task's form (see <see cref="PuzzleTask.Parse"/>); a
     /// maze of another size than the model's runs on <see cref="ForSeqLen"/>.</summary>
@@ -119,33 +120,36 @@ public sealed class Solver : IDisposable
     public PuzzleAnswer SolveSudoku(string puzzle)
     {
         int cells = puzzle.Count(ch => !char.IsWhiteSpace(ch));
-        Require("sudoku", SudokuShape.OfCellCount(cells) is { } shape ? $"a {shape.N}x{shape.N} Sudoku" : "a Sudoku");
+        Require<SudokuTask>(SudokuShape.OfCellCount(cells) is { } shape ? $"a {shape.N}x{shape.N} Sudoku" : "a Sudoku");
         return Solve(puzzle);
     }
 
     /// <summary>A maze as N lines of N characters '#', ' ', 'S', 'G'.</summary>
     public PuzzleAnswer SolveMaze(string[] gridLines)
     {
-        Require("maze", $"a {gridLines.Length}x{gridLines.Length} maze");
+        Require<MazeTask>($"a {gridLines.Length}x{gridLines.Length} maze");
         return Solve(string.Join('\n', gridLines));
     }
 
     /// <summary>The answer for already-encoded input tokens (a dataset row), checked by the task's rule.</summary>
     public PuzzleAnswer SolveTokens(int[] input, int puzzleId = 0, IInferenceObserver? observer = null)
     {
-        if (input.Length != Config.SeqLen && Task.Name == "maze" && input.Length > 0) return ForSeqLen(input.Length).SolveTokens(input, puzzleId, observer);
+        if (input.Length != Config.SeqLen && Task.RunsOtherSizes && input.Length > 0) return ForSeqLen(input.Length).SolveTokens(input, puzzleId, observer);
         if (input.Length != Config.SeqLen) throw new HrmException($"expected {Config.SeqLen} tokens, got {input.Length}");
         return Run(input, puzzleId, observer, expected: null);
     }
 
     /// <summary>The answer record for one row the inference loop returned for <paramref name="input"/> (a server that
-    /// batches rows itself builds its answers here); an ARC <paramref name="expected"/> output replaces the rule check.</summary>
-    public PuzzleAnswer Answer(int[] input, RowResult row, ArcGrid? expected = null)
+    /// batches rows itself builds its answers here). For a task without a rule (ARC) an <paramref name="expected"/>
+    /// answer (as <see cref="PuzzleTask.ParseAnswer"/> returns it) decides validity
+    /// (<see cref="PuzzleTask.CompareWithExpected"/>); a task with a rule is checked by the rule.</summary>
+    public PuzzleAnswer Answer(int[] input, RowResult row, string? expected = null)
     {
         var decoded = Task.Decode(input, row.Prediction);
-        var problem = expected is not null ? ArcPuzzleTask.Compare(ArcCanvas.Crop(row.Prediction), expected) : Task.Check(input, row.Prediction);
+        bool byExpected = !Task.HasRule && expected is not null;
+        var problem = byExpected ? Task.CompareWithExpected(decoded, expected!) : Task.Check(input, row.Prediction);
         return new PuzzleAnswer(Task, Task.FormatInput(input), decoded.Text, decoded.Cells, decoded.Rows, decoded.Cols,
-            row.Segments, row.QHalt, row.QContinue, problem is null && (Task.HasRule || expected is not null), problem);
+            row.Segments, row.QHalt, row.QContinue, problem is null && (Task.HasRule || byExpected), problem);
     }
 
     /// <summary>
@@ -156,7 +160,7 @@ public sealed class Solver : IDisposable
     /// </summary>
     public IReadOnlyList<PuzzleAnswer> SolveArc(ArcTask task, string? identifiers = null, IInferenceObserver? observer = null)
     {
-        Require("arc", "an ARC task");
+        Require<ArcPuzzleTask>("an ARC task");
         int id = 0;
         if (identifiers is not null)
         {
@@ -173,14 +177,15 @@ public sealed class Solver : IDisposable
         foreach (var pair in task.Test)
         {
             var input = ArcCanvas.Encode(pair.Input);
-            results.Add(Run(input, id, observer, pair.Output));
+            results.Add(Run(input, id, observer, pair.Output.ToString()));
         }
         return results;
     }
 
-    void Require(string wanted, string what)
+    /// <summary>Refuses a puzzle of one task type (a method named after the task) for a model of another.</summary>
+    void Require<TTask>(string what) where TTask : PuzzleTask
     {
-        if (Task.Name != wanted) throw new HrmException($"cannot solve {what} with this checkpoint: it expects {Describe()}");
+        if (Task is not TTask) throw new HrmException($"cannot solve {what} with this checkpoint: it expects {Describe()}");
     }
 
     /// <summary>What the checkpoint takes, in words (for error messages).</summary>
@@ -190,7 +195,7 @@ public sealed class Solver : IDisposable
     /// Runs one puzzle: the plain run, or with <see cref="SolverOptions.Searches"/> every trajectory (an observer then
     /// sees them all as rows 0..K-1, views first then samples) and the chosen candidate's answer, with the candidates.
     /// </summary>
-    PuzzleAnswer Run(int[] tokens, long puzzleId, IInferenceObserver? observer, ArcGrid? expected)
+    PuzzleAnswer Run(int[] tokens, long puzzleId, IInferenceObserver? observer, string? expected)
     {
         if (!Options.Searches) return Answer(tokens, RunOne(tokens, puzzleId, observer), expected);
         var found = Search.Run(Model, Task, [tokens], [puzzleId], Options.Search!, Options.Halt, Options.MaxSegments, observer)[0];
@@ -198,7 +203,7 @@ public sealed class Solver : IDisposable
     }
 
     /// <summary>The answer record of a search: the chosen candidate's answer, with every candidate.</summary>
-    public PuzzleAnswer Answer(int[] input, SearchResult found, ArcGrid? expected = null) =>
+    public PuzzleAnswer Answer(int[] input, SearchResult found, string? expected = null) =>
         Answer(input, found.Best.Row with { Prediction = found.Best.Answer }, expected) with
         {
             Search = new SearchSummary(Options.Search!, found.Chosen, found.Candidates.Select(c => new CandidateSummary(
@@ -216,12 +221,6 @@ public sealed class Solver : IDisposable
     /// <summary>Disposes the model, unless this solver is a <see cref="With"/> copy (the original owns it).</summary>
     public void Dispose()
     {
-        if (!ownsModel) return;
-        Model.Dispose();
-        lock (_sizes)
-        {
-            foreach (var m in _sizes.Values) m.Dispose();
-            _sizes.Clear();
-        }
+        if (ownsModel) _sizes.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hrm.Data;
 using Hrm.Model;
+using Hrm.Tasks;
 using YamlDotNet.RepresentationModel;
 
 namespace Hrm.Interop;
@@ -159,8 +160,8 @@ public static class ReferenceConfig
             // Their ARC evaluator reads test_puzzles.json from their builder, which our datasets do not hold; for other
             // data an evaluator would be wrong anyway.
             top.Add(("evaluators", new JsonArray()));
-            if (trainMeta?.Task == "arc")
-                notes.Add("evaluators: [] (their arc@ARC evaluator needs the test_puzzles.json of their ARC builder, which `hrm data arc` does not write; evaluate ARC voting here with `hrm eval`)");
+            if (TaskRegistry.Find(trainMeta?.Task)?.ReferenceEvaluatorNote is { } why)
+                notes.Add($"evaluators: [] ({why})");
         }
         else top.Add(("data_path", dataPath));
         foreach (var key in SharedTrainFields)

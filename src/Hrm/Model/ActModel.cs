@@ -75,7 +75,8 @@ public sealed class ActModel : nn.Module
     /// no learned positions): every parameter and buffer must keep its shape, and 1-D rotary positions (whose meaning
     /// changes with the grid width) are refused; otherwise an <see cref="HrmException"/> names the weight that fixes
     /// the size. The budget follows <see cref="ModelConfig.HaltMaxStepsForSide"/>. The new model is on this model's
-    /// device, in eval mode; this model stays as it is (the caller disposes both).
+    /// device, in eval mode; this model stays as it is. <see cref="SizedModels"/> builds with this and owns what it
+    /// builds: evaluation, the solver and the server all ask there.
     /// </summary>
     public ActModel ForSeqLen(int seqLen)
     {
@@ -146,7 +147,7 @@ public sealed class ActModel : nn.Module
             steps = steps + 1;
             var isLastStep = steps >= Config.HaltMaxSteps;
             halted = isLastStep;
-            if (Config.HaltMaxSteps > 1 && (training ? Config.HaltsInTraining : Config.HaltsInEvaluation))
+            if (training && Config.HaltMaxSteps > 1 && Config.HaltsInTraining)
                 halted = halted | WantsToHalt(seg.QHalt, seg.QContinue);
             if (training && Config.HaltMaxSteps > 1 && Config.HaltsInTraining)
             {

@@ -123,9 +123,9 @@ public abstract record ModelConfig
     /// <summary>Whether training bootstraps a Q-continue target with one more forward (HRM; not TRM's no_ACT_continue,
     /// not the reference's transformer baseline, which never requests it).</summary>
     [JsonIgnore] public virtual bool BootstrapsQContinue => Halting == ActHalting.QHaltAboveContinue;
-    /// <summary>Whether rows may halt before halt_max_steps in training (by <see cref="Halting"/>) and in evaluation.</summary>
+    /// <summary>Whether rows may halt before halt_max_steps in training (by <see cref="Halting"/>). In evaluation the
+    /// inference loop's halting rule decides (Evaluation's HaltPolicy), never the config.</summary>
     [JsonIgnore] public virtual bool HaltsInTraining => true;
-    [JsonIgnore] public virtual bool HaltsInEvaluation => false;
 
     // ---- derived quantities ----
     [JsonIgnore] public int HeadDim => HiddenSize / NumHeads;

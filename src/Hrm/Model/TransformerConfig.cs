@@ -15,15 +15,16 @@ public sealed record TransformerConfig : ModelConfig
     /// <summary>Adaptive halting in training; false runs every row halt_max_steps segments.</summary>
     [ConfigKey("Adaptive halting in training.")]
     [JsonPropertyName("act_enabled")] public bool ActEnabled { get; init; } = true;
-    /// <summary>Adaptive halting in evaluation (the reference's act_inference; off by default).</summary>
-    [ConfigKey("Adaptive halting in evaluation.")]
+    /// <summary>The reference's act_inference (adaptive halting in its ACT wrapper's evaluation forward), read and
+    /// written back so that configs round-trip with the authors' code. Our inference never reads it: eval, solve and
+    /// serve halt by the halting rule they are given (<c>HaltPolicy</c>; the model's own ACT decision is its "q" rule).</summary>
+    [ConfigKey("The authors' adaptive halting in their evaluation; carried for their code only: eval, solve and serve halt by their own halt option (q: the model's ACT decision).")]
     [JsonPropertyName("act_inference")] public bool ActInference { get; init; }
 
     [JsonIgnore] public override Architecture Architecture => Architecture.Transformer;
     public override RecurrentCore BuildCore(torch.Generator? generator) => new TransformerInner(this, generator);
     [JsonIgnore] public override bool BootstrapsQContinue => false;
     [JsonIgnore] public override bool HaltsInTraining => ActEnabled;
-    [JsonIgnore] public override bool HaltsInEvaluation => ActInference;
     [JsonIgnore] public override string Shape => $"{HLayers} layers ({MixerName}) once per segment";
     [JsonIgnore] public override int BlocksPerSegment => HLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => HLayers;

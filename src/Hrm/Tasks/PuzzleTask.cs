@@ -4,6 +4,16 @@ namespace Hrm.Tasks;
 /// <param name="Cells">Row-major task values: Sudoku digits (0 = no digit), maze tokens (<see cref="Maze.MazeEncoding"/>), ARC colours.</param>
 public sealed record DecodedGrid(string Text, int[] Cells, int Rows, int Cols);
 
+/// <summary>One puzzle read from a front end's text: its input tokens and, when the text carries it (an ARC task's test
+/// output), the expected answer as <see cref="PuzzleTask.Decode"/> writes answers.</summary>
+public sealed record PosedPuzzle(int[] Input, string? Expected);
+
+/// <summary>A puzzle a task gives without a dataset (the served app's example button): its text in the form the front
+/// ends read (<see cref="PuzzleTask.ReadPuzzles"/>), its expected answer as <see cref="PuzzleTask.Decode"/> writes
+/// answers, and where it came from in words. <paramref name="Count"/> is the number of such examples when the task
+/// has a fixed few, null when each seed draws a fresh one.</summary>
+public sealed record TaskExample(string Puzzle, string Expected, string Source, int? Count = null);
+
 /// <summary>
 /// Everything the project knows about one kind of puzzle, in one place: how a puzzle is written as text and encoded
 /// as tokens, how a prediction decodes into an answer, and the rule an answer must satisfy. Datasets record the task
@@ -24,9 +34,53 @@ public abstract class PuzzleTask
 
     /// <summary>Parses a puzzle written as text into input tokens [SeqLen]; an <see cref="HrmException"/> says what is wrong.</summary>
     public abstract int[] Parse(string text);
-    /// <summary>The number of tokens the puzzle written as <paramref name="text"/> has when the task allows several sizes
-    /// for one model (a maze of N lines: N*N), else null (the task's own size; <see cref="Parse"/> reports problems).</summary>
+    /// <summary>The number of tokens the puzzle written as <paramref name="text"/> has when the task has puzzles of
+    /// several sizes (a maze of N lines: N*N; a Sudoku of 36 cells: 36), else null (the task's own size;
+    /// <see cref="Parse"/> reports problems).</summary>
     public virtual int? SeqLenOf(string text) => null;
+    /// <summary>Whether one model of this task may run puzzles of another size than its own (a maze of another N: the
+    /// same weights built for N*N tokens, when the model is size-free). Otherwise a puzzle of another size is one the
+    /// model cannot take.</summary>
+    public virtual bool RunsOtherSizes => false;
+    /// <summary>This task for puzzles of <paramref name="seqLen"/> tokens (another grid size of the same kind).</summary>
+    public PuzzleTask WithSeqLen(int seqLen) => seqLen == SeqLen ? this
+        : (TaskRegistry.Find(Name) ?? throw new HrmException($"task '{Name}' is not registered")).Create(seqLen);
+    /// <summary>The grid sizes (rows, cols) a puzzle and its answer are written in, largest first: one for a Sudoku or
+    /// maze (its seq_len fixes it); none when any grid up to a canvas goes (ARC) or the task names none. A front end
+    /// builds its editor from these.</summary>
+    public virtual IReadOnlyList<(int Rows, int Cols)> GridSizes => [];
+
+    /// <summary>The puzzles a front end's <paramref name="text"/> holds: one in the form <see cref="Parse"/> reads, or
+    /// (a task with a richer form, such as an ARC task's JSON) each of its test inputs with its expected answer.</summary>
+    public virtual IReadOnlyList<PosedPuzzle> ReadPuzzles(string text) => [new(Parse(text), null)];
+    /// <summary>What a front end may send as a JSON object instead of text ("an ARC task object"), or null when a
+    /// puzzle is always text.</summary>
+    public virtual string? ObjectForm => null;
+    /// <summary>
+    /// An expected answer written as text, in the form <see cref="Decode"/> writes answers (rows separated by '\n');
+    /// an <see cref="HrmException"/> says what is wrong. The default takes the rows of the first of
+    /// <see cref="GridSizes"/> (any rows of printable characters when the task names none).
+    /// </summary>
+    public virtual string ParseAnswer(string text)
+    {
+        var lines = text.Replace("\r", "").Split('\n').Where(l => l.Length > 0).ToList();
+        if (GridSizes is [var (rows, cols), ..])
+        {
+            if (lines.Count != rows || lines.Any(l => l.Length != cols || l.Any(char.IsControl)))
+                throw new HrmException($"the answer is {rows} lines of {cols} characters");
+        }
+        else if (lines.Count == 0 || lines.Any(l => l.Any(char.IsControl)))
+            throw new HrmException("the answer is lines of printable characters");
+        return string.Join('\n', lines);
+    }
+    /// <summary>Why <paramref name="answer"/> differs from <paramref name="expected"/> (an answer as
+    /// <see cref="ParseAnswer"/> returns it), or null when they are equal. A task without a rule
+    /// (<see cref="HasRule"/> false) is judged by this instead of <see cref="Check"/>.</summary>
+    public virtual string? CompareWithExpected(DecodedGrid answer, string expected) =>
+        answer.Text == expected ? null : "the answer differs from the expected one";
+    /// <summary>Example <paramref name="seed"/> of this task without a dataset (a generated puzzle with its solution),
+    /// or null when the task has no source of examples.</summary>
+    public virtual TaskExample? Example(int seed) => null;
     /// <summary>The puzzle (input tokens) as text, in the form <see cref="Parse"/> reads.</summary>
     public abstract string FormatInput(ReadOnlySpan<int> input);
     /// <summary>The answer that <paramref name="prediction"/> (tokens [SeqLen]) gives for <paramref name="input"/>.</summary>

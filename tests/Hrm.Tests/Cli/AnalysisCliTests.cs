@@ -53,7 +53,7 @@ public sealed class AnalysisCliTests(TinyRunFixture run) : IClassFixture<TinyRun
         var set = PuzzleSet.ReadAll(run.Data, "test")[0];
         int[]? prediction = null;
         Evaluator.Evaluate(model, set, new EvalOptions { MaxExamples = 1 }, ex => prediction = ex.Result.Prediction);
-        var task = Solver.TaskOf(model.Config);
+        var task = Solver.TaskOf(model.Config)!;
         Assert.Equal(task.Decode(set.Data.Inputs.AsSpan(0, set.Data.SeqLen), prediction).Text, trace.Entries[^1].Answer);
         Assert.NotNull(trace.Puzzle.Expected);
     }

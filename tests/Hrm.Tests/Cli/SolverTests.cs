@@ -46,8 +46,15 @@ public sealed class SolverTests : IDisposable
     public void Task_of_an_unrecorded_checkpoint_follows_from_seq_len_and_vocab(int seqLen, int vocab, string? expected)
     {
         Assert.Equal(expected, PuzzleTask.Infer(seqLen, vocab)?.Name);
-        if (expected is null) Assert.Throws<HrmException>(() => Solver.TaskOf(new HrmConfig { SeqLen = seqLen, VocabSize = vocab }));
-        else Assert.Equal(expected, Solver.TaskOf(new HrmConfig { SeqLen = seqLen, VocabSize = vocab }).Name);
+        Assert.Equal(expected, Solver.TaskOf(new HrmConfig { SeqLen = seqLen, VocabSize = vocab })?.Name);
+        // A solver needs a task: a shape that fits none is refused with every kind's shape rule.
+        if (expected is not null) return;
+        using var model = new ActModel(new HrmConfig
+        {
+            SeqLen = seqLen, VocabSize = vocab, HiddenSize = 16, NumHeads = 2, HLayers = 1, LLayers = 1, HCycles = 1, LCycles = 1, PuzzleEmbNdim = 0,
+            ForwardDtype = "float32", BatchSize = 1,
+        });
+        Assert.Contains("fits no known task", Assert.Throws<HrmException>(() => new Solver(model)).Message);
     }
 
     [Fact]

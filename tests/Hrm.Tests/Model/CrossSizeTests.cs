@@ -82,4 +82,19 @@ public class CrossSizeTests
             Assert.Equal(expected, resized.Config.HaltMaxSteps);
         }
     }
+
+    [Fact]
+    public void Sized_models_build_each_size_once_and_own_them_all()
+    {
+        manual_seed(15);
+        var models = new SizedModels(new ActModel(TrmTests.Small(SizeFree)));
+        Assert.Same(models.Model, models.For(16));               // its own size: the model itself
+        var big = models.For(49);
+        Assert.Same(big, models.For(49));                        // built once per size
+        Assert.Equal(49, big.Config.SeqLen);
+        Assert.NotSame(big, models.For(36));
+        models.Dispose();
+        models.Dispose();                                        // a second dispose does nothing
+        Assert.Throws<ObjectDisposedException>(() => models.For(25));
+    }
 }

@@ -40,7 +40,8 @@ public class TransformerBaselineTests
     {
         using var scope = NewDisposeScope();
         var batch = new Hrm.Model.PuzzleBatch(randint(0, 6, [4, 16], generator: new Generator(2)), randint(1, 6, [4, 16], generator: new Generator(3)), zeros(4, ScalarType.Int64));
-        foreach (var (extra, train, expectHalt) in new[] { ("", true, true), (", \"act_enabled\": false", true, false), ("", false, false), (", \"act_inference\": true", false, true) })
+        // act_inference is carried for the authors' code only: in evaluation the inference loop's halting rule decides.
+        foreach (var (extra, train, expectHalt) in new[] { ("", true, true), (", \"act_enabled\": false", true, false), ("", false, false), (", \"act_inference\": true", false, false) })
         {
             using var model = new ActModel(Small(extra + ", \"halt_exploration_prob\": 0"), new Generator(1));
             using (no_grad()) { model.inner.q_head.bias![0] = 3f; }   // q_halt 3 > q_continue -5: halt wherever halting is on

@@ -3,13 +3,14 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Hrm.Evaluation;
+using Hrm.Tasks;
 using Hrm.Tasks.Arc;
 using Hrm.Tasks.Maze;
 using Hrm.Tests.Cli;
 
 namespace Hrm.Tests.Server;
 
-/// <summary>The served API for maze and ARC models, and the `hrm serve` command's own checks.</summary>
+/// <summary>The served API for maze, ARC and registered tasks' models, and the `hrm serve` command's own checks.</summary>
 public sealed class ServerTaskTests
 {
     static async Task<(HttpStatusCode, JsonElement)> Post(HttpClient http, string body)
@@ -84,5 +85,76 @@ public sealed class ServerTaskTests
         Assert.Equal(1, r.ExitCode);
         Assert.Single(r.Error.Trim().Split('\n'));
         Assert.Contains("address already in use", r.Error);
+    }
+
+    /// <summary>A task the server knows nothing of, registered like a library user's own: a row of 4 bits whose answer
+    /// flips every bit (tokens 1 = '0', 2 = '1'), with its own generated examples.</summary>
+    sealed class BitsTask : PuzzleTask
+    {
+        public const string TaskName = "served-bits";
+        public override string Name => TaskName;
+        public override int SeqLen => 4;
+        public override int VocabSize => 3;
+        public override string Describe() => "a row of 4 bits to flip";
+        public override string RuleText => "every bit flipped";
+        public override IReadOnlyList<(int Rows, int Cols)> GridSizes => [(1, 4)];
+        public override int[] Parse(string text)
+        {
+            var t = text.Trim();
+            if (t.Length != 4 || t.Any(c => c is not ('0' or '1'))) throw new HrmException($"bits: expected 4 bits, got '{t}'");
+            return t.Select(c => c == '0' ? 1 : 2).ToArray();
+        }
+        public override string FormatInput(ReadOnlySpan<int> input) => new(input.ToArray().Select(Char).ToArray());
+        static char Char(int t) => t switch { 1 => '0', 2 => '1', _ => '?' };
+        public override DecodedGrid Decode(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction) =>
+            new(new string(prediction.ToArray().Select(Char).ToArray()), prediction.ToArray().Select(t => t - 1).ToArray(), 1, 4);
+        public override string? Check(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction)
+        {
+            for (int i = 0; i < 4; i++) if (prediction[i] != 3 - input[i]) return $"bit {i + 1} is not flipped";
+            return null;
+        }
+        public override IReadOnlyList<ITokenView> Views(int[] input, int k, int seed) => [IdentityView.Instance];
+        public override TaskExample Example(int seed)
+        {
+            var rng = new Random(seed);
+            var input = Enumerable.Range(0, 4).Select(_ => rng.Next(1, 3)).ToArray();
+            return new TaskExample(FormatInput(input), FormatInput(input.Select(t => 3 - t).ToArray()), $"bits (seed {seed})");
+        }
+    }
+
+    [Fact]
+    public async Task A_registered_task_is_served_with_an_expected_answer_and_its_own_example()
+    {
+        TaskRegistry.Unregister(BitsTask.TaskName);
+        TaskRegistry.Register(new TaskKind(BitsTask.TaskName, s => s == 4 ? new BitsTask() : throw new HrmException($"bits: seq_len {s} is not 4"),
+            (s, v) => false, "seq 4, vocab 3", "01", CellStyle.Digits));
+        try
+        {
+            await using var s = await TestServer.Start(seqLen: 4, vocab: 3, task: BitsTask.TaskName);
+            var (status, body) = await Post(s.Http, JsonSerializer.Serialize(new { puzzle = "0110", expected = "1001", trace = true }));
+            Assert.Equal(HttpStatusCode.OK, status);
+            var want = s.Solver.Solve("0110");
+            Assert.Equal(want.Text, body.GetProperty("answer").GetString());
+            Assert.Equal("1001", body.GetProperty("expected").GetString());
+            Assert.Equal(want.Text == "1001", body.GetProperty("correct").GetBoolean());
+            Assert.Equal(want.Valid, body.GetProperty("valid").GetBoolean());   // the task's rule decides "valid"
+            Assert.Equal("1001", body.GetProperty("trace").GetProperty("puzzle").GetProperty("expected").GetString());
+
+            (status, body) = await Post(s.Http, JsonSerializer.Serialize(new { puzzle = "0110", expected = "10" }));
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains("malformed \"expected\": the answer is 1 lines of 4 characters", body.GetProperty("error").GetString());
+
+            var model = JsonDocument.Parse(await s.Http.GetStringAsync("/v1/model")).RootElement;
+            Assert.Equal(BitsTask.TaskName, model.GetProperty("task").GetString());
+            Assert.Equal("generated", model.GetProperty("examples").GetString());
+            Assert.Equal(4, model.GetProperty("grid").GetProperty("cols").GetInt32());
+
+            var example = JsonDocument.Parse(await s.Http.GetStringAsync("/v1/example?index=3")).RootElement;
+            var own = new BitsTask().Example(3);
+            Assert.Equal(own.Puzzle, example.GetProperty("puzzle").GetString());
+            Assert.Equal(own.Expected, example.GetProperty("expected").GetString());
+            Assert.Equal("bits (seed 3)", example.GetProperty("source").GetString());
+        }
+        finally { TaskRegistry.Unregister(BitsTask.TaskName); }
     }
 }

@@ -33,7 +33,7 @@ public static class Analyses
     public static CsvTable Residuals(ActModel model, PuzzleSet set, int count, int? segments, string outDir)
     {
         using var scope = NewDisposeScope();
-        var task = Evaluator.TaskFor(model.Config, set.Metadata.Task) ?? throw new HrmException("residuals: the model's task is unknown");
+        var task = Solver.TaskOf(model.Config, set.Metadata.Task) ?? throw new HrmException("residuals: the model's task is unknown");
         var (inputs, ids, rows, _) = Sample(model, set, count);
         using var recorder = new TraceRecorder(model, task, rows, perStep: true);
         Inference.Run(model, inputs, ids, HaltPolicy.Full, segments, recorder);
@@ -145,7 +145,7 @@ public static class Analyses
         int m = maxSegments ?? 2 * model.Config.HaltMaxSteps;
         int budget = model.Config.HaltMaxSteps;
         var points = BudgetCurves.Of(model, set, m, maxExamples: maxExamples);
-        var task = Evaluator.TaskFor(model.Config, set.Metadata.Task);
+        var task = Solver.TaskOf(model.Config, set.Metadata.Task);
         int kMax = samples.Max();
         var rules = Enum.GetValues<SelectRule>();
         var exact = samples.ToDictionary(k => k, _ => rules.ToDictionary(r => r, _ => 0));
@@ -241,7 +241,8 @@ public static class Analyses
         foreach (var dir in checkpoints)
         {
             long step = long.Parse(Path.GetFileName(dir)["step_".Length..]);
-            using var model = Evaluator.Fit(ModelStore.Load(dir, device: device), set, runDir);
+            using var models = new SizedModels(ModelStore.Load(dir, device: device));
+            var model = Evaluator.Fit(models, set, runDir);
             var points = BudgetCurves.Of(model, set, model.Config.HaltMaxSteps, maxExamples: maxExamples);
             foreach (var p in points)
             {

@@ -13,7 +13,7 @@ public static class BudgetCurves
 {
     public static IReadOnlyList<BudgetPoint> Of(ActModel model, PuzzleSet set, int maxSegments, int batchSize = 256, int? maxExamples = null, Func<int, int>? mapIdentifier = null)
     {
-        var task = Evaluator.TaskFor(model.Config, set.Metadata.Task);
+        var task = Solver.TaskOf(model.Config, set.Metadata.Task);
         var fixedExact = new int[maxSegments]; var fixedValid = new int[maxSegments]; var actExact = new int[maxSegments]; var actSegs = new double[maxSegments];
         int count = 0, seen = 0;
         foreach (var batch in Data.TestBatches.Enumerate(set, batchSize))

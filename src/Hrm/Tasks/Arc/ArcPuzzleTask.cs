@@ -32,6 +32,34 @@ public sealed class ArcPuzzleTask : PuzzleTask
 
     public override string FormatInput(ReadOnlySpan<int> input) => ArcCanvas.Crop(input).ToString();
 
+    /// <summary>A grid as <see cref="Parse"/> reads it, or a whole ARC task as JSON (text starting with '{'): each test
+    /// input, with its output as the expected answer.</summary>
+    public override IReadOnlyList<PosedPuzzle> ReadPuzzles(string text)
+    {
+        if (!text.TrimStart().StartsWith('{')) return base.ReadPuzzles(text);
+        var task = ArcReader.ReadText(text, "request", "ARC task");
+        return task.Test.Select(pair => new PosedPuzzle(ArcCanvas.Encode(pair.Input), pair.Output.ToString())).ToList();
+    }
+
+    public override string ObjectForm => "an ARC task object";
+
+    /// <summary>A grid of digits, as <see cref="Parse"/> reads a test input.</summary>
+    public override string ParseAnswer(string text) => ArcCanvas.Crop(Parse(text)).ToString();
+
+    public override string? CompareWithExpected(DecodedGrid answer, string expected) =>
+        Compare(new ArcGrid(answer.Rows, answer.Cols, answer.Cells), ArcCanvas.Crop(Parse(expected)));
+
+    /// <summary>A tiny ARC task (mirror each row), the text form by example: ARC has no generator.</summary>
+    public const string BuiltInExample = """
+        {"train": [{"input": [[1, 0, 0], [0, 2, 0]], "output": [[0, 0, 1], [0, 2, 0]]},
+                   {"input": [[3, 3, 0], [0, 0, 4]], "output": [[0, 3, 3], [4, 0, 0]]}],
+         "test": [{"input": [[5, 0, 0], [0, 6, 6]], "output": [[0, 0, 5], [6, 6, 0]]}]}
+        """;
+
+    public override TaskExample Example(int seed) =>
+        new(BuiltInExample, ArcReader.ReadText(BuiltInExample, "example").Test[0].Output.ToString(),
+            "a built-in example task (mirror each row); this model's dataset is not at hand", Count: 1);
+
     public override DecodedGrid Decode(ReadOnlySpan<int> input, ReadOnlySpan<int> prediction)
     {
         var grid = ArcCanvas.Crop(prediction);

@@ -27,6 +27,18 @@ public sealed class MazeTask(int size) : PuzzleTask
         return n >= MazeGeneratorOptions.MinSize && n <= MazeGeneratorOptions.MaxSize && lines.All(l => l.Length == n) ? n * n : null;
     }
 
+    public override bool RunsOtherSizes => true;
+    public override IReadOnlyList<(int Rows, int Cols)> GridSizes => [(Size, Size)];
+
+    /// <summary>A maze of the generator's default difficulty drawn with <paramref name="seed"/>, with its shortest path;
+    /// null for a size the generator does not make.</summary>
+    public override TaskExample? Example(int seed)
+    {
+        if (Size is < MazeGeneratorOptions.MinSize or > MazeGeneratorOptions.MaxSize) return null;
+        var p = new MazeGenerator(new MazeGeneratorOptions(Size)).Next(new Random(seed));
+        return new TaskExample(FormatInput(p.Input), Decode(p.Input, p.Label).Text, $"generated (seed {seed})");
+    }
+
     public override int[] Parse(string text)
     {
         var lines = Lines(text);

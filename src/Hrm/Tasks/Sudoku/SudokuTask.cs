@@ -23,7 +23,7 @@ public sealed class SudokuTask(SudokuShape shape) : PuzzleTask
     /// </summary>
     public override int[] Parse(string text)
     {
-        var cells = new string(text.Where(ch => !char.IsWhiteSpace(ch) && ch is not ('|' or '-' or '+')).ToArray());
+        var cells = Cells(text);
         if (cells.Length != Shape.Cells)
         {
             var other = SudokuShape.OfCellCount(cells.Length);
@@ -37,6 +37,31 @@ public sealed class SudokuTask(SudokuShape shape) : PuzzleTask
         if (ConflictingGiven(grid) is string conflict) throw new HrmException($"Sudoku: {conflict}");
         return Shape.Encode(grid);
     }
+
+    public override IReadOnlyList<(int Rows, int Cols)> GridSizes => [(Shape.N, Shape.N)];
+
+    /// <summary>The cells of a Sudoku written as <paramref name="text"/> (as <see cref="Parse"/> counts them) when they
+    /// make a Sudoku of some size, else null.</summary>
+    public override int? SeqLenOf(string text) => SudokuShape.OfCellCount(Cells(text).Length)?.SeqLen;
+
+    /// <summary>The answer's rows, or the whole answer in one string of n*n characters.</summary>
+    public override string ParseAnswer(string text)
+    {
+        var lines = text.Replace("\r", "").Split('\n').Where(l => l.Length > 0).ToList();
+        int n = Shape.N;
+        if (lines.Count == 1 && lines[0].Length == n * n) text = string.Join('\n', Enumerable.Range(0, n).Select(r => lines[0].Substring(r * n, n)));
+        return base.ParseAnswer(text);
+    }
+
+    /// <summary>A minimal Sudoku of this size drawn with <paramref name="seed"/>, with its solution.</summary>
+    public override TaskExample Example(int seed)
+    {
+        var p = new SudokuGenerator(Shape).GenerateOne(new Random(seed));
+        var input = Shape.Encode(p.Cells);
+        return new TaskExample(FormatInput(input), Decode(input, Shape.Encode(p.Solution)).Text, $"generated (seed {seed})");
+    }
+
+    static string Cells(string text) => new(text.Where(ch => !char.IsWhiteSpace(ch) && ch is not ('|' or '-' or '+')).ToArray());
 
     /// <summary>One line of digits, '.' for blanks (the import format).</summary>
     public override string FormatInput(ReadOnlySpan<int> input) => SudokuShape.Format(Digits(input));
