@@ -106,9 +106,11 @@ public sealed class GridConvMixer : nn.Module, ITokenMixer
         int side = Hrm.Tasks.GridSize.SquareSide(cells) is > 0 and var n ? n : throw new HrmException($"grid_conv needs a square grid, but {cells} cells are not a square");
         var grid = prefix > 0 ? h.narrow(1, prefix, cells) : h;
         // The weight is cast to the forward dtype, as CastedLinear does (bfloat16 runs keep float32 parameters).
-        var image = grid.transpose(1, 2).reshape(b, d, side, side);
-        var mixed = F.conv2d(image, weight.to(h.dtype), padding: [pad, pad]).reshape(b, d, cells).transpose(1, 2);
-        if (minmax is not null) mixed = mixed + F.linear(NeighbourMaxMin(image).reshape(b, 2 * d, cells).transpose(1, 2), minmax.to(h.dtype));
+        // [B, cells, D] is already the channels-last layout of a [B, D, side, side] image: view it as one (no copy), let
+        // the convolution run channels-last, and view its output back the same way.
+        var image = grid.reshape(b, side, side, d).permute(0, 3, 1, 2);
+        var mixed = F.conv2d(image, weight.to(h.dtype), padding: [pad, pad]).permute(0, 2, 3, 1).reshape(b, cells, d);
+        if (minmax is not null) mixed = mixed + F.linear(NeighbourMaxMin(image).permute(0, 2, 3, 1).reshape(b, cells, 2 * d), minmax.to(h.dtype));
         if (prefix > 0) mixed = cat([zeros(b, prefix, d, h.dtype, h.device), mixed], 1);
         return RmsNorm.Apply(h + mixed, eps);
     }
