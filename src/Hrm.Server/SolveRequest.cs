@@ -80,7 +80,7 @@ public sealed record SolveRequest(int[] Input, int PuzzleId, string? Expected, H
             if (task != modelTask) throw new ApiError(422, $"this server's model solves {solver.Describe()}, not {task}");
         }
 
-        var rule = HaltRule.Full;
+        var rule = HaltPolicy.For(solver.Config).Rule;   // the model's own unless the request asks
         if (Field(root, "halt") is { } haltEl)
         {
             if (haltEl.ValueKind != JsonValueKind.String) throw new ApiError(400, "\"halt\" must be a string: full, q, confident or stable");

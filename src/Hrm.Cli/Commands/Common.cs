@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hrm.Evaluation;
+using Hrm.Model;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -30,15 +31,22 @@ public static class Common
     public sealed record HaltOptions(Option<bool> EarlyExit, Option<string?> Rule, Option<double> Threshold)
     {
         public static HaltOptions Create() => new(
-            new Option<bool>("--early-exit") { Description = "Stop each puzzle at its first segment with q_halt > q_continue (the model's own ACT decision; same as --halt-rule q). Default: run every segment, as the reference evaluates." },
-            new Option<string?>("--halt-rule") { Description = "When a puzzle stops: full (every segment), q (q_halt > q_continue), confident (sigmoid(q_halt) >= --halt-threshold: the Q head predicts its answer is correct), stable (the answer equals the previous segment's)." },
+            new Option<bool>("--early-exit") { Description = "Stop each puzzle at its first segment with q_halt > q_continue (the model's own ACT decision; same as --halt-rule q)." },
+            new Option<string?>("--halt-rule") { Description = "When a puzzle stops: full (every segment), q (q_halt > q_continue), confident (sigmoid(q_halt) >= --halt-threshold: the Q head predicts its answer is correct), stable (the answer equals the previous segment's). Default: the model's own, its config's inference_halt (full unless the model sets it; training's evaluations always run full)." },
             new Option<double>("--halt-threshold") { Description = "Probability for --halt-rule confident.", DefaultValueFactory = _ => 0.9 });
 
-        public HaltPolicy Parse(ParseResult parse)
+        /// <summary>The rule asked for, or null when neither --halt-rule nor --early-exit was given (the solver then takes
+        /// the model's own).</summary>
+        public HaltPolicy? Asked(ParseResult parse) =>
+            parse.GetValue(Rule) is null && !parse.GetValue(EarlyExit) ? null : Parse(parse);
+
+        /// <summary>The rule asked for; without --halt-rule or --early-exit, the model's own (its inference_halt, "full"
+        /// unless its config says otherwise) where <paramref name="model"/> is given, else the full budget.</summary>
+        public HaltPolicy Parse(ParseResult parse, ModelConfig? model = null)
         {
             var text = parse.GetValue(Rule);
             bool early = parse.GetValue(EarlyExit);
-            var rule = text is null ? (early ? HaltRule.QValues : HaltRule.Full) : HaltPolicy.ParseRule(text);
+            var rule = text is null ? (early ? HaltRule.QValues : model is null ? HaltRule.Full : HaltPolicy.For(model).Rule) : HaltPolicy.ParseRule(text);
             if (early && rule != HaltRule.QValues) throw new HrmException($"--early-exit means --halt-rule q; it cannot go with --halt-rule {text}");
             return new HaltPolicy(rule, parse.GetValue(Threshold)).Validate();
         }

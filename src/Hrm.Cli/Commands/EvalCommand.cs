@@ -63,6 +63,8 @@ public static class EvalCommand
             try
             {
                 model = Evaluator.Fit(models, sets[0], dataDir);
+                // A checkpoint saved with forward_dtype auto decides here too, as --dtype auto does.
+                if (requested is null && model.Config.ForwardDtype == "auto") requested = "auto";
                 if (requested == "auto")
                 {
                     // Decided on this model's own no-gradient segment at the evaluation batch (both timings printed).
@@ -75,12 +77,12 @@ public static class EvalCommand
             foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
             var options = new EvalOptions
             {
-                Batch = batchSize, Halt = halt.Parse(parse), Progress = Common.EvalProgress(), Device = dev, MaxSegments = parse.GetValue(maxSteps),
+                Batch = batchSize, Halt = halt.Parse(parse, model.Config), Progress = Common.EvalProgress(), Device = dev, MaxSegments = parse.GetValue(maxSteps),
                 MaxExamples = parse.GetValue(maxExamples),
                 Tta = parse.GetValue(tta), TtaSeed = parse.GetValue(ttaSeed),
                 Search = search.Parse(parse, Math.Max(parse.GetValue(tta), 1)),
             };
-            if (options.Search is { } so) Console.WriteLine($"test-time search: {so}; {halt.Parse(parse)}");
+            if (options.Search is { } so) Console.WriteLine($"test-time search: {so}; {options.Halt}");
 
             IReadOnlyList<ArcTask>? arcTasks = parse.GetValue(arcSource) is string src ? ArcReader.Read(src) : null;
             var names = arcTasks is null ? null : PuzzleDatasetDirectory.ReadIdentifiers(dataDir);

@@ -55,7 +55,7 @@ public static class SolveCommand
             // An ARC dataset folder given as --identifiers is also the dataset an all_config.yaml checkpoint needs.
             var ids = parse.GetValue(identifiers);
             using var solver = Solver.Load(ckpt, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSegments), Search = SearchOf(search, parse, parse.GetValue(tta)) ?? SearchOptions.ReadDefaults(ckpt) },
+                new SolverOptions { Halt = halt.Asked(parse), MaxSegments = parse.GetValue(maxSegments), Search = SearchOf(search, parse, parse.GetValue(tta)) ?? SearchOptions.ReadDefaults(ckpt) },
                 parse.GetValue(data) ?? (ids is not null && Directory.Exists(ids) ? ids : null));
 
             var results = new List<(string Label, PuzzleAnswer Result)>();

@@ -36,7 +36,7 @@ public static class TraceCommand
             Common.SetThreads(parse.GetValue(threads));
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             using var solver = Solver.Load(parse.GetValue(checkpoint)!, parse.GetValue(config), dev,
-                new SolverOptions { Halt = halt.Parse(parse), MaxSegments = parse.GetValue(maxSteps), Search = search.Parse(parse) }, parse.GetValue(source.Data));
+                new SolverOptions { Halt = halt.Asked(parse), MaxSegments = parse.GetValue(maxSteps), Search = search.Parse(parse) }, parse.GetValue(source.Data));
             var (input, id, expected, label, sized) = source.Resolve(parse, solver);
             var (trace, answer) = Tracer.Run(sized, input, id, expected, parse.GetValue(perStep));
             AtomicFile.WriteAllText(parse.GetValue(json)!, trace.ToJson());

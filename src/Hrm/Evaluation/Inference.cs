@@ -31,6 +31,8 @@ public sealed record HaltPolicy(HaltRule Rule = HaltRule.Full, double Threshold 
 {
     public static readonly HaltPolicy Full = new();
     public static readonly HaltPolicy QValues = new(HaltRule.QValues);
+    /// <summary>The model's own default for evaluation, solving and serving (its config's inference_halt).</summary>
+    public static HaltPolicy For(ModelConfig config) => new(ParseRule(config.InferenceHalt));
 
     public HaltPolicy Validate()
     {

@@ -67,7 +67,7 @@ public sealed record PuzzleAnswer(
         ["task"] = solver.Task.Name,
         ["architecture"] = solver.Config.Architecture.Name,
         ["early_exit"] = solver.Options.EarlyExit,
-        ["halt_rule"] = solver.Options.Halt.ToString(),
+        ["halt_rule"] = solver.Options.Halt!.ToString(),
         ["results"] = answers.Select(x => x.Answer.ToJsonObject(x.Name.Length > 0 ? x.Name : null)).ToList(),
     };
 

@@ -12,10 +12,11 @@ namespace Hrm.Evaluation;
 /// <summary>How the solver runs the model: the halting rule and the segment budget.</summary>
 public sealed record SolverOptions
 {
-    /// <summary>When each row stops (default: the full budget, as the reference evaluates).</summary>
-    public HaltPolicy Halt { get; init; } = HaltPolicy.Full;
+    /// <summary>When each row stops; null (the default) is the model's own (<see cref="HaltPolicy.For"/>: the full budget,
+    /// as the reference evaluates, unless its config says otherwise). A solver's options always hold the resolved one.</summary>
+    public HaltPolicy? Halt { get; init; }
     /// <summary>Shorthand: true is <see cref="HaltPolicy.QValues"/> (the model's own ACT decision).</summary>
-    public bool EarlyExit { get => Halt.Rule != HaltRule.Full; init => Halt = value ? HaltPolicy.QValues : HaltPolicy.Full; }
+    public bool EarlyExit { get => Halt is { Rule: not HaltRule.Full }; init => Halt = value ? HaltPolicy.QValues : HaltPolicy.Full; }
     /// <summary>Segments to run at most (default: the model's halt_max_steps).</summary>
     public int? MaxSegments { get; init; }
     /// <summary>Test-time search (several trajectories per puzzle, one chosen); null or one sample and one view: the
@@ -53,6 +54,7 @@ public sealed class Solver : IDisposable
     {
         Model = model;
         Options = options ?? new SolverOptions();
+        Options = Options with { Halt = Options.Halt ?? HaltPolicy.For(model.Config) };
         if (Options.MaxSegments is < 1) throw new HrmException($"max segments must be >= 1, got {Options.MaxSegments}");
         Options.Search?.Validate();
         Task = TaskOf(model.Config) ?? throw TaskRegistry.NoTaskFits(model.Config.SeqLen, model.Config.VocabSize);
@@ -198,7 +200,7 @@ public sealed class Solver : IDisposable
     PuzzleAnswer Run(int[] tokens, long puzzleId, IInferenceObserver? observer, string? expected)
     {
         if (!Options.Searches) return Answer(tokens, RunOne(tokens, puzzleId, observer), expected);
-        var found = Search.Run(Model, Task, [tokens], [puzzleId], Options.Search!, Options.Halt, Options.MaxSegments, observer)[0];
+        var found = Search.Run(Model, Task, [tokens], [puzzleId], Options.Search!, Options.Halt!, Options.MaxSegments, observer)[0];
         return Answer(tokens, found, expected);
     }
 
@@ -215,7 +217,7 @@ public sealed class Solver : IDisposable
         using var scope = NewDisposeScope();
         var inputs = tensor(tokens.Select(t => (long)t).ToArray(), [1, tokens.Length], device: _device);
         var ids = tensor(new[] { puzzleId }, [1], device: _device);
-        return Inference.Run(Model, inputs, ids, Options.Halt, Options.MaxSegments, observer)[0];
+        return Inference.Run(Model, inputs, ids, Options.Halt!, Options.MaxSegments, observer)[0];
     }
 
     /// <summary>Disposes the model, unless this solver is a <see cref="With"/> copy (the original owns it).</summary>

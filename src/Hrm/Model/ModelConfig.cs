@@ -96,6 +96,13 @@ public abstract record ModelConfig
     /// halt_max_steps at every size. A recurrence needs more segments to carry a path across a bigger grid.</summary>
     [ConfigKey("On a grid of another side: halt_max_steps becomes ceil(this x side); 0 = off.", Ours = true, Range = ">= 0")]
     [JsonPropertyName("halt_max_steps_per_side")] public double HaltMaxStepsPerSide { get; init; }
+    /// <summary>Ours: the halting rule of evaluation, solving and serving when none is asked for (full, q, confident,
+    /// stable; see Evaluation.HaltRule). "full" (the default) runs every segment, as the reference evaluates; a model
+    /// whose answers settle and then wander (a maze model run far beyond the grid it trained on) can carry "stable".
+    /// Evaluation during training always runs every segment.</summary>
+    [ConfigKey("Halting rule of eval, solve and serve when none is asked for: full (every segment, as the reference), q, confident or stable.", Ours = true, Range = "full, q, confident or stable")]
+    [JsonPropertyName("inference_halt")] public string InferenceHalt { get; init; } = "full";
+    public static readonly string[] InferenceHaltRules = ["full", "q", "confident", "stable"];
     [ConfigKey("Probability that a training row gets a random minimum number of segments.", Range = "0..1")]
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
@@ -207,6 +214,7 @@ public abstract record ModelConfig
         // sets seq_len).
         Require(CellGroups == "" || Hrm.Tasks.CellGroups.Names.Contains(CellGroups),
             $"unknown cell_groups '{CellGroups}' (expected {string.Join(" or ", Hrm.Tasks.CellGroups.Names)}, or empty for none)");
+        Require(InferenceHaltRules.Contains(InferenceHalt), $"inference_halt must be {string.Join(", ", InferenceHaltRules)}, not '{InferenceHalt}'");
         Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
         Require(Runtime.PrecisionProbe.Names.Contains(ForwardDtype), $"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'");
         return this;

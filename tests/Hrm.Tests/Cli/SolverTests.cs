@@ -146,4 +146,29 @@ public sealed class SolverTests : IDisposable
         var dir = SaveModel("odd", 40, 7);
         CliHarness.Fails("seq_len 40, vocab 7", "solve", "--checkpoint", dir, "1..4..2..3..4..1");
     }
+
+    [Fact]
+    public void The_model_s_inference_halt_is_the_default_of_solve_and_eval_and_an_asked_rule_wins()
+    {
+        var cfg = new HrmConfig
+        {
+            SeqLen = 16, VocabSize = 6, HiddenSize = 16, NumHeads = 2, HLayers = 1, LLayers = 1, HCycles = 1, LCycles = 1,
+            HaltMaxSteps = 6, PuzzleEmbNdim = 0, ForwardDtype = "float32", BatchSize = 1, InferenceHalt = "stable",
+        }.Validate();
+        // (a solver owns its model and disposes it)
+        using (var solver = new Solver(new ActModel(cfg)))
+            Assert.Equal(HaltRule.Stable, solver.Options.Halt!.Rule);
+        using (var solver = new Solver(new ActModel(cfg), new SolverOptions { Halt = HaltPolicy.Full }))
+            Assert.Equal(HaltRule.Full, solver.Options.Halt!.Rule);
+        // Without the key a model evaluates as the reference does: every segment.
+        Assert.Equal(HaltRule.Full, HaltPolicy.For(cfg with { InferenceHalt = "full" }).Rule);
+        Assert.Equal(HaltRule.Full, HaltPolicy.For(new HrmConfig()).Rule);
+        // It is saved with the model and read back; a bad value names the key and the values allowed.
+        var dir = _tmp.File("stable-model");
+        Directory.CreateDirectory(dir);
+        ConfigJson.Save(Path.Combine(dir, "config.json"), cfg);
+        Assert.Equal("stable", ConfigJson.Load(Path.Combine(dir, "config.json")).InferenceHalt);
+        var e = Assert.Throws<HrmException>(() => (cfg with { InferenceHalt = "sometimes" }).Validate());
+        Assert.Contains("inference_halt must be full, q, confident, stable, not 'sometimes'", e.Message);
+    }
 }
