@@ -160,7 +160,7 @@ public static class Evaluator
             if (meta.SeqLen != c.SeqLen && meta.VocabSize == c.VocabSize && (meta.Task is null || c.Task is null || meta.Task == c.Task))
             {
                 try { fitted = model.ForSeqLen(meta.SeqLen); }
-                catch (HrmException e) { throw new HrmException($"{dataDir}: {e.Message}"); }
+                catch (HrmException e) { throw e.At(dataDir); }
             }
             CheckFits(fitted.Config, set, dataDir);
         }

@@ -26,7 +26,7 @@ public static class ConfigJson
 
     public static ModelConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: config file not found");
+        if (!File.Exists(path)) throw new HrmException("config file not found") { File = path };
         return Parse(File.ReadAllText(path), path);
     }
 
@@ -84,7 +84,7 @@ public static class ConfigJson
                 throw new HrmException("'name' must be a string such as hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1");
             arch = Architecture.FromName(nameNode?.GetValue<string>());
         }
-        catch (HrmException e) { throw new HrmException($"{source}: {e.Message}"); }
+        catch (HrmException e) { throw e.At(source); }
         obj.Remove("name");
 
         var loss = LossType.StablemaxCrossEntropy;
@@ -128,7 +128,7 @@ public static class ConfigJson
         }
         config = config with { Loss = loss };
         try { return config.Validate(); }
-        catch (HrmException e) { throw new HrmException($"{source}: {e.Message}"); }
+        catch (HrmException e) { throw e.At(source); }
     }
 
     /// <summary>A clear error for a value of the wrong JSON kind, before the serializer gives a less readable one.</summary>
