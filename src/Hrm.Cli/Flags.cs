@@ -40,7 +40,7 @@ public static class Flags
     /// <summary>The flag for <paramref name="key"/> in the command <paramref name="parse"/> ran, or null.</summary>
     public static string? For(string key, ParseResult? parse)
     {
-        bool configKey = ConfigKeys.Find(key) is not null;
+        bool configKey = ConfigKeys.Find(key) is not null || ConfigKeys.Find("arch." + key) is not null;
         var own = parse?.CommandResult.Command.Options.FirstOrDefault(o => KeyOf(o.Name) == key);
         if (own is not null && (!configKey || parse!.GetResult(own) is { Implicit: false })) return own.Name;
         if (configKey) return null;
