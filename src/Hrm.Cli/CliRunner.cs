@@ -20,7 +20,7 @@ public static class CliRunner
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (UserMessage(e) is string message)
+        catch (Exception e) when (UserMessage(e, parse) is string message)
         {
             Console.Error.WriteLine($"error: {message}");
             return 1;
@@ -35,14 +35,15 @@ public static class CliRunner
         return names;
     }
 
-    /// <summary>The message to show for errors caused by input; null for bugs (which keep their stack trace).</summary>
-    static string? UserMessage(Exception e) => e switch
+    /// <summary>The message to show for errors caused by input (a library error naming its flags); null for bugs (which keep
+    /// their stack trace).</summary>
+    static string? UserMessage(Exception e, ParseResult parse) => e switch
     {
-        HrmException h => h.Message,
+        HrmException h => Flags.Render(h, parse),
         IOException io => io.Message,
         UnauthorizedAccessException ua => ua.Message,
         OperationCanceledException => "cancelled",
-        AggregateException { InnerExceptions.Count: 1 } ag => UserMessage(ag.InnerExceptions[0]),
+        AggregateException { InnerExceptions.Count: 1 } ag => UserMessage(ag.InnerExceptions[0], parse),
         _ => null,
     };
 }

@@ -10,6 +10,12 @@ public enum ConfigSection { Data, Arch, Optimizer, Schedule, Eval, Runtime }
 /// the authors' training writes exactly the keys that are not ours. Properties of model configs are in the "arch"
 /// section. <see cref="FromDataset"/> marks arch keys that training fills from the dataset (vocab_size, seq_len, ...).
 /// </summary>
+/// <remarks>
+/// The range is stated once, here: <see cref="Min"/> and <see cref="Max"/> (each inclusive unless marked exclusive) are
+/// both the check (<see cref="ConfigReader.CheckRanges"/>: "beta1 must be in [0, 1), not 1.5") and the text of
+/// `hrm config --list-keys` and docs/config.md (<see cref="RangeText"/>). An enum's range is its names. <see cref="Rule"/>
+/// adds, as text, a rule that relates the key to others ("multiple of num_heads"); the config's Validate checks it.
+/// </remarks>
 [AttributeUsage(AttributeTargets.Property, Inherited = true)]
 public sealed class ConfigKeyAttribute(string description) : Attribute
 {
@@ -17,7 +23,60 @@ public sealed class ConfigKeyAttribute(string description) : Attribute
     public ConfigSection Section { get; init; } = ConfigSection.Arch;
     public bool Ours { get; init; }
     public bool FromDataset { get; init; }
-    public string? Range { get; init; }
+    /// <summary>The smallest value allowed (NaN: no lower bound).</summary>
+    public double Min { get; init; } = double.NaN;
+    /// <summary>The largest value allowed (NaN: no upper bound).</summary>
+    public double Max { get; init; } = double.NaN;
+    public bool MinExclusive { get; init; }
+    public bool MaxExclusive { get; init; }
+    /// <summary>A rule beyond the bounds, relating the key to others; shown after the bounds, checked by Validate.</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>The range as users read it: "1..256", "[0, 1)", "> 0 or null", "stop, skip", plus <see cref="Rule"/>;
+    /// null when the key has none.</summary>
+    public string? RangeText(Type propertyType)
+    {
+        var t = Nullable.GetUnderlyingType(propertyType) ?? propertyType;
+        string? bounds = t.IsEnum ? string.Join(", ", Enum.GetNames(t).Select(SnakeCase.Name)) : Bounds(t);
+        if (bounds is not null && Nullable.GetUnderlyingType(propertyType) is not null) bounds += " or null";
+        return (bounds, Rule) switch
+        {
+            (null, null) => null,
+            (null, var r) => r,
+            (var b, null) => b,
+            var (b, r) => $"{b}, {r}",
+        };
+    }
+
+    string? Bounds(Type t)
+    {
+        bool lo = !double.IsNaN(Min), hi = !double.IsNaN(Max);
+        bool integral = t == typeof(int) || t == typeof(long);
+        if (lo && hi)
+            return integral && !MinExclusive && !MaxExclusive ? $"{Number(Min)}..{Number(Max)}"
+                : $"{(MinExclusive ? "(" : "[")}{Number(Min)}, {Number(Max)}{(MaxExclusive ? ")" : "]")}";
+        if (lo) return $"{(MinExclusive ? ">" : ">=")} {Number(Min)}";
+        if (hi) return $"{(MaxExclusive ? "<" : "<=")} {Number(Max)}";
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="value"/> (a number, null or an enum) lies in the bounds; doubles must be finite
+    /// where a bound is given.</summary>
+    public bool InRange(object? value)
+    {
+        if (value is not (int or long or double)) return true;   // null, strings, flags and enums (their names are read as such)
+        double v = Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        bool lo = !double.IsNaN(Min), hi = !double.IsNaN(Max);
+        if ((lo || hi) && !double.IsFinite(v)) return false;
+        if (lo && (MinExclusive ? v <= Min : v < Min)) return false;
+        if (hi && (MaxExclusive ? v >= Max : v > Max)) return false;
+        return true;
+    }
+
+    /// <summary>Whole numbers with thousands separators from 10,000 on (1024, 65,536), others as written (0.5).</summary>
+    static string Number(double d) => d == Math.Floor(d) && Math.Abs(d) >= 10_000
+        ? d.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
+        : d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>" (did you mean 'X'?)" for the allowed key closest to a mistyped one, or "" when none is close.</summary>
     public static string Suggest(string key, IEnumerable<string> allowed)

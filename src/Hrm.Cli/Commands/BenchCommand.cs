@@ -141,7 +141,7 @@ public static class BenchCommand
             var task = kind.Create(side * side);
             return (task.SeqLen, task.VocabSize, task.Name);
         }
-        catch (HrmException e) { throw new HrmException($"{source}: data_recipe: {e.Message}"); }
+        catch (HrmException e) { throw e.Within("data_recipe").At(source); }
     }
 
     /// <summary>The machine's measured matmul peak per dtype: the denominator of model FLOP utilisation.</summary>

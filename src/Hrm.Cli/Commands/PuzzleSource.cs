@@ -57,7 +57,7 @@ public sealed record PuzzleSourceOptions(Argument<string?> Puzzle, Option<string
         if (set.Metadata.SeqLen != solver.Config.SeqLen && set.Metadata.VocabSize == solver.Config.VocabSize && task.RunsOtherSizes)
         {
             try { solver = solver.ForSeqLen(set.Metadata.SeqLen); }
-            catch (HrmException e) { throw new HrmException($"{d}: {e.Message}"); }
+            catch (HrmException e) { throw e.At(d!); }
             task = solver.Task;
         }
         Evaluator.CheckFits(solver.Config, set, d!);

@@ -44,21 +44,21 @@ public sealed class DatasetChecker
 
     public DatasetCheckReport Check(string dir)
     {
-        if (!Directory.Exists(dir)) throw new HrmException($"{dir}: no such directory");
+        if (!Directory.Exists(dir)) throw new HrmException("no such directory") { File = dir };
         var problems = new List<DatasetProblem>();
         var summaries = new List<DatasetSplitSummary>();
         var applied = new SortedSet<string>();
         var notes = new List<string>();
         int? identifierCount = null;
         try { identifierCount = PuzzleDatasetDirectory.ReadIdentifiers(dir).Count; }
-        catch (HrmException e) { problems.Add(new("identifiers.json", null, Strip(e.Message, Path.Combine(dir, "identifiers.json")))); }
+        catch (HrmException e) { problems.Add(new("identifiers.json", null, e.MessageWithout(Path.Combine(dir, "identifiers.json")))); }
 
         var metas = new Dictionary<string, DatasetMetadata>();
         foreach (var split in PuzzleDatasetDirectory.Splits)
         {
             DatasetMetadata meta;
             try { meta = PuzzleDatasetDirectory.ReadMetadata(dir, split); }
-            catch (HrmException e) { problems.Add(new($"{split}/dataset.json", null, Strip(e.Message, Path.Combine(dir, split, "dataset.json")))); continue; }
+            catch (HrmException e) { problems.Add(new($"{split}/dataset.json", null, e.MessageWithout(Path.Combine(dir, split, "dataset.json")))); continue; }
             metas[split] = meta;
             if (identifierCount is int count && meta.NumPuzzleIdentifiers != count)
                 problems.Add(new($"{split}/dataset.json", null, $"num_puzzle_identifiers {meta.NumPuzzleIdentifiers} but identifiers.json lists {count}"));
@@ -105,7 +105,7 @@ public sealed class DatasetChecker
                 var array = Npy.Read(path);
                 arrays[a] = (array.Shape, array.ToInt32());
             }
-            catch (HrmException e) { problems.Add(new(Rel(a), null, Strip(e.Message, path))); }
+            catch (HrmException e) { problems.Add(new(Rel(a), null, e.MessageWithout(path))); }
         }
         int before = problems.Count;
         foreach (var a in new[] { "inputs", "labels" })
@@ -160,7 +160,4 @@ public sealed class DatasetChecker
         }
         if (failures > maxRows) yield return new(file, null, $"{failures - maxRows} more rows fail the same rule");
     }
-
-    // Messages from the readers start with the full path; the problem already names the file.
-    static string Strip(string message, string path) => message.StartsWith(path + ": ") ? message[(path.Length + 2)..] : message;
 }

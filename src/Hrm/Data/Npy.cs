@@ -136,8 +136,8 @@ public static class Npy
     static NpyType ParseDescr(string d, string path)
     {
         if (d.Length < 3 || d[0] is not ('<' or '>' or '|' or '='))
-            throw new HrmException($"{path}: unsupported dtype '{d}'");
-        if (d[1] == 'O') throw new HrmException($"{path}: unsupported dtype '{d}' (an object array holds pickled Python objects, which are never loaded)");
+            throw new HrmException($"unsupported dtype '{d}'") { File = path };
+        if (d[1] == 'O') throw new HrmException($"unsupported dtype '{d}' (an object array holds pickled Python objects, which are never loaded)") { File = path };
         char kind = d[1];
         int size = int.TryParse(d[2..], out var s) ? s : -1;
         return (kind, size) switch
@@ -146,13 +146,13 @@ public static class Npy
             ('i', 2) => NpyType.Int16, ('u', 2) => NpyType.UInt16, ('i', 4) => NpyType.Int32, ('u', 4) => NpyType.UInt32,
             ('i', 8) => NpyType.Int64, ('u', 8) => NpyType.UInt64, ('f', 2) => NpyType.Float16, ('f', 4) => NpyType.Float32,
             ('f', 8) => NpyType.Float64,
-            _ => throw new HrmException($"{path}: unsupported dtype '{d}'"),
+            _ => throw new HrmException($"unsupported dtype '{d}'") { File = path },
         };
     }
 
     public static NpyArray Read(string path)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        if (!File.Exists(path)) throw new HrmException("file not found") { File = path };
         using var stream = File.OpenRead(path);
         return Read(stream, path);
     }
@@ -161,28 +161,28 @@ public static class Npy
     {
         var head = new byte[8];
         if (stream.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.AsSpan(0, 6).SequenceEqual(Magic))
-            throw new HrmException($"{name}: not a .npy file (bad magic)");
+            throw new HrmException("not a .npy file (bad magic)") { File = name };
         int major = head[6];
         int headerLen;
         long headerLenRaw;
         if (major == 1)
         {
             var b = new byte[2];
-            if (stream.ReadAtLeast(b, 2, false) < 2) throw new HrmException($"{name}: truncated .npy header");
+            if (stream.ReadAtLeast(b, 2, false) < 2) throw new HrmException("truncated .npy header") { File = name };
             headerLen = BinaryPrimitives.ReadUInt16LittleEndian(b);
             headerLenRaw = headerLen;
         }
         else if (major is 2 or 3)
         {
             var b = new byte[4];
-            if (stream.ReadAtLeast(b, 4, false) < 4) throw new HrmException($"{name}: truncated .npy header");
+            if (stream.ReadAtLeast(b, 4, false) < 4) throw new HrmException("truncated .npy header") { File = name };
             headerLenRaw = BinaryPrimitives.ReadUInt32LittleEndian(b);
             headerLen = headerLenRaw > int.MaxValue ? -1 : (int)headerLenRaw;
         }
-        else throw new HrmException($"{name}: unsupported .npy version {major}.{head[7]}");
-        if (headerLen <= 0 || headerLen > 1 << 20) throw new HrmException($"{name}: implausible .npy header length {headerLenRaw}");
+        else throw new HrmException($"unsupported .npy version {major}.{head[7]}") { File = name };
+        if (headerLen <= 0 || headerLen > 1 << 20) throw new HrmException($"implausible .npy header length {headerLenRaw}") { File = name };
         var hb = new byte[headerLen];
-        if (stream.ReadAtLeast(hb, headerLen, false) < headerLen) throw new HrmException($"{name}: truncated .npy header");
+        if (stream.ReadAtLeast(hb, headerLen, false) < headerLen) throw new HrmException("truncated .npy header") { File = name };
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb);
 
         var (d, fortran, shape) = NpyHeader.Parse(header, name);
@@ -192,17 +192,17 @@ public static class Npy
         long count, nbytes;
         try { count = shape.Aggregate(1L, (a, b) => checked(a * b)); nbytes = checked(count * size); }
         catch (OverflowException) { nbytes = long.MaxValue; count = 0; }
-        if (nbytes > Array.MaxLength) throw new HrmException($"{name}: array too large (shape ({string.Join(", ", shape)}) of {d})");
+        if (nbytes > Array.MaxLength) throw new HrmException($"array too large (shape ({string.Join(", ", shape)}) of {d})") { File = name };
         // Compare with what the file holds before allocating: a lying shape must not cost its claimed size in memory.
         if (stream.CanSeek)
         {
             long left = stream.Length - stream.Position;
-            if (left < nbytes) throw new HrmException($"{name}: truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}, the file has {left}");
-            if (left > nbytes) throw new HrmException($"{name}: {left - nbytes} bytes after the data of shape ({string.Join(", ", shape)}) {d}: the header does not describe this file");
+            if (left < nbytes) throw new HrmException($"truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}, the file has {left}") { File = name };
+            if (left > nbytes) throw new HrmException($"{left - nbytes} bytes after the data of shape ({string.Join(", ", shape)}) {d}: the header does not describe this file") { File = name };
         }
         var data = new byte[nbytes];
         if (stream.ReadAtLeast(data, (int)nbytes, false) < nbytes)
-            throw new HrmException($"{name}: truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}");
+            throw new HrmException($"truncated data: expected {nbytes} bytes for shape ({string.Join(", ", shape)}) {d}") { File = name };
         if (bigEndian && size > 1)
             for (long i = 0; i < count; i++) Array.Reverse(data, (int)(i * size), size);
         if (fortran && shape.Length > 1)
@@ -276,8 +276,8 @@ static class NpyHeader
                     break;
                 case "fortran_order" when fortran is null: fortran = p.Bool(); break;
                 case "shape" when shape is null: shape = p.Shape(); break;
-                case "descr" or "fortran_order" or "shape": throw new HrmException($"{name}: malformed .npy header: '{key}' appears twice");
-                default: throw new HrmException($"{name}: malformed .npy header: unexpected key '{Parser.Printable(key)}'");
+                case "descr" or "fortran_order" or "shape": throw new HrmException($"malformed .npy header: '{key}' appears twice") { File = name };
+                default: throw new HrmException($"malformed .npy header: unexpected key '{Parser.Printable(key)}'") { File = name };
             }
             if (!p.TryTake(',')) { p.Expect('}'); break; }
         }
@@ -337,7 +337,7 @@ static class NpyHeader
 
         public long[] Shape()
         {
-            if (!TryTake('(')) throw new HrmException($"{name}: malformed shape in .npy header (expected a tuple): {Printable(text)}");
+            if (!TryTake('(')) throw new HrmException($"malformed shape in .npy header (expected a tuple): {Printable(text)}") { File = name };
             var dims = new List<long>();
             bool comma = false;
             while (!TryTake(')'))
@@ -347,13 +347,13 @@ static class NpyHeader
                 while (pos < text.Length && text[pos] is not (',' or ')' or ' ')) pos++;
                 var token = text[start..pos].TrimEnd('L');
                 if (!long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v))
-                    throw new HrmException($"{name}: malformed shape in .npy header ('{Printable(token)}' is not a non-negative integer)");
+                    throw new HrmException($"malformed shape in .npy header ('{Printable(token)}' is not a non-negative integer)") { File = name };
                 dims.Add(v);
                 comma = TryTake(',');
                 if (!comma) { if (Peek() != ')') throw Error("expected ',' or ')' in the shape"); }
             }
             // (6) is the integer 6 in Python, not a tuple: numpy writes a one-element shape as (6,).
-            if (dims.Count == 1 && !comma) throw new HrmException($"{name}: malformed shape in .npy header ((N) is not a tuple; numpy writes (N,))");
+            if (dims.Count == 1 && !comma) throw new HrmException("malformed shape in .npy header ((N) is not a tuple; numpy writes (N,))") { File = name };
             return dims.ToArray();
         }
     }

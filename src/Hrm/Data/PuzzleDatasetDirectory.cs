@@ -61,20 +61,20 @@ public static class PuzzleDatasetDirectory
     public static DatasetMetadata ReadMetadata(string dir, string split)
     {
         var path = Path.Combine(dir, split, "dataset.json");
-        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        if (!File.Exists(path)) throw new HrmException("file not found") { File = path };
         JsonDocument doc;
         try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new HrmException($"{path}: malformed JSON: {e.Message}"); }
+        catch (JsonException e) { throw new HrmException($"malformed JSON: {e.Message}") { File = path }; }
         using (doc)
         {
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new HrmException($"{path}: expected a JSON object");
-            JsonElement Field(string name) => root.TryGetProperty(name, out var v) ? v : throw new HrmException($"{path}: missing field '{name}'");
+            if (root.ValueKind != JsonValueKind.Object) throw new HrmException("expected a JSON object") { File = path };
+            JsonElement Field(string name) => root.TryGetProperty(name, out var v) ? v : throw new HrmException($"missing field '{name}'") { File = path };
             int Int(string name)
             {
                 var v = Field(name);
                 return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
-                    : throw new HrmException($"{path}: field '{name}' must be an integer, found {v.GetRawText()}");
+                    : throw new HrmException($"field '{name}' must be an integer, found {v.GetRawText()}") { File = path };
             }
             // Fields in the reference's order, so the first problem reported is the first in the file.
             int padId = Int("pad_id");
@@ -82,23 +82,23 @@ public static class PuzzleDatasetDirectory
             int blankId = Int("blank_identifier_id"), vocab = Int("vocab_size"), seqLen = Int("seq_len");
             int identifiers = Int("num_puzzle_identifiers"), groups = Int("total_groups");
             var mean = Field("mean_puzzle_examples");
-            if (mean.ValueKind != JsonValueKind.Number) throw new HrmException($"{path}: field 'mean_puzzle_examples' must be a number, found {mean.GetRawText()}");
+            if (mean.ValueKind != JsonValueKind.Number) throw new HrmException($"field 'mean_puzzle_examples' must be a number, found {mean.GetRawText()}") { File = path };
             // TinyRecursiveModels' field (its loader requires it); HRM's builders do not write it.
             int? puzzles = null;
             if (root.TryGetProperty("total_puzzles", out var tp) && tp.ValueKind != JsonValueKind.Null) puzzles = Int("total_puzzles");
             var sets = Field("sets");
             if (sets.ValueKind != JsonValueKind.Array || sets.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
-                throw new HrmException($"{path}: field 'sets' must be a list of strings, found {sets.GetRawText()}");
+                throw new HrmException($"field 'sets' must be a list of strings, found {sets.GetRawText()}") { File = path };
             string? task = null;
             if (root.TryGetProperty("task", out var t) && t.ValueKind != JsonValueKind.Null)
                 // The name is resolved against the task registry where the task is used (Tasks sits above Data).
                 task = t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 and <= 64 } name && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? name
-                    : throw new HrmException($"{path}: field 'task' must be a task name such as \"sudoku\", \"maze\" or \"arc\", found {t.GetRawText()}");
+                    : throw new HrmException($"field 'task' must be a task name such as \"sudoku\", \"maze\" or \"arc\", found {t.GetRawText()}") { File = path };
             var meta = new DatasetMetadata(padId, ignore, blankId, vocab, seqLen, identifiers, groups, mean.GetDouble(),
                 sets.EnumerateArray().Select(s => s.GetString()!).ToArray(), task, puzzles);
-            if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException($"{path}: seq_len and vocab_size must be positive");
-            if (meta.NumPuzzleIdentifiers <= 0) throw new HrmException($"{path}: num_puzzle_identifiers must be positive");
-            if (meta.Sets.Count == 0) throw new HrmException($"{path}: sets is empty (it names the sets of arrays to read)");
+            if (meta.SeqLen <= 0 || meta.VocabSize <= 0) throw new HrmException("seq_len and vocab_size must be positive") { File = path };
+            if (meta.NumPuzzleIdentifiers <= 0) throw new HrmException("num_puzzle_identifiers must be positive") { File = path };
+            if (meta.Sets.Count == 0) throw new HrmException("sets is empty (it names the sets of arrays to read)") { File = path };
             return meta;
         }
     }
@@ -122,7 +122,7 @@ public static class PuzzleDatasetDirectory
         int[] Ints(string a)
         {
             try { return arrays[a].ToInt32(); }
-            catch (HrmException e) { throw new HrmException($"{Name(a)}: {e.Message}", e); }
+            catch (HrmException e) { throw e.At(Name(a)); }
         }
         var (inputs, labels, ids) = (Ints("inputs"), Ints("labels"), Ints("puzzle_identifiers"));
         // Out-of-range tokens or identifiers would index past the model's embedding tables: refuse them here, with the
@@ -134,9 +134,9 @@ public static class PuzzleDatasetDirectory
         {
             return new PuzzleSplit(meta.SeqLen, inputs, labels, ids, Ints("puzzle_indices"), Ints("group_indices"));
         }
-        catch (HrmException e) when (e.InnerException is null)
+        catch (HrmException e) when (e.File is null)
         {
-            throw new HrmException($"{Path.Combine(dir, split)} set '{set}': {e.Message}", e);
+            throw e.Within($"{Path.Combine(dir, split)} set '{set}'");
         }
     }
 
@@ -157,11 +157,11 @@ public static class PuzzleDatasetDirectory
     public static IReadOnlyList<string> ReadIdentifiers(string dir)
     {
         var path = Path.Combine(dir, "identifiers.json");
-        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        if (!File.Exists(path)) throw new HrmException("file not found") { File = path };
         try
         {
-            return JsonSerializer.Deserialize<string[]>(File.ReadAllText(path)) ?? throw new HrmException($"{path}: expected a list of strings, found null");
+            return JsonSerializer.Deserialize<string[]>(File.ReadAllText(path)) ?? throw new HrmException("expected a list of strings, found null") { File = path };
         }
-        catch (JsonException e) { throw new HrmException($"{path}: expected a JSON list of strings: {e.Message}"); }
+        catch (JsonException e) { throw new HrmException($"expected a JSON list of strings: {e.Message}") { File = path }; }
     }
 }

@@ -14,7 +14,7 @@ public static class TextLines
 
     public static List<string> ReadAll(string path, int maxLineLength = MaxLineLength)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
+        if (!File.Exists(path)) throw new HrmException("file not found") { File = path };
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         var lines = new List<string>();
         while (ReadLine(reader, path, lines.Count + 1, maxLineLength) is string line) lines.Add(line);

@@ -157,7 +157,7 @@ public static class Evaluator
         if (meta.SeqLen != c.SeqLen && meta.VocabSize == c.VocabSize && (meta.Task is null || c.Task is null || meta.Task == c.Task))
         {
             try { fitted = models.For(meta.SeqLen); }
-            catch (HrmException e) { throw new HrmException($"{dataDir}: {e.Message}"); }
+            catch (HrmException e) { throw e.At(dataDir); }
         }
         CheckFits(fitted.Config, set, dataDir);
         return fitted;

@@ -100,7 +100,7 @@ public sealed record SearchOptions
             return options.Validate();
         }
         catch (System.Text.Json.JsonException e) { throw new HrmException($"{path}: not a search settings file: {e.Message}"); }
-        catch (HrmException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal)) { throw new HrmException($"{path}: {e.Message}"); }
+        catch (HrmException e) { throw e.At(path); }
     }
 
     public static string Name(SelectRule rule) => rule.ToString().ToLowerInvariant();

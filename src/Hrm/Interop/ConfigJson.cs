@@ -26,7 +26,7 @@ public static class ConfigJson
 
     public static ModelConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: config file not found");
+        if (!File.Exists(path)) throw new HrmException("config file not found") { File = path };
         return Parse(File.ReadAllText(path), path);
     }
 
@@ -64,15 +64,11 @@ public static class ConfigJson
         return null;
     }
 
-    /// <summary>The JSON field names of a config record (its serialised properties).</summary>
-    static Dictionary<string, PropertyInfo> Fields(Type type) => type
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null && p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null)
-        .ToDictionary(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name);
-
     /// <param name="keyPrefix">How the model config's keys are named in messages: "" for a model config file, "arch." for
     /// the arch section of a training config.</param>
-    public static ModelConfig Parse(string json, string source, string keyPrefix = "")
+    /// <param name="datasetKnown">False for a training config's arch section before its dataset is read: the
+    /// dataset-derived keys and the rules that involve them are checked later (<see cref="ModelConfig.Validate(bool)"/>).</param>
+    public static ModelConfig Parse(string json, string source, string keyPrefix = "", bool datasetKnown = true)
     {
         var obj = ParseObject(json, source);
 
@@ -84,7 +80,7 @@ public static class ConfigJson
                 throw new HrmException("'name' must be a string such as hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1");
             arch = Architecture.FromName(nameNode?.GetValue<string>());
         }
-        catch (HrmException e) { throw new HrmException($"{source}: {e.Message}"); }
+        catch (HrmException e) { throw e.At(source); }
         obj.Remove("name");
 
         var loss = LossType.StablemaxCrossEntropy;
@@ -103,81 +99,38 @@ public static class ConfigJson
             obj.Remove("loss_type");
         }
 
-        var fields = Fields(arch.ConfigType);
-        foreach (var (key, value) in obj)
+        HrmException Unknown(string key)
         {
-            if (!fields.TryGetValue(key, out var prop))
-            {
-                var allowed = fields.Where(f => f.Value.GetCustomAttribute<ConfigKeyAttribute>() is not { FromDataset: true }).Select(f => f.Key)
-                    .Where(k => k != "loss_type").Append("name").Append("loss").ToList();
-                throw new HrmException($"{source}: unknown config key '{keyPrefix}{key}' for architecture {arch.Name}{ConfigKeyAttribute.Suggest(key, allowed)}; " +
-                    $"section arch allows: {string.Join(", ", allowed)}");
-            }
-            CheckKind(keyPrefix + key, value, prop.PropertyType, source);
+            var allowed = ConfigReader.Fields(arch.ConfigType).Where(f => f.Value.GetCustomAttribute<ConfigKeyAttribute>() is not { FromDataset: true })
+                .Select(f => f.Key).Where(k => k != "loss_type").Append("name").Append("loss").ToList();
+            return new HrmException($"unknown config key '{keyPrefix}{key}' for architecture {arch.Name}{ConfigKeyAttribute.Suggest(key, allowed)}; " +
+                $"section arch allows: {string.Join(", ", allowed)}") { Key = keyPrefix + key };
         }
-
-        ModelConfig config;
-        try
-        {
-            config = (ModelConfig?)obj.Deserialize(arch.ConfigType, Options) ?? throw new HrmException($"{source}: empty config");
-        }
-        catch (JsonException e)
-        {
-            var path = e.Path is { Length: > 2 } p ? p[2..] : "?";
-            throw new HrmException($"{source}: bad value for '{path}'");
-        }
-        config = config with { Loss = loss };
-        try { return config.Validate(); }
-        catch (HrmException e) { throw new HrmException($"{source}: {e.Message}"); }
-    }
-
-    /// <summary>A clear error for a value of the wrong JSON kind, before the serializer gives a less readable one.</summary>
-    static void CheckKind(string key, JsonNode? value, Type type, string source)
-    {
-        var t = Nullable.GetUnderlyingType(type) ?? type;
-        var kind = value?.GetValueKind() ?? JsonValueKind.Null;
-        bool ok = kind switch
-        {
-            JsonValueKind.Null => !type.IsValueType || Nullable.GetUnderlyingType(type) is not null,
-            JsonValueKind.Number => t == typeof(int) || t == typeof(long) || t == typeof(double),
-            JsonValueKind.String => t == typeof(string) || (t != typeof(bool) && double.TryParse(value!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _)),
-            JsonValueKind.True or JsonValueKind.False => t == typeof(bool),
-            _ => false,
-        };
-        if (!ok)
-        {
-            string expected = t == typeof(bool) ? "true or false" : t == typeof(string) ? "a string" : t == typeof(double) ? "a number" : "an integer";
-            throw new HrmException($"{source}: bad value for '{key}': expected {expected}, got {value?.ToJsonString() ?? "null"}");
-        }
-        if (kind == JsonValueKind.Number && (t == typeof(int) || t == typeof(long)))
-        {
-            var d = value!.GetValue<double>();
-            if (d != Math.Floor(d) || (t == typeof(int) && (d > int.MaxValue || d < int.MinValue)))
-                throw new HrmException($"{source}: bad value for '{key}': expected an integer, got {value.ToJsonString()}");
-        }
+        var config = (ModelConfig)ConfigReader.Read(obj, arch.ConfigType, source, Options, keyPrefix, Unknown) with { Loss = loss };
+        try { return config.Validate(datasetKnown); }
+        catch (HrmException e) { throw e.At(source); }
     }
 
     static LossType ParseLoss(JsonNode? node, string source)
     {
-        if (node is not JsonObject o) throw new HrmException($"{source}: 'loss' must be an object with 'loss_type'");
+        if (node is not JsonObject o) throw new HrmException("'loss' must be an object with 'loss_type'") { File = source, Key = "loss" };
         foreach (var (k, v) in o)
         {
-            if (k is not ("name" or "loss_type")) throw new HrmException($"{source}: unknown key 'loss.{k}'");
-            if (k == "name" && (v?.GetValueKind() != JsonValueKind.String || v.GetValue<string>() != "losses@ACTLossHead"))
-                throw new HrmException($"{source}: loss.name must be losses@ACTLossHead, not {v?.ToJsonString() ?? "null"}");
+            if (k is not ("name" or "loss_type")) throw new HrmException($"unknown key 'loss.{k}'") { File = source, Key = $"loss.{k}" };
+            if (k == "name" && (v?.GetValueKind() != JsonValueKind.String || v.GetValue<string>() != LossHead))
+                throw new HrmException($"loss.name must be {LossHead}, not {v?.ToJsonString() ?? "null"}") { File = source, Key = "loss.name" };
         }
         return o["loss_type"] is JsonNode t ? ParseLossName(t, source) : LossType.StablemaxCrossEntropy;
     }
 
+    /// <summary>The reference's loss head, the one "loss.name" there is.</summary>
+    const string LossHead = "losses@ACTLossHead";
+
     static LossType ParseLossName(JsonNode? node, string source)
     {
         var name = node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : node?.ToJsonString();
-        return name switch
-        {
-            "stablemax_cross_entropy" => LossType.StablemaxCrossEntropy,
-            "softmax_cross_entropy" => LossType.SoftmaxCrossEntropy,
-            _ => throw new HrmException($"{source}: loss_type must be stablemax_cross_entropy or softmax_cross_entropy, not '{name}'"),
-        };
+        return SnakeCase.TryParse<LossType>(name, out var loss) ? loss
+            : throw new HrmException($"loss_type must be {SnakeCase.Names(typeof(LossType))}, not '{name}'") { File = source, Key = "loss_type" };
     }
 
     public static string ToJson(ModelConfig config)
@@ -188,8 +141,8 @@ public static class ConfigJson
         foreach (var (k, v) in node.ToList()) { node.Remove(k); result[k] = v; }
         result["loss"] = new JsonObject
         {
-            ["name"] = "losses@ACTLossHead",
-            ["loss_type"] = config.Loss == LossType.StablemaxCrossEntropy ? "stablemax_cross_entropy" : "softmax_cross_entropy",
+            ["name"] = LossHead,
+            ["loss_type"] = SnakeCase.Name(config.Loss),
         };
         return result.ToJsonString(Options);
     }

@@ -38,7 +38,7 @@ public static class ModelStore
         var runs = Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
             .Select(d => (Run: d, Checkpoint: CheckpointIn(d))).Where(r => r.Checkpoint is not null).ToList();
         if (runs.Count > 1)
-            throw new HrmException($"{dir}: no checkpoint here but {runs.Count} runs inside ({string.Join(", ", runs.Select(r => Path.GetFileName(r.Run)))}): pass one of them");
+            throw new HrmException($"no checkpoint here but {runs.Count} runs inside ({string.Join(", ", runs.Select(r => Path.GetFileName(r.Run)))}): pass one of them") { File = dir };
         return runs.Count == 1 ? runs[0].Checkpoint : null;
     }
 
@@ -78,11 +78,11 @@ public static class ModelStore
     public static string ResolveWeights(string path)
     {
         if (File.Exists(path)) return path;
-        if (!Directory.Exists(path)) throw new HrmException($"{path}: checkpoint not found");
+        if (!Directory.Exists(path)) throw new HrmException("checkpoint not found") { File = path };
         if (CheckpointIn(path) is string dir) return Path.Combine(dir, ModelFile);
         if (LatestReferenceStep(path) is string step) return step;
         if (OnlyRunInside(path) is string inside) return Path.Combine(inside, ModelFile);
-        throw new HrmException($"{path}: no checkpoint found (expected {ModelFile}, {CheckpointsFolder}/step_*/, the authors' step_N files or one run folder inside)");
+        throw new HrmException($"no checkpoint found (expected {ModelFile}, {CheckpointsFolder}/step_*/, the authors' step_N files or one run folder inside)") { File = path };
     }
 
     /// <summary>A model config file: ours (config.json) or the authors' all_config.yaml, whose arch is completed from

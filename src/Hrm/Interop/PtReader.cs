@@ -19,12 +19,12 @@ static class PtReader
         using var file = File.OpenRead(path);
         ZipArchive zip;
         try { zip = new ZipArchive(file, ZipArchiveMode.Read); }
-        catch (InvalidDataException e) { throw new HrmException($"{path}: not a readable PyTorch .pt (zip) checkpoint (truncated or corrupt?): {e.Message}"); }
+        catch (InvalidDataException e) { throw new HrmException($"not a readable PyTorch .pt (zip) checkpoint (truncated or corrupt?): {e.Message}") { File = path }; }
         using (zip)
         {
             var pickles = zip.Entries.Where(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)).ToList();
             if (pickles.Count != 1)
-                throw new HrmException($"{path}: a PyTorch checkpoint holds one data.pkl, this zip has {pickles.Count}");
+                throw new HrmException($"a PyTorch checkpoint holds one data.pkl, this zip has {pickles.Count}") { File = path };
             var prefix = pickles[0].FullName[..^"data.pkl".Length];
             var entries = zip.Entries.GroupBy(e => e.FullName).ToDictionary(g => g.Key, g => g.First());
             var storages = new Dictionary<string, Tensor>();
@@ -32,26 +32,26 @@ static class PtReader
             {
                 if (storages.TryGetValue(key, out var cached))
                 {
-                    if (cached.dtype != type.Type || cached.numel() != numel) throw new HrmException($"{path}: storage '{key}' is used with two different types or sizes");
+                    if (cached.dtype != type.Type || cached.numel() != numel) throw new HrmException($"storage '{key}' is used with two different types or sizes") { File = path };
                     return cached;
                 }
-                if (!entries.TryGetValue($"{prefix}data/{key}", out var entry)) throw new HrmException($"{path}: storage '{key}' is missing from the archive");
+                if (!entries.TryGetValue($"{prefix}data/{key}", out var entry)) throw new HrmException($"storage '{key}' is missing from the archive") { File = path };
                 long need = numel < 0 || numel > long.MaxValue / type.Size ? -1 : numel * type.Size;
                 if (entry.Length != need)
-                    throw new HrmException($"{path}: storage '{key}' holds {entry.Length} bytes, but {type.Name} of {numel} elements needs {(need < 0 ? "more" : need.ToString())}");
+                    throw new HrmException($"storage '{key}' holds {entry.Length} bytes, but {type.Name} of {numel} elements needs {(need < 0 ? "more" : need.ToString())}") { File = path };
                 var t = empty(numel, type.Type);
                 t.bytes = ReadEntry(entry, path);
                 storages[key] = t;
                 return t;
             }
             var root = new Unpickler(ReadEntry(pickles[0], path), path, Storage).Load();
-            if (root is not PyDict dict) throw new HrmException($"{path}: the pickled object is not a dict of tensors (a state dict)");
+            if (root is not PyDict dict) throw new HrmException("the pickled object is not a dict of tensors (a state dict)") { File = path };
             var result = new Dictionary<string, Tensor>();
             foreach (var (k, v) in dict.Items)
             {
-                if (k is not string name) throw new HrmException($"{path}: key {Unpickler.Describe(k)} of the state dict is not a string");
-                if (v is not Tensor t) throw new HrmException($"{path}: entry '{name}' is not a tensor");
-                if (!result.TryAdd(name, t)) throw new HrmException($"{path}: tensor '{name}' appears twice");
+                if (k is not string name) throw new HrmException($"key {Unpickler.Describe(k)} of the state dict is not a string") { File = path };
+                if (v is not Tensor t) throw new HrmException($"entry '{name}' is not a tensor") { File = path };
+                if (!result.TryAdd(name, t)) throw new HrmException($"tensor '{name}' appears twice") { File = path };
             }
             return result;
         }
@@ -61,7 +61,7 @@ static class PtReader
     static byte[] ReadEntry(ZipArchiveEntry entry, string path)
     {
         if (entry.Length > Array.MaxLength || entry.Length > 1032L * Math.Max(entry.CompressedLength, 1) + 64)
-            throw new HrmException($"{path}: zip entry {entry.FullName} claims an implausible size ({entry.Length} bytes)");
+            throw new HrmException($"zip entry {entry.FullName} claims an implausible size ({entry.Length} bytes)") { File = path };
         var bytes = new byte[entry.Length];
         try
         {
@@ -70,7 +70,7 @@ static class PtReader
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {
-            throw new HrmException($"{path}: zip entry {entry.FullName} is corrupt: {e.Message}");
+            throw new HrmException($"zip entry {entry.FullName} is corrupt: {e.Message}") { File = path };
         }
         return bytes;
     }
@@ -128,7 +128,7 @@ static class PtReader
 
         ReadOnlySpan<byte> Take(long n)
         {
-            if (n < 0 || n > data.Length - pos) throw new HrmException($"{path}: data.pkl: truncated pickle (a field runs past its end)");
+            if (n < 0 || n > data.Length - pos) throw new HrmException("data.pkl: truncated pickle (a field runs past its end)") { File = path };
             var s = data.AsSpan(pos, (int)n);
             pos += (int)n;
             return s;
@@ -156,7 +156,7 @@ static class PtReader
         string Line()
         {
             int end = Array.IndexOf(data, (byte)'\n', pos, Math.Min(256, data.Length - pos));
-            if (end < 0) throw new HrmException($"{path}: data.pkl: truncated pickle (unterminated GLOBAL name)");
+            if (end < 0) throw new HrmException("data.pkl: truncated pickle (unterminated GLOBAL name)") { File = path };
             var s = Encoding.ASCII.GetString(data, pos, end - pos);
             pos = end + 1;
             return s;
@@ -166,16 +166,16 @@ static class PtReader
         {
             var full = $"{module}.{name}";
             if (module == "torch" && name.EndsWith("Storage", StringComparison.Ordinal))
-                return StorageTypes.TryGetValue(name, out var st) ? st : throw new HrmException($"{path}: unsupported storage type '{full}'");
+                return StorageTypes.TryGetValue(name, out var st) ? st : throw new HrmException($"unsupported storage type '{full}'") { File = path };
             if (Callables.Contains(full)) return new Global(module, name);
-            throw new HrmException($"{path}: data.pkl: global '{full}' is not allowed: a .pt is only read for its tensors, never to run code");
+            throw new HrmException($"data.pkl: global '{full}' is not allowed: a .pt is only read for its tensors, never to run code") { File = path };
         }
 
         public object Load()
         {
             while (true)
             {
-                if (pos >= data.Length) throw new HrmException($"{path}: data.pkl: truncated pickle (no STOP opcode)");
+                if (pos >= data.Length) throw new HrmException("data.pkl: truncated pickle (no STOP opcode)") { File = path };
                 byte op = data[pos++];
                 switch (op)
                 {

@@ -325,16 +325,16 @@ public static class ReferenceConfig
     /// <summary>Reads an all_config.yaml (theirs or ours) into JSON: mappings, lists and PyYAML-typed scalars.</summary>
     public static JsonObject ReadYaml(string path)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: not found");
+        if (!File.Exists(path)) throw new HrmException("not found") { File = path };
         var stream = new YamlStream();
         try
         {
             using var reader = new StringReader(File.ReadAllText(path));
             stream.Load(reader);
         }
-        catch (YamlDotNet.Core.YamlException e) { throw new HrmException($"{path}: invalid YAML: {e.Message.Split('\n')[0]}"); }
+        catch (YamlDotNet.Core.YamlException e) { throw new HrmException($"invalid YAML: {e.Message.Split('\n')[0]}") { File = path }; }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new HrmException($"{path}: expected one YAML mapping (their PretrainConfig)");
+            throw new HrmException("expected one YAML mapping (their PretrainConfig)") { File = path };
         return (JsonObject)ToJson(root, path)!;
     }
 
@@ -345,7 +345,7 @@ public static class ReferenceConfig
         {
             var tag = node.Tag.Value;
             if (tag.StartsWith("tag:yaml.org,2002:python", StringComparison.Ordinal))
-                throw new HrmException($"{path}: line {node.Start.Line}: a Python object tag ({tag}) is not a config value");
+                throw new HrmException($"line {node.Start.Line}: a Python object tag ({tag}) is not a config value") { File = path };
             explicitString = tag == "tag:yaml.org,2002:str";
         }
         switch (node)
@@ -354,8 +354,8 @@ public static class ReferenceConfig
                 var o = new JsonObject();
                 foreach (var (k, v) in m.Children)
                 {
-                    var key = (k as YamlScalarNode)?.Value ?? throw new HrmException($"{path}: line {k.Start.Line}: a mapping key must be a scalar");
-                    if (o.ContainsKey(key)) throw new HrmException($"{path}: key '{key}' appears twice");
+                    var key = (k as YamlScalarNode)?.Value ?? throw new HrmException($"line {k.Start.Line}: a mapping key must be a scalar") { File = path };
+                    if (o.ContainsKey(key)) throw new HrmException($"key '{key}' appears twice") { File = path };
                     o[key] = ToJson(v, path);
                 }
                 return o;
@@ -370,12 +370,12 @@ public static class ReferenceConfig
                 var clean = text.Replace("_", "");
                 if (long.TryParse(clean, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return JsonValue.Create(l);
                 if (clean is ".inf" or "+.inf" or ".Inf" or "-.inf" or "-.Inf" or ".nan" or ".NaN")
-                    throw new HrmException($"{path}: line {sc.Start.Line}: {text} is not a usable config value");
+                    throw new HrmException($"line {sc.Start.Line}: {text} is not a usable config value") { File = path };
                 if (double.TryParse(clean, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && (clean.Contains('.') || clean.Contains('e') || clean.Contains('E')))
                     return JsonValue.Create(d);
                 return JsonValue.Create(text);
             default:
-                throw new HrmException($"{path}: line {node.Start.Line}: unsupported YAML node");
+                throw new HrmException($"line {node.Start.Line}: unsupported YAML node") { File = path };
         }
     }
 
@@ -395,7 +395,7 @@ public static class ReferenceConfig
         var arch = trmRepoHrm ? Architecture.Hrm : Architecture.FromName(name);
         Schema schema;
         try { schema = For(arch); }
-        catch (HrmException e) { throw new HrmException($"{source}: {e.Message}"); }
+        catch (HrmException e) { throw e.At(source); }
         var fields = schema.ArchFields.ToList();
         if (trmRepoHrm) fields.Add(("mlp_t", false));
         var result = new JsonObject { ["name"] = arch.ReferenceName };
@@ -428,26 +428,27 @@ public static class ReferenceConfig
         if (config["data_path"] is JsonNode p && p.GetValueKind() == JsonValueKind.String) return p.GetValue<string>();
         if (config["data_paths"] is JsonArray list)
         {
-            if (list.Count > 1) throw new HrmException($"{source}: data_paths lists {list.Count} datasets (their loader merges them; here one dataset is used): pass --data DIR");
+            if (list.Count > 1) throw new HrmException($"data_paths lists {list.Count} datasets (their loader merges them; here one dataset is used): pass data_dir, the one dataset to use") { File = source, Key = "data_dir" };
             if (list.Count == 1 && list[0]?.GetValueKind() == JsonValueKind.String) return list[0]!.GetValue<string>();
         }
         return null;
     }
 
-    /// <summary>The dataset to take vocab_size, seq_len and num_puzzle_identifiers from: --data, else their data path.</summary>
+    /// <summary>The dataset to take vocab_size, seq_len and num_puzzle_identifiers from: <paramref name="dataDir"/>, else their data path.</summary>
     public static string ResolveData(JsonObject config, string yamlPath, string? dataDir)
     {
         if (dataDir is not null)
         {
-            if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
+            if (!Directory.Exists(dataDir)) throw new HrmException("data directory not found") { File = dataDir };
             return dataDir;
         }
         var hint = DataPath(config, yamlPath)
-            ?? throw new HrmException($"{yamlPath}: names no data_path: pass --data DIR (the dataset the model was trained on)");
+            ?? throw new HrmException("names no data_path: pass data_dir, the dataset the model was trained on") { File = yamlPath, Key = "data_dir" };
         // Their paths are relative to their code's folder; try it as given, then beside the checkpoint's folder.
         foreach (var candidate in new[] { hint, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(yamlPath))!, hint) })
             if (Directory.Exists(candidate)) return candidate;
-        throw new HrmException($"{yamlPath}: its data_path '{hint}' is not here: pass --data DIR (the dataset the model was trained on, for vocab_size, seq_len and num_puzzle_identifiers)");
+        throw new HrmException($"its data_path '{hint}' is not here: pass data_dir, the dataset the model was trained on (for vocab_size, seq_len and num_puzzle_identifiers)")
+        { File = yamlPath, Key = "data_dir" };
     }
 
     /// <summary>The model an all_config.yaml describes, for the dataset <paramref name="dataDir"/> (or the one it names).</summary>
@@ -476,11 +477,11 @@ public static class ReferenceConfig
     {
         var config = ReadYaml(yamlPath);
         foreach (var key in RequiredTrainFields)
-            if (config[key] is null) throw new HrmException($"{yamlPath}: {key} is missing (a required field of their PretrainConfig)");
+            if (config[key] is null) throw new HrmException($"{key} is missing (a required field of their PretrainConfig)") { File = yamlPath };
         if (config["freeze_weights"]?.GetValueKind() == JsonValueKind.True)
-            throw new HrmException($"{yamlPath}: freeze_weights (train only the puzzle embeddings) is not supported here");
+            throw new HrmException("freeze_weights (train only the puzzle embeddings) is not supported here") { File = yamlPath };
         if (config["data_paths_test"] is JsonArray { Count: > 0 })
-            throw new HrmException($"{yamlPath}: data_paths_test (a separate test dataset) is not supported here: our runs evaluate the dataset's own test split");
+            throw new HrmException("data_paths_test (a separate test dataset) is not supported here: our runs evaluate the dataset's own test split") { File = yamlPath };
         var ours = new JsonObject { ["arch"] = ArchToOurs(config["arch"], yamlPath) };
         foreach (var key in new[] { "arch.batch_size", "arch.seq_len", "arch.vocab_size", "arch.num_puzzle_identifiers", "arch.causal" })
             ours["arch"]!.AsObject().Remove(key[5..]);

@@ -22,20 +22,20 @@ public static class ReferenceExport
     static readonly string[] OwnFiles = [ReferenceConfig.FileName, LaunchScript, ModelStore.ConfigFile];
 
     /// <param name="checkpoint">A run folder, checkpoint folder or weights file (anything <see cref="ModelStore.Resolve"/> takes).</param>
-    /// <param name="trainConfig">The run's train config as JSON with our field names (null: not found; only --weights-only can do without).</param>
+    /// <param name="trainConfig">The run's train config as JSON with our field names (null: not found; only <paramref name="weightsOnly"/> can do without).</param>
     /// <param name="weightsOnly">Write step_N (and config.json, for our tools) only, also for a model their code cannot run.</param>
     /// <param name="dataDir">The dataset (default: the train config's data_path).</param>
     public static ExportResult Export(string checkpoint, JsonObject? trainConfig, string outDir, int gpus = 8, bool weightsOnly = false, string? dataDir = null)
     {
-        if (gpus < 1) throw new HrmException($"gpus must be >= 1, not {gpus}");
+        if (gpus < 1) throw new HrmException($"gpus must be >= 1, not {gpus}") { Key = "gpus" };
         var (weights, configPath) = ModelStore.Resolve(checkpoint);
         var model = ModelStore.LoadConfig(configPath, dataDir);
         var unsupported = ReferenceConfig.Unsupported(model);
         if (unsupported.Count > 0 && !weightsOnly)
             throw new HrmException($"{checkpoint}: the authors' code cannot run this model: {string.Join("; ", unsupported)} " +
-                                   "(--weights-only writes step_N alone, with their tensor names)");
+                                   "(weights_only writes step_N alone, with their tensor names)") { Key = "weights_only" };
         if (trainConfig is null && !weightsOnly)
-            throw new HrmException($"{checkpoint}: no train_config.json beside the checkpoint or in its run folder: all_config.yaml is made from the run's training config (--weights-only writes step_N alone)");
+            throw new HrmException($"{checkpoint}: no train_config.json beside the checkpoint or in its run folder: all_config.yaml is made from the run's training config (weights_only writes step_N alone)") { Key = "weights_only" };
 
         long step = ModelStore.ReferenceStep(weights) ?? StepOfFolder(Path.GetDirectoryName(Path.GetFullPath(weights))!) ?? 0;
         var state = WeightsOf(model, weights);
@@ -64,7 +64,7 @@ public static class ReferenceExport
             meta = PuzzleDatasetDirectory.ReadMetadata(data, "train");
             if (meta.VocabSize != model.VocabSize || meta.SeqLen != model.SeqLen || meta.NumPuzzleIdentifiers != model.NumPuzzleIdentifiers)
                 throw new HrmException($"{data}: the dataset (vocab_size {meta.VocabSize}, seq_len {meta.SeqLen}, num_puzzle_identifiers {meta.NumPuzzleIdentifiers}) is not the one the model was built for " +
-                                       $"({model.VocabSize}, {model.SeqLen}, {model.NumPuzzleIdentifiers}): their code sizes the model from dataset.json; pass --data with the run's dataset");
+                                       $"({model.VocabSize}, {model.SeqLen}, {model.NumPuzzleIdentifiers}): their code sizes the model from dataset.json; pass data_dir, the run's dataset") { Key = "data_dir" };
             // TinyRecursiveModels' PuzzleDatasetMetadata requires total_puzzles (launch.sh runs their pretrain.py for every
             // architecture); datasets built before `hrm data` wrote it lack it.
             foreach (var split in PuzzleDatasetDirectory.Splits)
@@ -126,13 +126,13 @@ public static class ReferenceExport
     /// <summary>An export folder is new, or holds only what an earlier export wrote (which is replaced).</summary>
     static void PrepareOut(string outDir)
     {
-        if (File.Exists(outDir)) throw new HrmException($"{outDir}: is a file; --out names a folder");
+        if (File.Exists(outDir)) throw new HrmException("is a file; out_dir names a folder") { File = outDir, Key = "out_dir" };
         if (Directory.Exists(outDir))
         {
             var entries = Directory.GetFileSystemEntries(outDir);
             var foreign = entries.Where(e => !(File.Exists(e) && (OwnFiles.Contains(Path.GetFileName(e)) || ModelStore.ReferenceStep(e) is not null))).ToList();
             if (foreign.Count > 0)
-                throw new HrmException($"{outDir}: holds other files than an export's ({Path.GetFileName(foreign[0])}): choose a new or empty --out");
+                throw new HrmException($"holds other files than an export's ({Path.GetFileName(foreign[0])}): choose a new or empty out_dir") { File = outDir, Key = "out_dir" };
         }
     }
 

@@ -27,14 +27,14 @@ static class SafetensorsReader
     {
         using var file = File.OpenRead(path);
         long length = file.Length;
-        if (length < 8) throw new HrmException($"{path}: too short for a safetensors file ({length} bytes)");
+        if (length < 8) throw new HrmException($"too short for a safetensors file ({length} bytes)") { File = path };
         Span<byte> head = stackalloc byte[8];
         file.ReadExactly(head);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
         if (headerLength > (ulong)(length - 8))
-            throw new HrmException($"{path}: safetensors header length {headerLength} exceeds the file ({length} bytes): truncated, or not a safetensors file");
-        if (headerLength > MaxHeaderBytes) throw new HrmException($"{path}: safetensors header of {headerLength} bytes is larger than the format allows");
-        if (headerLength == 0) throw new HrmException($"{path}: safetensors header is empty");
+            throw new HrmException($"safetensors header length {headerLength} exceeds the file ({length} bytes): truncated, or not a safetensors file") { File = path };
+        if (headerLength > MaxHeaderBytes) throw new HrmException($"safetensors header of {headerLength} bytes is larger than the format allows") { File = path };
+        if (headerLength == 0) throw new HrmException("safetensors header is empty") { File = path };
         var header = new byte[headerLength];
         file.ReadExactly(header);
         long dataStart = 8 + (long)headerLength, dataLength = length - dataStart;
@@ -55,13 +55,13 @@ static class SafetensorsReader
 
     static List<Entry> ParseHeader(byte[] header, string path, long dataLength)
     {
-        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new HrmException($"{path}: safetensors header is not valid JSON (not UTF-8 text)");
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new HrmException("safetensors header is not valid JSON (not UTF-8 text)") { File = path };
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
-        catch (JsonException e) { throw new HrmException($"{path}: safetensors header is not valid JSON: {e.Message.Split('\n')[0]}"); }
+        catch (JsonException e) { throw new HrmException($"safetensors header is not valid JSON: {e.Message.Split('\n')[0]}") { File = path }; }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new HrmException($"{path}: safetensors header must be a JSON object of name -> tensor");
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new HrmException("safetensors header must be a JSON object of name -> tensor") { File = path };
             var entries = new List<Entry>();
             var names = new HashSet<string>();
             foreach (var p in doc.RootElement.EnumerateObject())
@@ -69,7 +69,7 @@ static class SafetensorsReader
                 if (p.Name == "__metadata__")
                 {
                     if (p.Value.ValueKind != JsonValueKind.Object || p.Value.EnumerateObject().Any(m => m.Value.ValueKind != JsonValueKind.String))
-                        throw new HrmException($"{path}: safetensors __metadata__ must map strings to strings");
+                        throw new HrmException("safetensors __metadata__ must map strings to strings") { File = path };
                     continue;
                 }
                 var where = $"{path}: tensor '{p.Name}'";
@@ -100,12 +100,12 @@ static class SafetensorsReader
             Entry? previous = null;
             foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
             {
-                if (e.Begin < covered) throw new HrmException($"{path}: tensor '{e.Name}' overlaps tensor '{previous!.Name}' in the data region");
-                if (e.Begin > covered) throw new HrmException($"{path}: bytes [{covered}, {e.Begin}) of the data region are not covered by any tensor");
+                if (e.Begin < covered) throw new HrmException($"tensor '{e.Name}' overlaps tensor '{previous!.Name}' in the data region") { File = path };
+                if (e.Begin > covered) throw new HrmException($"bytes [{covered}, {e.Begin}) of the data region are not covered by any tensor") { File = path };
                 covered = e.End;
                 previous = e;
             }
-            if (covered != dataLength) throw new HrmException($"{path}: bytes [{covered}, {dataLength}) of the data region are not covered by any tensor");
+            if (covered != dataLength) throw new HrmException($"bytes [{covered}, {dataLength}) of the data region are not covered by any tensor") { File = path };
             return entries;
         }
     }

@@ -16,11 +16,11 @@ public static class StateDictIO
     /// </summary>
     public static Dictionary<string, Tensor> Load(string path)
     {
-        if (!File.Exists(path)) throw new HrmException($"{path}: file not found");
-        if (new FileInfo(path).Length == 0) throw new HrmException($"{path}: file is empty");
+        if (!File.Exists(path)) throw new HrmException("file not found") { File = path };
+        if (new FileInfo(path).Length == 0) throw new HrmException("file is empty") { File = path };
         var kind = Kind(path);
         if (kind == FileKind.LegacyPickle)
-            throw new HrmException($"{path}: a legacy (non-zip) PyTorch file, which is not supported: re-save it with torch.save from PyTorch 1.6 or later, or as safetensors");
+            throw new HrmException("a legacy (non-zip) PyTorch file, which is not supported: re-save it with torch.save from PyTorch 1.6 or later, or as safetensors") { File = path };
         try
         {
             return kind == FileKind.Zip ? PtReader.Read(path) : SafetensorsReader.Read(path);

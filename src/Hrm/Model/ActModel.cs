@@ -89,7 +89,7 @@ public sealed class ActModel : nn.Module
         int side = Hrm.Tasks.GridSize.SquareSide(seqLen);
         ModelConfig resized;
         try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = side > 0 ? c.HaltMaxStepsForSide(side) : c.HaltMaxSteps }).Validate(); }
-        catch (HrmException e) { throw new HrmException($"cannot run the checkpoint on {Size(seqLen)}: {e.Message}"); }
+        catch (HrmException e) { throw e.Within($"cannot run the checkpoint on {Size(seqLen)}"); }
         var model = new ActModel(resized);
         try
         {

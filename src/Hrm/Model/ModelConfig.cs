@@ -3,7 +3,8 @@ using TorchSharp;
 
 namespace Hrm.Model;
 
-/// <summary>Token loss of the language-model head.</summary>
+/// <summary>Token loss of the language-model head; in config files by its snake_case name (stablemax_cross_entropy).</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<LossType>))]
 public enum LossType { StablemaxCrossEntropy, SoftmaxCrossEntropy }
 
 /// <summary>How the ACT wrapper decides in training that a row halts (besides reaching halt_max_steps).</summary>
@@ -23,41 +24,41 @@ public enum ActHalting
 /// </summary>
 public abstract record ModelConfig
 {
-    [ConfigKey("Rows per batch; training sets it from global_batch_size.", FromDataset = true)]
+    [ConfigKey("Rows per batch; training sets it from global_batch_size.", FromDataset = true, Min = 1, Max = 1 << 20)]
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 768;
-    [ConfigKey("Tokens per puzzle; set from the dataset.", FromDataset = true)]
+    [ConfigKey("Tokens per puzzle; set from the dataset.", FromDataset = true, Min = 1, Max = 1 << 20)]
     [JsonPropertyName("seq_len")] public int SeqLen { get; init; } = 81;
     /// <summary>Width of the per-puzzle learned embedding; 0 disables it. The reference's presets use hidden_size.</summary>
-    [ConfigKey("Width of the per-puzzle learned embedding; 0 disables it.", Range = "0..65,536")]
+    [ConfigKey("Width of the per-puzzle learned embedding; 0 disables it.", Min = 0, Max = 1 << 16)]
     [JsonPropertyName("puzzle_emb_ndim")] public int PuzzleEmbNdim { get; init; } = 512;
-    [ConfigKey("Rows of the puzzle-embedding table; set from the dataset.", FromDataset = true)]
+    [ConfigKey("Rows of the puzzle-embedding table; set from the dataset.", FromDataset = true, Min = 1, Max = 1 << 27)]
     [JsonPropertyName("num_puzzle_identifiers")] public int NumPuzzleIdentifiers { get; init; } = 1;
-    [ConfigKey("Token vocabulary; set from the dataset.", FromDataset = true)]
+    [ConfigKey("Token vocabulary; set from the dataset.", FromDataset = true, Min = 2, Max = 1 << 20)]
     [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 11;
 
-    [ConfigKey("High-level cycles per segment (TRM: recursions).", Range = "1..256")]
+    [ConfigKey("High-level cycles per segment (TRM: recursions).", Min = 1, Max = 256)]
 
     [JsonPropertyName("H_cycles")] public int HCycles { get; init; } = 2;
-    [ConfigKey("Low-level steps per high-level cycle.", Range = "1..256")]
+    [ConfigKey("Low-level steps per high-level cycle.", Min = 1, Max = 256)]
     [JsonPropertyName("L_cycles")] public int LCycles { get; init; } = 2;
-    [ConfigKey("Blocks of the high-level module (HRM; the baseline's stack; ignored by TRM).", Range = "1..256")]
+    [ConfigKey("Blocks of the high-level module (HRM; the baseline's stack; ignored by TRM).", Min = 0, Max = 256, Rule = ">= 1 for HRM and the baseline")]
     [JsonPropertyName("H_layers")] public int HLayers { get; init; } = 4;
-    [ConfigKey("Blocks of the low-level module (TRM: of its single network).", Range = "1..256")]
+    [ConfigKey("Blocks of the low-level module (TRM: of its single network).", Min = 1, Max = 256)]
     [JsonPropertyName("L_layers")] public int LLayers { get; init; } = 4;
 
-    [ConfigKey("Model width.", Range = "multiple of num_heads")]
+    [ConfigKey("Model width.", Min = 1, Max = 1 << 14, Rule = "multiple of num_heads")]
 
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 512;
-    [ConfigKey("SwiGLU expansion factor.", Range = "(0, 64]")]
+    [ConfigKey("SwiGLU expansion factor.", Min = 0, MinExclusive = true, Max = 64)]
     [JsonPropertyName("expansion")] public double Expansion { get; init; } = 4.0;
-    [ConfigKey("Attention heads.", Range = ">= 1")]
+    [ConfigKey("Attention heads.", Min = 1)]
     [JsonPropertyName("num_heads")] public int NumHeads { get; init; } = 8;
     /// <summary>"rope" or "learned" (TRM also "none"); HRM also "rope2d" (rotary positions by row and column of a square grid; not in the reference).</summary>
     [ConfigKey("rope, learned (TRM also none); rope2d (ours: rotary by row and column of a square grid).")]
     [JsonPropertyName("pos_encodings")] public string PosEncodings { get; init; } = "rope";
-    [ConfigKey("RMSNorm epsilon.", Range = "> 0")]
+    [ConfigKey("RMSNorm epsilon.", Min = 0, MinExclusive = true)]
     [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-5;
-    [ConfigKey("RoPE base.", Range = "> 0")]
+    [ConfigKey("RoPE base.", Min = 0, MinExclusive = true)]
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
     /// <summary>A learned attention bias per head and (row offset, column offset) between two cells of a square grid,
     /// added to the attention scores of every attention layer (as Swin's relative position bias; zeros at the start,
@@ -75,35 +76,35 @@ public abstract record ModelConfig
     /// padding at the border) as the token mixer instead of attention (HRM, TRM and the baseline alike; TRM also has mlp_t); 0 = off. The same weights serve every
     /// cell, so "my neighbours" is learned once for the whole grid and the model runs on any grid size. Puzzle tokens
     /// (if any) take no part in the mixing.</summary>
-    [ConfigKey("Token mixer: a k x k convolution over the square grid (odd k; 0 = off); weights independent of the grid size.", Ours = true, Range = "0 or odd")]
+    [ConfigKey("Token mixer: a k x k convolution over the square grid (odd k; 0 = off); weights independent of the grid size.", Ours = true, Rule = "0 or odd")]
     [JsonPropertyName("grid_conv")] public int GridConv { get; init; }
     /// <summary>Ours, not in the reference: the token mixer passes messages along the cell groups the task supplies under
     /// this name (<see cref="Hrm.Tasks.CellGroups"/>: "sudoku" = rows, columns, boxes; "rows_cols"), one linear map per
     /// group kind shared by all groups of that kind, instead of attention or grid_conv; "" = off. Puzzle tokens
     /// take no part.</summary>
-    [ConfigKey("Token mixer: messages along the cell groups the task supplies (sudoku: rows, columns, boxes; rows_cols); \"\" = off.", Ours = true, Range = "\"\", sudoku or rows_cols")]
+    [ConfigKey("Token mixer: messages along the cell groups the task supplies (sudoku: rows, columns, boxes; rows_cols); \"\" = off.", Ours = true, Rule = "\"\", sudoku or rows_cols")]
     [JsonPropertyName("cell_groups")] public string CellGroups { get; init; } = "";
 
     /// <summary>Ours: with grid_conv, also a linear map of each channel's max and min over the 4 neighbours of a cell
     /// (<see cref="GridConvMixer"/>).</summary>
     [ConfigKey("With grid_conv: also a linear map of each channel's max and min over the 4 neighbours (a min-aggregation like Bellman-Ford's).", Ours = true)]
     [JsonPropertyName("grid_minmax")] public bool GridMinMax { get; init; }
-    [ConfigKey("Segments per puzzle at most (ACT); evaluation runs all of them.", Range = "1..1024")]
+    [ConfigKey("Segments per puzzle at most (ACT); evaluation runs all of them.", Min = 1, Max = 1024)]
 
     [JsonPropertyName("halt_max_steps")] public int HaltMaxSteps { get; init; } = 16;
     /// <summary>Ours: the segment budget on a grid of another side than the one trained on (a size-free model run on
     /// a bigger or smaller maze): halt_max_steps becomes max(1, ceil(this x side)). 0 (the default) keeps
     /// halt_max_steps at every size. A recurrence needs more segments to carry a path across a bigger grid.</summary>
-    [ConfigKey("On a grid of another side: halt_max_steps becomes ceil(this x side); 0 = off.", Ours = true, Range = ">= 0")]
+    [ConfigKey("On a grid of another side: halt_max_steps becomes ceil(this x side); 0 = off.", Ours = true, Min = 0, Max = 64)]
     [JsonPropertyName("halt_max_steps_per_side")] public double HaltMaxStepsPerSide { get; init; }
     /// <summary>Ours: the halting rule of evaluation, solving and serving when none is asked for (full, q, confident,
     /// stable; see Evaluation.HaltRule). "full" (the default) runs every segment, as the reference evaluates; a model
     /// whose answers settle and then wander (a maze model run far beyond the grid it trained on) can carry "stable".
     /// Evaluation during training always runs every segment.</summary>
-    [ConfigKey("Halting rule of eval, solve and serve when none is asked for: full (every segment, as the reference), q, confident or stable.", Ours = true, Range = "full, q, confident or stable")]
+    [ConfigKey("Halting rule of eval, solve and serve when none is asked for: full (every segment, as the reference), q, confident or stable.", Ours = true, Rule = "full, q, confident or stable")]
     [JsonPropertyName("inference_halt")] public string InferenceHalt { get; init; } = "full";
     public static readonly string[] InferenceHaltRules = ["full", "q", "confident", "stable"];
-    [ConfigKey("Probability that a training row gets a random minimum number of segments.", Range = "0..1")]
+    [ConfigKey("Probability that a training row gets a random minimum number of segments.", Min = 0, Max = 1)]
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
     /// <summary>"float32", "bfloat16" or "auto": activations, the carry and H_init/L_init. Parameters stay float32. "auto"
@@ -169,44 +170,29 @@ public abstract record ModelConfig
     public int HaltMaxStepsForSide(int side) =>
         HaltMaxStepsPerSide > 0 && side != GridSide ? Math.Clamp((int)Math.Ceiling(HaltMaxStepsPerSide * side - 1e-9), 1, 1024) : HaltMaxSteps;
 
-    protected static void Require(bool ok, string message) { if (!ok) throw new HrmException($"config: {message}"); }
-
-    protected static void AtMost(long value, long max, string name) => Require(value <= max, $"{name} must be at most {max:N0}, not {value:N0}");
+    protected static void Require(bool ok, string message) { if (!ok) throw new HrmException(message).Within("config"); }
 
     /// <summary>Checks every field once; throws <see cref="HrmException"/> naming the first bad one.</summary>
-    public virtual ModelConfig Validate()
+    public ModelConfig Validate() => Validate(datasetKnown: true);
+
+    /// <summary>Checks the ranges of the keys (from their [ConfigKey] attributes) and the rules between them
+    /// (<see cref="CheckArch"/>); with <paramref name="datasetKnown"/> false (a training config's arch section before its
+    /// dataset is read) the dataset-derived keys and the rules that involve them (<see cref="CheckDataset"/>) wait.</summary>
+    public ModelConfig Validate(bool datasetKnown)
     {
-        Require(BatchSize > 0, "batch_size must be positive");
-        // Upper bounds sit far above any model this tool can train; past them a typo would only show up as an
-        // enormous allocation or an overflow deep inside the model.
-        AtMost(BatchSize, 1 << 20, "batch_size");
-        AtMost(SeqLen, 1 << 20, "seq_len");
-        AtMost(VocabSize, 1 << 20, "vocab_size");
-        AtMost(NumPuzzleIdentifiers, 1 << 27, "num_puzzle_identifiers");
-        AtMost(PuzzleEmbNdim, 1 << 16, "puzzle_emb_ndim");
-        AtMost(HiddenSize, 1 << 14, "hidden_size");
-        AtMost(Math.Max(HCycles, LCycles), 256, "H_cycles and L_cycles");
-        AtMost(LLayers, 256, "L_layers");
-        AtMost(HaltMaxSteps, 1024, "halt_max_steps");
-        Require(double.IsFinite(Expansion) && Expansion <= 64, "expansion must be a finite number at most 64");
-        Require(SeqLen > 0, "seq_len must be positive");
-        Require(PuzzleEmbNdim >= 0, "puzzle_emb_ndim must be >= 0");
-        Require(NumPuzzleIdentifiers > 0, "num_puzzle_identifiers must be positive");
-        Require(VocabSize > 1, "vocab_size must be at least 2");
-        Require(HCycles >= 1 && LCycles >= 1, "H_cycles and L_cycles must be >= 1");
-        Require(LLayers >= 1, "L_layers must be >= 1");
-        Require(HiddenSize > 0 && NumHeads > 0 && HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
+        try { ConfigReader.CheckRanges(this, skip: datasetKnown ? null : attr => attr.FromDataset); }
+        catch (HrmException e) { throw e.Within("config"); }
+        CheckArch();
+        if (datasetKnown) CheckDataset();
+        return this;
+    }
+
+    /// <summary>The rules between keys beyond each key's range; an architecture adds its own (base first).</summary>
+    protected virtual void CheckArch()
+    {
+        Require(HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
         Require(HeadDim % 2 == 0 || Positions != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
-        Require(Positions != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
-        Require(!RelPosBias || GridSide > 0, $"rel_pos_bias needs a square grid, but seq_len {SeqLen} is not a square");
         Require(Positions != "rope2d" || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
-        Require(Expansion > 0, "expansion must be positive");
-        Require(RmsNormEps > 0, "rms_norm_eps must be positive");
-        Require(RopeTheta > 0, "rope_theta must be positive");
-        Require(HaltMaxSteps >= 1, "halt_max_steps must be >= 1");
-        Require(double.IsFinite(HaltMaxStepsPerSide) && HaltMaxStepsPerSide is >= 0 and <= 64, "halt_max_steps_per_side must be in [0, 64]");
-        Require(HaltExplorationProb is >= 0 and <= 1, "halt_exploration_prob must be in [0, 1]");
-        Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
         Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
         Require(CellGroups == "" || GridConv == 0, "cell_groups and grid_conv are both token mixers: set one of them");
         Require(!GridMinMax || GridConv > 0, "grid_minmax is a part of the grid_conv mixer: set grid_conv too");
@@ -215,9 +201,16 @@ public abstract record ModelConfig
         Require(CellGroups == "" || Hrm.Tasks.CellGroups.Names.Contains(CellGroups),
             $"unknown cell_groups '{CellGroups}' (expected {string.Join(" or ", Hrm.Tasks.CellGroups.Names)}, or empty for none)");
         Require(InferenceHaltRules.Contains(InferenceHalt), $"inference_halt must be {string.Join(", ", InferenceHaltRules)}, not '{InferenceHalt}'");
-        Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
         Require(Runtime.PrecisionProbe.Names.Contains(ForwardDtype), $"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'");
-        return this;
+    }
+
+    /// <summary>The rules that involve the dataset-derived keys (seq_len, task).</summary>
+    protected virtual void CheckDataset()
+    {
+        Require(Positions != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(!RelPosBias || GridSide > 0, $"rel_pos_bias needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
     }
 }
 
@@ -228,7 +221,7 @@ public abstract record ModelConfig
 public sealed record HrmConfig : ModelConfig
 {
     /// <summary>0 (the reference): only the last L and H update of a segment get a gradient; k: the last k H cycles do.</summary>
-    [ConfigKey("HRM gradient depth: 0 = the one-step gradient; k = the last k H cycles.", Ours = true, Range = "0..H_cycles")]
+    [ConfigKey("HRM gradient depth: 0 = the one-step gradient; k = the last k H cycles.", Ours = true, Rule = "0..H_cycles")]
     [JsonPropertyName("grad_h_cycles")] public int GradHCycles { get; init; }
 
     [JsonIgnore] public override Architecture Architecture => Architecture.Hrm;
@@ -236,13 +229,11 @@ public sealed record HrmConfig : ModelConfig
     [JsonIgnore] public override int BlocksPerSegment => HCycles * LCycles * LLayers + HCycles * HLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => GradHCycles == 0 ? LLayers + HLayers : GradHCycles * (LCycles * LLayers + HLayers);
 
-    public override ModelConfig Validate()
+    protected override void CheckArch()
     {
-        base.Validate();
+        base.CheckArch();
         Require(HLayers >= 1, "H_layers must be >= 1");
-        AtMost(HLayers, 256, "H_layers");
         Require(PosEncodings is "rope" or "learned" or "rope2d", $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
         Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
-        return this;
     }
 }

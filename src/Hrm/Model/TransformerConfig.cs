@@ -29,11 +29,10 @@ public sealed record TransformerConfig : ModelConfig
     [JsonIgnore] public override int BlocksPerSegment => HLayers;
     [JsonIgnore] public override int GradientBlocksPerSegment => HLayers;
 
-    public override ModelConfig Validate()
+    protected override void CheckArch()
     {
-        base.Validate();
+        base.CheckArch();
         Require(HLayers >= 1, "H_layers must be >= 1");
         Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
-        return this;
     }
 }

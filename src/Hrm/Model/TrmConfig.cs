@@ -14,7 +14,7 @@ public sealed record TrmConfig : ModelConfig
     [ConfigKey("Token mixer: a SwiGLU over the sequence axis instead of attention (the authors' Sudoku setting).")]
     [JsonPropertyName("mlp_t")] public bool MlpT { get; init; }
     /// <summary>Puzzle tokens prepended; used as given when non-zero, 0 = HRM's rule ceil(puzzle_emb_ndim / hidden_size).</summary>
-    [ConfigKey("Puzzle tokens prepended; 0 = ceil(puzzle_emb_ndim / hidden_size).", Range = ">= 0")]
+    [ConfigKey("Puzzle tokens prepended; 0 = ceil(puzzle_emb_ndim / hidden_size).", Min = 0)]
     [JsonPropertyName("puzzle_emb_len")] public int PuzzleEmbLenSetting { get; init; } = 16;
     /// <summary>Halt when q_halt &gt; 0 and train no Q-continue target (true, the reference's default); false = HRM's
     /// rule with its bootstrapped Q-continue target (the reference's own false path is broken, see docs/trm.md).</summary>
@@ -35,10 +35,9 @@ public sealed record TrmConfig : ModelConfig
     /// <summary>Width of the sequence-axis SwiGLU of mlp_t blocks: the reference's rule applied to P+S.</summary>
     [JsonIgnore] public int MlpTIntermediate => SwiGlu.IntermediateSize(ModelSeqLen, Expansion);
 
-    public override ModelConfig Validate()
+    protected override void CheckArch()
     {
-        base.Validate();
-        Require(PuzzleEmbLenSetting >= 0, "puzzle_emb_len must be >= 0");
+        base.CheckArch();
         Require(GridConv == 0 || !MlpT, "grid_conv and mlp_t are both token mixers: set one of them");
         Require(CellGroups == "" || !MlpT, "cell_groups and mlp_t are both token mixers: set one of them");
         // The reference prepends nothing without a puzzle table yet still sizes the carry with P tokens, and then fails
@@ -46,6 +45,5 @@ public sealed record TrmConfig : ModelConfig
         Require(PuzzleEmbNdim > 0 || PuzzleEmbLenSetting == 0, "puzzle_emb_ndim 0 requires puzzle_emb_len 0 (there are no puzzle tokens to prepend)");
         Require((long)PuzzleEmbNdim <= (long)PuzzleEmbLen * HiddenSize,
             $"puzzle_emb_ndim ({PuzzleEmbNdim}) must fit in puzzle_emb_len x hidden_size ({PuzzleEmbLen} x {HiddenSize})");
-        return this;
     }
 }

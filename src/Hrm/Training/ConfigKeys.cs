@@ -39,12 +39,18 @@ public static class ConfigKeys
         {
             if (key is "arch" or "description") continue;
             if (Find(key) is { Section: not ConfigSection.Arch }) continue;
-            var allowed = All.Where(k => k.Section != ConfigSection.Arch).Select(k => k.Path).ToList();
-            throw new HrmException($"{source}: unknown config key '{key}'{ConfigKeyAttribute.Suggest(key, allowed)}; the top-level keys are " +
-                string.Join("; ", All.Where(k => k.Section != ConfigSection.Arch).GroupBy(k => k.Section)
-                    .Select(g => $"{g.Key.ToString().ToLowerInvariant()}: {string.Join(", ", g.Select(k => k.Path))}")) +
-                " (and arch, the model config)");
+            throw UnknownTopLevel(key).At(source);
         }
+    }
+
+    /// <summary>The error for a top-level key that is not in the registry: the closest key and the keys of each section.</summary>
+    public static HrmException UnknownTopLevel(string key)
+    {
+        var allowed = All.Where(k => k.Section != ConfigSection.Arch).Select(k => k.Path).ToList();
+        return new HrmException($"unknown config key '{key}'{ConfigKeyAttribute.Suggest(key, allowed)}; the top-level keys are " +
+            string.Join("; ", All.Where(k => k.Section != ConfigSection.Arch).GroupBy(k => k.Section)
+                .Select(g => $"{g.Key.ToString().ToLowerInvariant()}: {string.Join(", ", g.Select(k => k.Path))}")) +
+            " (and arch, the model config)") { Key = key };
     }
 
     static IReadOnlyList<ConfigKeyInfo> Build()
@@ -52,7 +58,7 @@ public static class ConfigKeys
         var keys = new List<ConfigKeyInfo>();
         var train = new TrainConfig();
         foreach (var (name, prop, attr) in Keyed(typeof(TrainConfig)))
-            keys.Add(new ConfigKeyInfo(name, attr.Section, TypeName(prop.PropertyType), DefaultText(prop.GetValue(train)), attr.Range, attr.Ours,
+            keys.Add(new ConfigKeyInfo(name, attr.Section, TypeName(prop.PropertyType), DefaultText(prop.GetValue(train)), attr.RangeText(prop.PropertyType), attr.Ours,
                 attr.FromDataset, attr.Description, []));
         // Arch keys: one entry per key, listing the architectures whose config accepts it; defaults from HRM's record
         // where it has the key, else from the first architecture that does.
@@ -67,16 +73,12 @@ public static class ConfigKeys
             }
         }
         foreach (var (name, e) in arch.OrderBy(kv => kv.Value.Attr.FromDataset).ThenBy(kv => kv.Value.Prop.MetadataToken))
-            keys.Add(new ConfigKeyInfo("arch." + name, ConfigSection.Arch, TypeName(e.Prop.PropertyType), DefaultText(e.Default), e.Attr.Range,
+            keys.Add(new ConfigKeyInfo("arch." + name, ConfigSection.Arch, TypeName(e.Prop.PropertyType), DefaultText(e.Default), e.Attr.RangeText(e.Prop.PropertyType),
                 e.Attr.Ours, e.Attr.FromDataset, e.Attr.Description, e.Archs));
         return keys;
     }
 
-    static IEnumerable<(string Name, PropertyInfo Prop, ConfigKeyAttribute Attr)> Keyed(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.GetCustomAttribute<ConfigKeyAttribute>() is not null && p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null)
-            .OrderBy(p => p.DeclaringType == type ? 1 : 0).ThenBy(p => p.MetadataToken)
-            .Select(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name, p, p.GetCustomAttribute<ConfigKeyAttribute>()!));
+    static IEnumerable<(string Name, PropertyInfo Prop, ConfigKeyAttribute Attr)> Keyed(Type type) => ConfigReader.Keys(type);
 
     static string TypeName(Type t) => (Nullable.GetUnderlyingType(t) ?? t) switch
     {
@@ -84,7 +86,7 @@ public static class ConfigKeys
         var x when x == typeof(double) => "number",
         var x when x == typeof(bool) => "bool",
         var x when x == typeof(string) => "string",
-        var x when x == typeof(LossType) => "string",
+        var x when x.IsEnum => "string",
         var x when x == typeof(JsonObject) => "object",
         _ => t.Name,
     };
@@ -94,8 +96,7 @@ public static class ConfigKeys
         null => "null",
         bool b => b ? "true" : "false",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
-        LossType.StablemaxCrossEntropy => "stablemax_cross_entropy",
-        LossType.SoftmaxCrossEntropy => "softmax_cross_entropy",
+        Enum e => SnakeCase.Name(e.ToString()),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         JsonObject => "{}",
         _ => v.ToString() ?? "",

@@ -54,7 +54,7 @@ public static class SweepGrid
     {
         var axes = assignments.Select(SweepAxis.Parse).ToList();
         var dup = axes.GroupBy(a => a.Key).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new HrmException($"--set {dup.Key} is given twice: list its values in one --set {dup.Key}=v1,v2");
+        if (dup is not null) throw new HrmException($"the sweep axis {dup.Key} is given twice: list its values in one assignment, {dup.Key}=v1,v2") { Key = dup.Key };
         return axes;
     }
 

@@ -14,30 +14,33 @@ namespace Hrm.Training;
 /// </summary>
 public sealed record TrainConfig
 {
+    // Far above the paper's 768; a typo such as an extra digit group should fail here, not as an allocation.
+    const int MaxBatch = 1 << 20;
+
     [JsonPropertyName("arch")] public JsonObject Arch { get; init; } = new();
     [ConfigKey("Dataset directory (from hrm data); --data overrides it.", Section = ConfigSection.Data)]
     [JsonPropertyName("data_path")] public string? DataPath { get; init; }
-    [ConfigKey("Examples per optimiser step.", Section = ConfigSection.Optimizer, Range = "1..1,048,576")]
+    [ConfigKey("Examples per optimiser step.", Section = ConfigSection.Optimizer, Min = 1, Max = MaxBatch)]
     [JsonPropertyName("global_batch_size")] public int GlobalBatchSize { get; init; } = 768;
-    [ConfigKey("Training length in passes over the train groups (the authors' schedule); max_steps caps it.", Section = ConfigSection.Schedule, Range = ">= 1")]
+    [ConfigKey("Training length in passes over the train groups (the authors' schedule); max_steps caps it.", Section = ConfigSection.Schedule, Min = 1)]
     [JsonPropertyName("epochs")] public long Epochs { get; init; } = 100000;
-    [ConfigKey("Evaluate every this many epochs (the authors' eval_interval); null = only at the end.", Section = ConfigSection.Schedule, Range = ">= 1 or null")]
+    [ConfigKey("Evaluate every this many epochs (the authors' eval_interval); null = only at the end.", Section = ConfigSection.Schedule, Min = 1)]
     [JsonPropertyName("eval_interval")] public long? EvalInterval { get; init; }
-    [ConfigKey("Peak learning rate (AdamATan2).", Section = ConfigSection.Optimizer, Range = ">= 0")]
+    [ConfigKey("Peak learning rate (AdamATan2).", Section = ConfigSection.Optimizer, Min = 0)]
     [JsonPropertyName("lr")] public double Lr { get; init; } = 1e-4;
-    [ConfigKey("Cosine decay floor as a fraction of lr (1 = constant after warm-up).", Section = ConfigSection.Optimizer, Range = "0..1")]
+    [ConfigKey("Cosine decay floor as a fraction of lr (1 = constant after warm-up).", Section = ConfigSection.Optimizer, Min = 0, Max = 1)]
     [JsonPropertyName("lr_min_ratio")] public double LrMinRatio { get; init; } = 1.0;
-    [ConfigKey("Linear warm-up steps.", Section = ConfigSection.Optimizer, Range = ">= 0")]
+    [ConfigKey("Linear warm-up steps.", Section = ConfigSection.Optimizer, Min = 0)]
     [JsonPropertyName("lr_warmup_steps")] public long LrWarmupSteps { get; init; } = 2000;
-    [ConfigKey("Decoupled weight decay of the model weights.", Section = ConfigSection.Optimizer, Range = ">= 0")]
+    [ConfigKey("Decoupled weight decay of the model weights.", Section = ConfigSection.Optimizer, Min = 0)]
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 0.1;
-    [ConfigKey("Adam first-moment decay.", Section = ConfigSection.Optimizer, Range = "[0, 1)")]
+    [ConfigKey("Adam first-moment decay.", Section = ConfigSection.Optimizer, Min = 0, Max = 1, MaxExclusive = true)]
     [JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
-    [ConfigKey("Adam second-moment decay.", Section = ConfigSection.Optimizer, Range = "[0, 1)")]
+    [ConfigKey("Adam second-moment decay.", Section = ConfigSection.Optimizer, Min = 0, Max = 1, MaxExclusive = true)]
     [JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.95;
-    [ConfigKey("Learning rate of the puzzle-embedding table (sign-SGD).", Section = ConfigSection.Optimizer, Range = ">= 0")]
+    [ConfigKey("Learning rate of the puzzle-embedding table (sign-SGD).", Section = ConfigSection.Optimizer, Min = 0)]
     [JsonPropertyName("puzzle_emb_lr")] public double PuzzleEmbLr { get; init; } = 1e-2;
-    [ConfigKey("Weight decay of the puzzle-embedding table.", Section = ConfigSection.Optimizer, Range = ">= 0")]
+    [ConfigKey("Weight decay of the puzzle-embedding table.", Section = ConfigSection.Optimizer, Min = 0)]
     [JsonPropertyName("puzzle_emb_weight_decay")] public double PuzzleEmbWeightDecay { get; init; } = 0.1;
     [ConfigKey("Seed of the model init, the data order, ACT exploration and a preset's own data.", Section = ConfigSection.Runtime)]
     [JsonPropertyName("seed")] public int Seed { get; init; }
@@ -46,7 +49,7 @@ public sealed record TrainConfig
     /// <summary>TRM's exponential moving average of the weights (used for evaluation and saved in checkpoints).</summary>
     [ConfigKey("Keep an exponential moving average of the weights for evaluation and checkpoints (TRM).", Section = ConfigSection.Optimizer)]
     [JsonPropertyName("ema")] public bool Ema { get; init; }
-    [ConfigKey("EMA decay per step.", Section = ConfigSection.Optimizer, Range = "[0, 1)")]
+    [ConfigKey("EMA decay per step.", Section = ConfigSection.Optimizer, Min = 0, Max = 1, MaxExclusive = true)]
     [JsonPropertyName("ema_rate")] public double EmaRate { get; init; } = 0.999;
 
     // ---- ours ----
@@ -59,41 +62,39 @@ public sealed record TrainConfig
     [ConfigKey("Show each training example through a random view of its task (Sudoku: digit relabelling, transpose, band and stack orders; maze: one of the 8 dihedral maps), input and label alike, drawn from seed and batch number; false = the examples as stored.", Section = ConfigSection.Data, Ours = true)]
     [JsonPropertyName("augment")] public bool Augment { get; init; }
     /// <summary>Caps the run (and its schedule) at this many optimiser steps; null = the reference's epoch-derived total.</summary>
-    [ConfigKey("Caps the run (and its schedule) at this many optimiser steps; null = the epoch-derived total.", Section = ConfigSection.Schedule, Ours = true, Range = ">= 1 or null")]
+    [ConfigKey("Caps the run (and its schedule) at this many optimiser steps; null = the epoch-derived total.", Section = ConfigSection.Schedule, Ours = true, Min = 1)]
     [JsonPropertyName("max_steps")] public long? MaxSteps { get; init; }
     /// <summary>Evaluate every this many steps (in addition to eval_interval epochs, which the reference uses).</summary>
-    [ConfigKey("Evaluate on the test split every this many steps.", Section = ConfigSection.Eval, Ours = true, Range = ">= 1 or null")]
+    [ConfigKey("Evaluate on the test split every this many steps.", Section = ConfigSection.Eval, Ours = true, Min = 1)]
     [JsonPropertyName("eval_every_steps")] public long? EvalEverySteps { get; init; }
     /// <summary>Stop (with a final evaluation and checkpoint) after this much wall time.</summary>
-    [ConfigKey("Stop (with a final evaluation and checkpoint) after this much wall time.", Section = ConfigSection.Schedule, Ours = true, Range = "> 0 or null")]
+    [ConfigKey("Stop (with a final evaluation and checkpoint) after this much wall time.", Section = ConfigSection.Schedule, Ours = true, Min = 0, MinExclusive = true)]
     [JsonPropertyName("max_minutes")] public double? MaxMinutes { get; init; }
     /// <summary>Evaluate on at most this many test examples per set during training (the final evaluation uses all).</summary>
-    [ConfigKey("Test examples per set in periodic evaluations (the final one uses final_eval_max_examples).", Section = ConfigSection.Eval, Ours = true, Range = ">= 1 or null")]
+    [ConfigKey("Test examples per set in periodic evaluations (the final one uses final_eval_max_examples).", Section = ConfigSection.Eval, Ours = true, Min = 1)]
     [JsonPropertyName("eval_max_examples")] public int? EvalMaxExamples { get; init; }
     /// <summary>Test examples of the final evaluation at the end of training; null = the full test split. For models
     /// whose full evaluation would outlast the run (30x30 mazes on a CPU); `hrm eval` can evaluate more later.</summary>
-    [ConfigKey("Test examples of the final evaluation; null = the whole test split.", Section = ConfigSection.Eval, Ours = true, Range = ">= 1 or null")]
+    [ConfigKey("Test examples of the final evaluation; null = the whole test split.", Section = ConfigSection.Eval, Ours = true, Min = 1)]
     [JsonPropertyName("final_eval_max_examples")] public int? FinalEvalMaxExamples { get; init; }
-    [ConfigKey("Write a checkpoint every this many steps.", Section = ConfigSection.Schedule, Ours = true, Range = ">= 1 or null")]
+    [ConfigKey("Write a checkpoint every this many steps.", Section = ConfigSection.Schedule, Ours = true, Min = 1)]
     [JsonPropertyName("checkpoint_every_steps")] public long? CheckpointEverySteps { get; init; }
     /// <summary>Run each batch in row chunks of this size (gradient accumulation; same update, less memory).</summary>
-    [ConfigKey("Run each batch in row chunks of this size (gradient accumulation: the same update, less memory).", Section = ConfigSection.Optimizer, Ours = true, Range = ">= 1 or null")]
+    [ConfigKey("Run each batch in row chunks of this size (gradient accumulation: the same update, less memory).", Section = ConfigSection.Optimizer, Ours = true, Min = 1)]
     [JsonPropertyName("micro_batch_size")] public int? MicroBatchSize { get; init; }
     /// <summary>Intra-op threads; 0 = one per core.</summary>
-    [ConfigKey("Intra-op CPU threads; 0 = one per core.", Section = ConfigSection.Runtime, Ours = true, Range = ">= 0")]
+    [ConfigKey("Intra-op CPU threads; 0 = one per core.", Section = ConfigSection.Runtime, Ours = true, Min = 0)]
     [JsonPropertyName("threads")] public int Threads { get; init; }
     /// <summary>"cpu" or "cuda" (needs the CUDA build, see README).</summary>
     [ConfigKey("cpu, cuda or cuda:N (cuda needs the CUDA build).", Section = ConfigSection.Runtime, Ours = true)]
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
-    [ConfigKey("Log training metrics every this many steps.", Section = ConfigSection.Schedule, Ours = true, Range = ">= 1")]
+    [ConfigKey("Log training metrics every this many steps.", Section = ConfigSection.Schedule, Ours = true, Min = 1)]
     [JsonPropertyName("log_every_steps")] public long LogEverySteps { get; init; } = 10;
     /// <summary>A step with a non-finite loss or gradient: "stop" (the run stops with a clear message, keeping the last
     /// good checkpoint and writing nothing newer) or "skip" (the step is dropped and counted).</summary>
-    [ConfigKey("A non-finite loss or gradient: stop (keep the last good checkpoint) or skip the step.", Section = ConfigSection.Runtime, Ours = true, Range = "stop, skip")]
-    [JsonPropertyName("nan_policy")] public string NanPolicy { get; init; } = "stop";
+    [ConfigKey("A non-finite loss or gradient: stop (keep the last good checkpoint) or skip the step.", Section = ConfigSection.Runtime, Ours = true)]
+    [JsonPropertyName("nan_policy")] public NanPolicy NanPolicy { get; init; } = NanPolicy.Stop;
 
-    // Far above the paper's 768; a typo such as an extra digit group should fail here, not as an allocation.
-    const int MaxBatch = 1 << 20;
 
     static readonly JsonSerializerOptions Options = new()
     {
@@ -122,13 +123,7 @@ public sealed record TrainConfig
         obj.Remove("Optimizer");   // a copy of the optimiser keys that run folders written before 2026-12-03 carry
         foreach (var o in overrides ?? []) ApplyOverride(obj, o);
         ConfigKeys.CheckTopLevel(obj, source);
-        TrainConfig config;
-        try { config = obj.Deserialize<TrainConfig>(Options)!; }
-        catch (JsonException e)
-        {
-            var key = e.Path is { Length: > 2 } p ? p[2..] : "?";
-            throw new HrmException(e.Message.Contains("could not be mapped") ? $"{source}: unknown config key '{key}'" : $"{source}: bad value for '{key}'");
-        }
+        var config = (TrainConfig)ConfigReader.Read(obj, typeof(TrainConfig), source, Options, "", ConfigKeys.UnknownTopLevel);
         config.Validate(source);
         return config;
     }
@@ -154,41 +149,29 @@ public sealed record TrainConfig
 
     void Validate(string source)
     {
-        void Require(bool ok, string message) { if (!ok) throw new HrmException($"{source}: {message}"); }
-        Require(Arch is not null, "arch must be an object (the model config)");
-        Require(GlobalBatchSize > 0, "global_batch_size must be positive");
-        Require(GlobalBatchSize <= MaxBatch, $"global_batch_size must be at most {MaxBatch}");
-        Require(Epochs > 0, "epochs must be positive");
-        Require(EvalInterval is null or > 0, "eval_interval must be positive");
-        Require(double.IsFinite(Lr) && Lr >= 0, "lr must be a finite number >= 0");
-        Require(double.IsFinite(PuzzleEmbLr) && PuzzleEmbLr >= 0, "puzzle_emb_lr must be a finite number >= 0");
-        Require(LrMinRatio is >= 0 and <= 1, "lr_min_ratio must be in [0, 1]");
-        // Adam's moment decay rates: at 1 the moments never move, above 1 they diverge.
-        Require(Beta1 is >= 0 and < 1, $"beta1 must be in [0, 1), not {Beta1}");
-        Require(Beta2 is >= 0 and < 1, $"beta2 must be in [0, 1), not {Beta2}");
-        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, "weight_decay must be >= 0");
-        Require(double.IsFinite(PuzzleEmbWeightDecay) && PuzzleEmbWeightDecay >= 0, "puzzle_emb_weight_decay must be >= 0");
-        Require(EvalMaxExamples is null or > 0, "eval_max_examples must be positive");
-        Require(FinalEvalMaxExamples is null or > 0, "final_eval_max_examples must be positive");
-        Require(CheckpointEverySteps is null or > 0, "checkpoint_every_steps must be positive");
-        Require(LogEverySteps > 0, "log_every_steps must be positive");
-        Require(LrWarmupSteps >= 0, "lr_warmup_steps must be >= 0");
-        Require(EmaRate is >= 0 and < 1, "ema_rate must be in [0, 1)");
-        Require(MaxSteps is null or > 0, "max_steps must be positive");
-        Require(EvalEverySteps is null or > 0, "eval_every_steps must be positive");
-        Require(MaxMinutes is not double m || (m > 0 && double.IsFinite(m)), "max_minutes must be positive");
-        Require(Threads >= 0, "threads must be >= 0");
-        Require(NanPolicy is "stop" or "skip", $"nan_policy must be stop or skip, not '{NanPolicy}'");
-        Require(MicroBatchSize is null or > 0, "micro_batch_size must be positive");
-        Require(Runtime.TorchRuntime.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'");
-        // The architecture part is checked by the model config's own parser (unknown keys, ranges).
-        ModelConfig(Placeholder, source);
+        void Require(bool ok, string message, string key) { if (!ok) throw new HrmException(message) { File = source, Key = key }; }
+        Require(Arch is not null, "arch must be an object (the model config)", "arch");
+        try { ConfigReader.CheckRanges(this); }
+        catch (HrmException e) { throw e.At(source); }
+        Require(Runtime.TorchRuntime.IsDeviceName(Device), $"device must be cpu or cuda (or cuda:N), not '{Device}'", "device");
+        // The architecture part is checked by the model config's own reader (unknown keys, ranges, the rules between
+        // its keys); the rules that need the dataset's shape wait for the dataset (ModelConfig below).
+        ArchWithoutDataset(source);
+    }
+
+    /// <summary>The model config of "arch" alone, before any dataset is read: its keys, ranges and the rules between
+    /// them are checked; the dataset-derived keys keep the record's defaults and the rules that involve them
+    /// (ModelConfig.CheckDataset) are left to <see cref="ModelConfig(Data.DatasetMetadata, string)"/>.</summary>
+    public ModelConfig ArchWithoutDataset(string source = "config")
+    {
+        var arch = Arch ?? throw new HrmException("arch must be an object (the model config)") { File = source, Key = "arch" };
+        return ConfigJson.Parse(arch.ToJsonString(), source, keyPrefix: "arch.", datasetKnown: false);
     }
 
     /// <summary>The model configuration for a dataset: "arch" plus the dataset-derived fields.</summary>
     public ModelConfig ModelConfig(Data.DatasetMetadata train, string source = "config")
     {
-        var arch = (JsonObject)(Arch ?? throw new HrmException($"{source}: arch must be an object (the model config)")).DeepClone();
+        var arch = (JsonObject)(Arch ?? throw new HrmException("arch must be an object (the model config)") { File = source, Key = "arch" }).DeepClone();
         if (train.Task is not null) arch["task"] = train.Task;
         arch["vocab_size"] = train.VocabSize;
         arch["seq_len"] = train.SeqLen;
@@ -204,13 +187,15 @@ public sealed record TrainConfig
     public string ToResolvedJson()
     {
         var node = JsonSerializer.SerializeToNode(this, new JsonSerializerOptions(Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never })!.AsObject();
-        var model = ModelConfig(Placeholder);
+        var model = ArchWithoutDataset();
         var arch = JsonNode.Parse(ConfigJson.ToJson(model))!.AsObject();
         foreach (var k in ConfigKeys.In(ConfigSection.Arch).Where(k => k.FromDataset)) arch.Remove(k.Name);
         node["arch"] = arch;
         return node.ToJsonString(Options);
     }
-
-    /// <summary>The dataset shape used to check an arch section before any dataset is read.</summary>
-    static readonly Data.DatasetMetadata Placeholder = new(0, 0, 0, 2, 1, 1, 1, 1, ["all"]);
 }
+
+/// <summary>What a training step with a non-finite loss or gradient does: <see cref="Stop"/> the run (keeping the last
+/// good checkpoint, writing nothing newer) or <see cref="Skip"/> the step (dropped and counted).</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<NanPolicy>))]
+public enum NanPolicy { Stop, Skip }

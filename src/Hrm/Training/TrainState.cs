@@ -207,7 +207,7 @@ public sealed class TrainState : IDisposable
 
 /// <summary>A training step whose loss or gradients are not finite (NaN or infinity).</summary>
 public sealed class NonFiniteException(long step)
-    : HrmException($"step {step}: the loss or a gradient is not finite (NaN or infinity); stopped without updating (--set nan_policy=skip skips such steps instead)")
+    : HrmException($"step {step}: the loss or a gradient is not finite (NaN or infinity); stopped without updating (nan_policy skip skips such steps instead)")
 {
     public long Step { get; } = step;
 }

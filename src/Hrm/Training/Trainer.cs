@@ -272,7 +272,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
             using var scope = torch.NewDisposeScope();
             ActLossResult? loss;
             bool wasSkipped;
-            try { loss = state.TrainBatch(ToDevice(host, state.Model.Device), config.NanPolicy == "skip", out wasSkipped); }
+            try { loss = state.TrainBatch(ToDevice(host, state.Model.Device), config.NanPolicy == NanPolicy.Skip, out wasSkipped); }
             catch (NonFiniteException e) { nonFinite = e; return false; }   // nothing newer than the last good checkpoint is written
             if (wasSkipped) { skipped++; return true; }
             if (loss is null) return false;

@@ -31,13 +31,14 @@ public sealed class TrainingAugmentation
     {
         var meta = train.Metadata;
         if (meta.NumPuzzleIdentifiers > 1)
-            throw new HrmException($"augment: this dataset gives its puzzles their own identifiers ({meta.NumPuzzleIdentifiers}), each with a learned " +
-                "embedding of one fixed version of the puzzle, so its examples cannot be re-drawn one by one; build the augmentations into the data instead (hrm data arc --num-aug)");
+            throw new HrmException($"this dataset gives its puzzles their own identifiers ({meta.NumPuzzleIdentifiers}), each with a learned " +
+                "embedding of one fixed version of the puzzle, so its examples cannot be re-drawn one by one; build the augmentations into the data instead (num_aug when importing the tasks)")
+            { Key = "num_aug" }.Within("augment");
         PuzzleTask task;
         try { task = PuzzleTask.Resolve(meta.Task, meta.SeqLen, meta.VocabSize); }
-        catch (HrmException e) { throw new HrmException($"augment: {e.Message}"); }
+        catch (HrmException e) { throw e.Within("augment"); }
         if (train.Data.ExampleCount > 0 && task.Views(train.Data.Input(0).ToArray(), TokenViews.TrainingChoices, 0).Count < 2)
-            throw new HrmException($"augment: the {task.Name} task has no views other than the identity, so there is nothing to augment with");
+            throw new HrmException($"the {task.Name} task has no views other than the identity, so there is nothing to augment with").Within("augment");
         return new TrainingAugmentation(task, seed);
     }
 

@@ -59,7 +59,7 @@ public static class DatasetPage
             var meta = PuzzleDatasetDirectory.ReadMetadata(dataDir, split);
             PuzzleTask t;
             try { t = PuzzleTask.Resolve(meta.Task, meta.SeqLen, meta.VocabSize); }
-            catch (HrmException e) { throw new HrmException($"{Path.Combine(dataDir, split)}: {e.Message}"); }
+            catch (HrmException e) { throw e.At(Path.Combine(dataDir, split)); }
             if (task is not null && t.Name != task.Name) throw new HrmException($"{dataDir}: the splits hold different tasks ({task} and {t})");
             task = t;
             foreach (var set in meta.Sets)

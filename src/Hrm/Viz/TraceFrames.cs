@@ -28,7 +28,7 @@ public static class TraceFrames
     public static IReadOnlyList<string> WritePngs(Trace trace, string dir)
     {
         trace.Validate();
-        if (File.Exists(dir)) throw new HrmException($"{dir}: is a file; --png takes a folder");
+        if (File.Exists(dir)) throw new HrmException("is a file; the frames are written into a folder") { File = dir };
         Directory.CreateDirectory(dir);
         var layout = Layout.Of(trace);
         var paths = new List<string>();

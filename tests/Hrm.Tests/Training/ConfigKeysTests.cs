@@ -1,4 +1,5 @@
 using Hrm.Training;
+using Hrm.Model;
 
 namespace Hrm.Tests.Training;
 
@@ -23,7 +24,8 @@ public class ConfigKeysTests
         foreach (var ours in new[] { "max_steps", "max_minutes", "data_recipe", "arch.grid_conv", "arch.rel_pos_bias", "arch.grad_h_cycles", "arch.task" })
             Assert.True(ConfigKeys.Find(ours)!.Ours, ours);
         Assert.Equal(["trm"], ConfigKeys.Find("arch.mlp_t")!.Architectures.Select(a => a.Name));
-        Assert.Equal(["hrm", "transformer", "trm"], ConfigKeys.Find("arch.grid_conv")!.Architectures.Select(a => a.Name).Order());   // every architecture takes the token mixers
+        Assert.Equal(Architecture.All.Select(a => a.Name), ConfigKeys.Find("arch.grid_conv")!.Architectures.Select(a => a.Name));
+        Assert.Equal(["hrm"], ConfigKeys.Find("arch.grad_h_cycles")!.Architectures.Select(a => a.Name));
         Assert.True(ConfigKeys.Find("arch.seq_len")!.FromDataset);
         Assert.Equal("0.1", ConfigKeys.Find("weight_decay")!.Default);
     }
@@ -49,5 +51,54 @@ public class ConfigKeysTests
         var again = TrainConfig.Parse(json, "resolved.json");
         var shape = new Hrm.Data.DatasetMetadata(0, 0, 0, 6, 16, 1, 1, 1, ["all"]);
         Assert.Equal(cfg.ModelConfig(shape), again.ModelConfig(shape));
+    }
+}
+
+/// <summary>A key's range is stated once, in its [ConfigKey] attribute: the check and the text users read (the error,
+/// `hrm config --list-keys`, docs/config.md) both come from it.</summary>
+public class ConfigRangeTests
+{
+    /// <summary>Every bounded key of the training config and of HRM's arch section, set just past its lower bound.</summary>
+    public static IEnumerable<object[]> BelowTheLowerBound()
+    {
+        foreach (var (prefix, type) in new[] { ("", typeof(TrainConfig)), ("arch.", typeof(Hrm.Model.HrmConfig)) })
+            foreach (var (name, _, attr) in ConfigReader.Keys(type))
+                if (!double.IsNaN(attr.Min) && !attr.FromDataset)
+                    yield return [prefix + name, attr.MinExclusive ? attr.Min : attr.Min - 1];
+    }
+
+    [Theory]
+    [MemberData(nameof(BelowTheLowerBound))]
+    public void A_range_violation_names_the_key_and_the_range_from_its_attribute(string key, double value)
+    {
+        var range = ConfigKeys.Find(key)!.Range!;
+        var e = Assert.Throws<HrmException>(() => TrainConfig.Parse("""{"arch": {}}""", "t.json", [$"{key}={value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]));
+        var name = key.StartsWith("arch.", StringComparison.Ordinal) ? key[5..] : key;
+        Assert.Contains($"{name} must be ", e.Message);
+        Assert.Contains(range, e.Message);
+        Assert.Equal(name, e.Key);
+        Assert.StartsWith("t.json: ", e.Message);
+    }
+
+    [Theory]
+    [InlineData("beta1=1", "beta1 must be in [0, 1), not 1")]
+    [InlineData("global_batch_size=2000000", "global_batch_size must be in 1..1,048,576, not 2000000")]
+    [InlineData("max_minutes=0", "max_minutes must be > 0 or null, not 0")]
+    [InlineData("arch.expansion=65", "expansion must be in (0, 64], not 65")]
+    [InlineData("arch.H_cycles=257", "H_cycles must be in 1..256, not 257")]
+    [InlineData("nan_policy=sometimes", "nan_policy must be stop or skip, not 'sometimes'")]
+    public void The_message_reads_as_the_attribute_states_the_range(string set, string message)
+    {
+        var e = Assert.Throws<HrmException>(() => TrainConfig.Parse("""{"arch": {}}""", "t.json", [set]));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void The_registry_shows_the_range_the_check_uses()
+    {
+        Assert.Equal("[0, 1)", ConfigKeys.Find("beta1")!.Range);
+        Assert.Equal(">= 1 or null", ConfigKeys.Find("max_steps")!.Range);
+        Assert.Equal("stop, skip", ConfigKeys.Find("nan_policy")!.Range);
+        Assert.Equal("1..16,384, multiple of num_heads", ConfigKeys.Find("arch.hidden_size")!.Range);
     }
 }

@@ -17,7 +17,7 @@ public static class MazeCsv
         var all = Read(path);
         var unique = all.Where(m => MazeSolver.ShortestPathCount(m.Input, m.Size) == 1).ToList();
         int tied = all.Count - unique.Count;
-        if (uniqueOnly && unique.Count == 0) throw new HrmException($"{path}: every maze has several shortest paths; nothing left with --unique-only");
+        if (uniqueOnly && unique.Count == 0) throw new HrmException("every maze has several shortest paths; nothing left with unique_only") { File = path, Key = "unique_only" };
         return new MazeCsvImport(uniqueOnly ? unique : all, all.Count, tied, uniqueOnly ? tied : 0);
     }
 

@@ -30,23 +30,23 @@ public sealed record MazeGeneratorOptions(int Size = 30, int? MinPathLength = nu
     public void Validate()
     {
         if (Size is < MinSize or > MaxSize) throw new HrmException($"maze size must be {MinSize}..{MaxSize}, got {Size}");
-        if (EffectiveMinPathLength < 0) throw new HrmException($"--min-path must be >= 0, got {EffectiveMinPathLength}");
+        if (EffectiveMinPathLength < 0) throw new HrmException($"min_path must be >= 0, got {EffectiveMinPathLength}") { Key = "min_path" };
         // A shortest path visits distinct open cells, and at most about half the cells are open in a carved maze.
         if (EffectiveMinPathLength >= Size * Size / 2)
-            throw new HrmException($"--min-path {EffectiveMinPathLength} is unreachable on a {Size}x{Size} maze (must be below {Size * Size / 2}, and well below it to generate quickly)");
+            throw new HrmException($"min_path {EffectiveMinPathLength} is unreachable on a {Size}x{Size} maze (must be below {Size * Size / 2}, and well below it to generate quickly)") { Key = "min_path" };
         if (LoopFraction is < 0 or > 1) throw new HrmException($"loop fraction must be in [0, 1], got {LoopFraction}");
         if (WallDensityMin is < 0 or >= 1 || WallDensityMax is < 0 or >= 1 || WallDensityMin > WallDensityMax)
             throw new HrmException($"wall density must be a range within [0, 1) with min <= max, got {WallDensityMin}-{WallDensityMax}");
     }
 
-    /// <summary>Parses a --wall-density value: one fraction ("0.4") or a range ("0.3-0.5").</summary>
+    /// <summary>Parses a wall density (the CLI's --wall-density): one fraction ("0.4") or a range ("0.3-0.5").</summary>
     public static (double Min, double Max) ParseDensity(string text)
     {
         var parts = text.Split('-', 2);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         if (!double.TryParse(parts[0], System.Globalization.NumberStyles.Float, inv, out double lo)
             || !double.TryParse(parts.Length > 1 ? parts[1] : parts[0], System.Globalization.NumberStyles.Float, inv, out double hi))
-            throw new HrmException($"--wall-density must be a fraction (0.4) or a range (0.3-0.5), got '{text}'");
+            throw new HrmException($"wall_density must be a fraction (0.4) or a range (0.3-0.5), got '{text}'") { Key = "wall_density" };
         return (lo, hi);
     }
 }
@@ -67,7 +67,7 @@ public static class MazeStyles
         "mixed" => MazeStyle.Mixed,
         "iid" => MazeStyle.Iid,
         "all" => MazeStyle.All,
-        _ => throw new HrmException($"--style must be corridors, walls, iid, mixed or all, not '{text}'"),
+        _ => throw new HrmException($"style must be corridors, walls, iid, mixed or all, not '{text}'") { Key = "style" },
     };
     public static string Name(this MazeStyle style) => style.ToString().ToLowerInvariant();
 }
@@ -145,8 +145,10 @@ public sealed class MazeGenerator
             }
         }
         if (style == MazeStyle.Iid)
-            throw new HrmException($"could not generate a {_n}x{_n} iid random-wall maze (density {_options.WallDensityMin:0.##}-{_options.WallDensityMax:0.##}) with a shortest path longer than {min} in {mazeTries * IidGridsPerTry} grids; lower --min-path or move --wall-density towards 0.4");
-        throw new HrmException($"could not generate a {_n}x{_n} maze with a {(_options.AllowTies ? "" : "unique ")}shortest path longer than {min} in {mazeTries} tries; lower --min-path{(_options.AllowTies ? "" : " or --loops, or pass --allow-ties")}");
+            throw new HrmException($"could not generate a {_n}x{_n} iid random-wall maze (density {_options.WallDensityMin:0.##}-{_options.WallDensityMax:0.##}) with a shortest path longer than {min} in {mazeTries * IidGridsPerTry} grids; lower min_path or move wall_density towards 0.4")
+            { Key = "min_path", OtherKeys = ["wall_density"] };
+        throw new HrmException($"could not generate a {_n}x{_n} maze with a {(_options.AllowTies ? "" : "unique ")}shortest path longer than {min} in {mazeTries} tries; lower min_path{(_options.AllowTies ? "" : " or loops, or set allow_ties")}")
+        { Key = "min_path", OtherKeys = ["loops", "allow_ties"] };
     }
 
     /// <summary>Random grids the iid style draws per try of <see cref="Next"/> (a 30x30 grid has a pair more than 110

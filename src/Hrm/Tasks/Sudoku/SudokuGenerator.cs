@@ -27,7 +27,7 @@ public static class SudokuDifficulties
         "easy" => SudokuDifficulty.Easy,
         "hard" => SudokuDifficulty.Hard,
         "extreme" => SudokuDifficulty.Extreme,
-        _ => throw new HrmException($"--difficulty must be any, easy, hard or extreme, not '{text}'"),
+        _ => throw new HrmException($"difficulty must be any, easy, hard or extreme, not '{text}'") { Key = "difficulty" },
     };
 }
 
@@ -48,18 +48,18 @@ public sealed record SudokuGeneratorOptions(
     /// (median 2, 90th percentile 12); the hardest published puzzles rate 100 to 700 (see docs/dataset-format.md).</summary>
     public const int DefaultExtremeRating = 20;
 
-    /// <summary>Throws an <see cref="HrmException"/> (one line, in terms of the `hrm data sudoku` flags) when the
+    /// <summary>Throws an <see cref="HrmException"/> (one line, naming the setting: min_clues, ... as <see cref="HrmException.Key"/>) when the
     /// bounds are impossible for <paramref name="shape"/> or contradict each other.</summary>
     public SudokuGeneratorOptions Validate(SudokuShape shape)
     {
-        if (!Enum.IsDefined(Difficulty)) throw new HrmException($"--difficulty must be any, easy, hard or extreme, not {(int)Difficulty}");
-        if (MinRating is int r && r < 0) throw new HrmException($"--min-rating must be >= 0, got {r}");
+        if (!Enum.IsDefined(Difficulty)) throw new HrmException($"difficulty must be any, easy, hard or extreme, not {(int)Difficulty}") { Key = "difficulty" };
+        if (MinRating is int r && r < 0) throw new HrmException($"min_rating must be >= 0, got {r}") { Key = "min_rating" };
         if (Difficulty == SudokuDifficulty.Easy && MinRating is int e && e > 0)
-            throw new HrmException($"--difficulty easy keeps puzzles rated 0; it contradicts --min-rating {e}");
-        foreach (var (flag, value) in new[] { ("--min-clues", MinClues), ("--max-clues", MaxClues) })
+            throw new HrmException($"difficulty easy keeps puzzles rated 0; it contradicts min_rating {e}") { Key = "difficulty", OtherKeys = ["min_rating"] };
+        foreach (var (key, value) in new[] { ("min_clues", MinClues), ("max_clues", MaxClues) })
             if (value is int v && (v < 0 || v > shape.Cells))
-                throw new HrmException($"{flag} must be 0..{shape.Cells} for a {shape.N}x{shape.N} grid, got {v}");
-        if (MinClues is int lo && MaxClues is int hi && lo > hi) throw new HrmException($"--min-clues {lo} is above --max-clues {hi}");
+                throw new HrmException($"{key} must be 0..{shape.Cells} for a {shape.N}x{shape.N} grid, got {v}") { Key = key };
+        if (MinClues is int lo && MaxClues is int hi && lo > hi) throw new HrmException($"min_clues {lo} is above max_clues {hi}") { Key = "min_clues", OtherKeys = ["max_clues"] };
         return this;
     }
 
@@ -139,7 +139,7 @@ public sealed class SudokuGenerator
     {
         options.Validate(shape);
         if (count < 0) throw new HrmException($"the number of puzzles must be >= 0, got {count}");
-        if (threads < 0) throw new HrmException($"--threads must be >= 0 (0 = one per core), got {threads}");
+        if (threads < 0) throw new HrmException($"threads must be >= 0 (0 = one per core), got {threads}") { Key = "threads" };
         exclude ??= new HashSet<string>();
         long cap = maxAttempts ?? 1000L * count + 10_000;
         threads = threads > 0 ? threads : Environment.ProcessorCount;
