@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Hrm.Evaluation;
-using Hrm.Interop;
-using Hrm.Model;
 using Hrm.Training;
 using Spectre.Console;
 
