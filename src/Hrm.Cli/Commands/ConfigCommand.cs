@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Hrm.Interop;
 using Hrm.Training;
 
 namespace Hrm.Cli.Commands;
@@ -32,8 +33,8 @@ public static class ConfigCommand
             var sources = new[] { parse.GetValue(preset), parse.GetValue(config), parse.GetValue(run) };
             if (sources.Count(s => s is not null) != 1) throw new HrmException("give exactly one of --preset NAME, --config FILE, --run RUN (or --list-keys)");
             string path = parse.GetValue(preset) is string p ? Presets.Path(p)
-                : parse.GetValue(config) ?? Path.Combine(parse.GetValue(run)!, Checkpoint.TrainConfigFile);
-            if (parse.GetValue(run) is string r && !File.Exists(path)) throw new HrmException($"{r}: not a run folder (no {Checkpoint.TrainConfigFile})");
+                : parse.GetValue(config) ?? new RunFolder(parse.GetValue(run)!).TrainConfigPath;
+            if (parse.GetValue(run) is string r && !File.Exists(path)) throw new HrmException($"{r}: not a run folder (no {RunFolder.TrainConfigFile})");
             var cfg = TrainConfig.Load(path, parse.GetValue(set));
             Console.WriteLine(cfg.ToResolvedJson());
             return 0;

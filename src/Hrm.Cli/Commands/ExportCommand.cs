@@ -49,9 +49,7 @@ public static class ExportCommand
     /// data path is recorded in the run folder's copy only.</summary>
     static JsonObject? FindTrainConfig(string weights)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(weights))!;
-        var found = new[] { Path.Combine(dir, Checkpoint.TrainConfigFile), Path.Combine(dir, "..", "..", Checkpoint.TrainConfigFile) }
-            .Where(File.Exists).Select(p => TrainConfig.Load(p)).ToList();
+        var found = CheckpointFolder.Holding(weights).TrainConfigs().Select(p => TrainConfig.Load(p)).ToList();
         if (found.Count == 0) return null;
         var config = found[0] with { DataPath = found[0].DataPath ?? found.Select(c => c.DataPath).FirstOrDefault(d => d is not null) };
         return JsonNode.Parse(config.ToJson())!.AsObject();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hrm.Interop;
 using Hrm.Training;
 using Spectre.Console;
 
@@ -11,9 +12,6 @@ namespace Hrm.Cli.Commands;
 /// </summary>
 public static class PresetData
 {
-    /// <summary>The run's data folder for a preset with a recipe.</summary>
-    public static string Folder(string runDir) => Path.Combine(runDir, "data");
-
     /// <summary>The `hrm` arguments that build the recipe's data into <paramref name="outDir"/> with <paramref name="seed"/>.</summary>
     public static string[] Arguments(string recipe, int seed, string outDir)
     {
@@ -28,20 +26,21 @@ public static class PresetData
     /// <summary>The command line a user types for <paramref name="args"/>.</summary>
     public static string CommandLine(IEnumerable<string> args) => "hrm " + string.Join(' ', args.Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 
-    /// <summary>Builds the recipe's data into RUN/data (or reuses it when the same command built it before) and returns the folder.</summary>
-    public static string Build(TrainConfig cfg, string runDir)
+    /// <summary>Builds the recipe's data into RUN/data (or reuses it when the same command built it before) and returns
+    /// the folder. A sweep keeps the data its runs share the same way, in its own folder.</summary>
+    public static string Build(TrainConfig cfg, RunFolder run)
     {
-        var dir = Folder(runDir);
+        var dir = run.DataFolder;
         var args = Arguments(cfg.DataRecipe!, cfg.Seed, dir);
         var line = CommandLine(args);
-        var marker = Path.Combine(runDir, "data-recipe.txt");
+        var marker = run.DataRecipePath;
         if (File.Exists(marker) && File.ReadAllText(marker).Trim() == line && File.Exists(Path.Combine(dir, "train", "dataset.json")))
         {
             AnsiConsole.MarkupLine($"[grey]data: reusing {Markup.Escape(dir)}, built by: {Markup.Escape(line)}[/]");
             return dir;
         }
         AnsiConsole.MarkupLine($"[bold]data[/]: the preset's own data, the same as: [grey]{Markup.Escape(line)}[/]");
-        Directory.CreateDirectory(runDir);
+        Directory.CreateDirectory(run.Root);
         var parse = CommandRegistry.Root().Parse(args);
         if (parse.Errors.Count > 0) throw new HrmException($"data_recipe: {parse.Errors[0].Message.Split('\n')[0].Trim()}");
         int rc = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -69,7 +69,7 @@ public static class QuickstartCommand
         var overrides = new List<string> { $"seed={seed}", "log_every_steps=50", $"max_minutes={trainMinutes.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}" };
         var cfg = TrainConfig.Load(Presets.Path("sudoku4-quickstart"), overrides);
         var run = Path.Combine(outDir, "run");
-        var result = TrainCommand.Run(cfg, data, run, resume: false, cancel);
+        var result = TrainCommand.Run(TrainingRun.New(cfg, run), data, cancel);
         if (cancel.IsCancellationRequested) return 130;
 
         // 3. Results and one solved held-out puzzle.

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Hrm.Evaluation.Analysis;
+using Hrm.Interop;
 using Hrm.Training;
 using Spectre.Console;
 
@@ -61,7 +62,7 @@ public static class SweepCommand
         // As `hrm train`: --data, else the config's data_path, else the preset's own data (its data_recipe, built once
         // into OUT/data with the first setting's seed and shared by every run).
         var data = o.Data ?? configs.Select(c => c.DataPath).FirstOrDefault(d => d is not null)
-                   ?? (configs[0].DataRecipe is not null ? PresetData.Build(configs[0], outDir)
+                   ?? (configs[0].DataRecipe is not null ? PresetData.Build(configs[0], new RunFolder(outDir))
                        : throw new HrmException($"--data DIR is required ({o.Preset ?? o.ConfigPath} has no data_recipe to build its own)"));
         if (!Directory.Exists(data)) throw new HrmException($"{data}: data directory not found");
         data = Path.GetFullPath(data);

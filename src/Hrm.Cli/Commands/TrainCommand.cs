@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Hrm.Evaluation;
-using Hrm.Interop;
-using Hrm.Model;
 using Hrm.Training;
 using Spectre.Console;
 
@@ -37,18 +35,14 @@ public static class TrainCommand
                 foreach (var (name, description) in Presets.List()) Console.WriteLine($"{name,-24} {description}");
                 return Task.FromResult(0);
             }
-            TrainConfig cfg;
-            string runDir, dataDir;
-            bool isResume = parse.GetValue(resume) is string;
+            string dataDir;
+            TrainingRun run;
             var init = parse.GetValue(initFrom);
-            if (init is not null && isResume) throw new HrmException("--init-from starts a new run; --resume continues one: give one of them");
+            if (init is not null && parse.GetValue(resume) is not null) throw new HrmException("--init-from starts a new run; --resume continues one: give one of them");
             if (parse.GetValue(resume) is string r)
             {
-                runDir = r;
-                var saved = Path.Combine(r, Checkpoint.TrainConfigFile);
-                if (!File.Exists(saved)) throw new HrmException($"{r}: not a run folder (no {Checkpoint.TrainConfigFile})");
-                cfg = TrainConfig.Load(saved, parse.GetValue(set));
-                dataDir = parse.GetValue(data) ?? cfg.DataPath ?? throw new HrmException($"{saved}: no data_path; pass --data");
+                run = TrainingRun.Resume(r, parse.GetValue(set));
+                dataDir = parse.GetValue(data) ?? run.Config.DataPath ?? throw new HrmException($"{run.Folder.TrainConfigPath}: no data_path; pass --data");
             }
             else
             {
@@ -56,60 +50,26 @@ public static class TrainCommand
                 var c = parse.GetValue(config);
                 if (p is not null && c is not null) throw new HrmException("give exactly one of --preset NAME or --config FILE");
                 if (p is null && c is null && init is null) throw new HrmException("give exactly one of --preset NAME or --config FILE");
-                cfg = p is null && c is null ? ConfigBeside(init!, parse.GetValue(set)) : TrainConfig.Load(p is not null ? Presets.Path(p) : c!, parse.GetValue(set));
-                runDir = parse.GetValue(outDir) ?? throw new HrmException("--out RUN is required");
-                if (Checkpoint.Latest(runDir) is not null) throw new HrmException($"{runDir} already holds a run: use --resume {runDir} or another --out");
+                var cfg = p is null && c is null ? TrainingRun.ConfigBeside(init!, parse.GetValue(set)) : TrainConfig.Load(p is not null ? Presets.Path(p) : c!, parse.GetValue(set));
+                run = TrainingRun.New(cfg, parse.GetValue(outDir) ?? throw new HrmException("--out RUN is required"), init);
                 dataDir = parse.GetValue(data) ?? cfg.DataPath
-                    ?? (cfg.DataRecipe is not null ? PresetData.Build(cfg, runDir) : throw new HrmException("--data DIR is required (this config has no data_recipe to build its own)"));
+                    ?? (cfg.DataRecipe is not null ? PresetData.Build(cfg, run.Folder) : throw new HrmException("--data DIR is required (this config has no data_recipe to build its own)"));
             }
-            var result = Run(cfg, dataDir, runDir, isResume, cancel, initFrom: init);
+            var result = Run(run, dataDir, cancel);
             return Task.FromResult(result.Stopped && cancel.IsCancellationRequested ? 130 : 0);
         });
         return cmd;
     }
 
-    /// <summary>
-    /// The train config that comes with --init-from weights: their all_config.yaml (mapped to ours, see
-    /// Interop/ReferenceConfig.cs) or our train_config.json beside them.
-    /// </summary>
-    static TrainConfig ConfigBeside(string initFrom, IEnumerable<string>? overrides)
+    /// <summary>Trains <paramref name="run"/> with console progress; Ctrl-C checkpoints and exits cleanly.</summary>
+    public static TrainResult Run(TrainingRun run, string dataDir, CancellationToken cancel)
     {
-        var weights = Hrm.Interop.ModelStore.ResolveWeights(initFrom);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(weights))!;
-        var ours = Path.Combine(dir, Checkpoint.TrainConfigFile);
-        if (File.Exists(ours)) return TrainConfig.Load(ours, overrides);
-        var theirs = Path.Combine(dir, Hrm.Interop.ReferenceConfig.FileName);
-        if (File.Exists(theirs)) return TrainConfig.Parse(Hrm.Interop.ReferenceConfig.ToOurTrainJson(theirs), theirs, overrides);
-        throw new HrmException($"{dir}: no {Hrm.Interop.ReferenceConfig.FileName} or {Checkpoint.TrainConfigFile} beside the --init-from weights: give --preset NAME or --config FILE");
-    }
-
-    /// <summary>RUN/init-from.txt: where a run started with --init-from took its weights, so that a --resume before its
-    /// first checkpoint starts from the same weights rather than from a fresh initialisation.</summary>
-    public const string InitFromFile = "init-from.txt";
-
-    /// <summary>Runs the trainer with console progress; Ctrl-C checkpoints and exits cleanly.</summary>
-    public static TrainResult Run(TrainConfig cfg, string dataDir, string runDir, bool resume, CancellationToken cancel, TextWriter? output = null, string? initFrom = null)
-    {
-        var initFile = Path.Combine(runDir, InitFromFile);
-        if (!resume && initFrom is not null)
-        {
-            Directory.CreateDirectory(runDir);
-            AtomicFile.WriteAllText(initFile, Path.GetFullPath(initFrom) + "\n");
-        }
-        else if (resume && Checkpoint.Latest(runDir) is null && File.Exists(initFile))
-            initFrom = File.ReadAllText(initFile).Trim();
-        else if (resume) initFrom = null;
-
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         ConsoleCancelEventHandler handler = (_, e) => { e.Cancel = true; cts.Cancel(); AnsiConsole.MarkupLine("[yellow]stopping: writing a checkpoint...[/]"); };
         Console.CancelKeyPress += handler;
         try
         {
-            // Weights from --init-from go into the new model before the optimiser and the EMA shadow see them, as the
-            // authors load a checkpoint before registering EMA; a resumed run keeps its own (from its latest checkpoint).
-            Action<ActModel, ITrainingObserver>? initWeights = initFrom is null ? null
-                : (model, log) => log.OnInfo(ModelStore.InitializeFrom(model, initFrom));
-            var result = TrainingRun.Start(cfg, dataDir, runDir, new ConsoleObserver(), resume, cts.Token, initWeights);
+            var result = run.Train(dataDir, new ConsoleObserver(), cts.Token);
             AnsiConsole.MarkupLine($"[green]done[/]: {result.Steps} steps in {Clock(result.Elapsed)}; checkpoint {Markup.Escape(result.LastCheckpoint ?? "-")}");
             return result;
         }

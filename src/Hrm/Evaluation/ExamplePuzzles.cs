@@ -40,20 +40,18 @@ public static class ExamplePuzzles
     /// </summary>
     public static string? RunDataset(string checkpoint, string? configPath = null)
     {
-        string dir;
-        try { dir = Path.GetDirectoryName(Path.GetFullPath(ModelStore.Resolve(checkpoint, configPath).Weights))!; }
+        CheckpointFolder folder;
+        try { folder = CheckpointFolder.Holding(ModelStore.Resolve(checkpoint, configPath).Weights); }
         catch (HrmException) { return null; }
-        foreach (var folder in new[] { dir, Path.Combine(dir, "..", "..") })
+        foreach (var file in folder.TrainConfigs())
         {
-            var file = Path.Combine(folder, "train_config.json");
-            if (!File.Exists(file)) continue;
             try
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(file));
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("data_path", out var p)
                     && p.ValueKind == JsonValueKind.String && p.GetString() is { Length: > 0 } data)
                 {
-                    var full = Path.GetFullPath(Path.IsPathRooted(data) ? data : Path.Combine(folder, data));
+                    var full = Path.GetFullPath(Path.IsPathRooted(data) ? data : Path.Combine(Path.GetDirectoryName(file)!, data));
                     if (File.Exists(Path.Combine(full, "test", "dataset.json"))) return full;
                 }
             }

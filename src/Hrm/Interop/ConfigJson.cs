@@ -149,6 +149,6 @@ public static class ConfigJson
 
     public static void Save(string path, ModelConfig config)
     {
-        AtomicFile.WriteAllText(path, ToJson(config));
+        AtomicFile.WriteAllText(path, ToJson(config), flushToDisk: true);
     }
 }

@@ -13,27 +13,18 @@ namespace Hrm.Interop;
 /// </summary>
 public static class ModelStore
 {
-    public const string ModelFile = "model.safetensors";
-    public const string ConfigFile = "config.json";
-    public const string CheckpointsFolder = "checkpoints";
-
-    /// <summary>The newest complete checkpoint folder of a run (RUN/checkpoints/step_NNNNNNN), or null.</summary>
-    public static string? LatestCheckpoint(string runDir)
+    /// <summary>The model folder <paramref name="dir"/> itself, else the latest checkpoint of the run folder it is.</summary>
+    static CheckpointFolder? CheckpointIn(string dir)
     {
-        var root = Path.Combine(runDir, CheckpointsFolder);
-        if (!Directory.Exists(root)) return null;
-        return Directory.GetDirectories(root, "step_*")
-            .Where(d => !d.EndsWith(".tmp") && File.Exists(Path.Combine(d, ModelFile)) && File.Exists(Path.Combine(d, ConfigFile)))
-            .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
+        var folder = new CheckpointFolder(dir);
+        return File.Exists(folder.ModelPath) ? folder : new RunFolder(dir).Latest;
     }
-
-    static string? CheckpointIn(string dir) => File.Exists(Path.Combine(dir, ModelFile)) ? dir : LatestCheckpoint(dir);
 
     /// <summary>
     /// The checkpoint of the one run one level below <paramref name="dir"/>: `hrm quickstart` writes
     /// runs/quickstart/{data,run}, and users pass the folder it names. Several runs there are an error that lists them.
     /// </summary>
-    static string? OnlyRunInside(string dir)
+    static CheckpointFolder? OnlyRunInside(string dir)
     {
         var runs = Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
             .Select(d => (Run: d, Checkpoint: CheckpointIn(d))).Where(r => r.Checkpoint is not null).ToList();
@@ -47,17 +38,9 @@ public static class ModelStore
     /// state dict without extension, and DIR/all_config.yaml), by N; null if there is none.
     /// </summary>
     public static string? LatestReferenceStep(string dir) => Directory.Exists(dir)
-        ? Directory.GetFiles(dir, "step_*").Select(f => (File: f, Step: ReferenceStep(f))).Where(x => x.Step is not null)
+        ? Directory.GetFiles(dir, CheckpointFolder.StepPattern).Select(f => (File: f, Step: CheckpointFolder.StepOf(f))).Where(x => x.Step is not null)
             .OrderBy(x => x.Step).Select(x => x.File).LastOrDefault()
         : null;
-
-    /// <summary>N of a file named step_N (their checkpoint name), else null.</summary>
-    public static long? ReferenceStep(string path)
-    {
-        var name = Path.GetFileName(path);
-        return name.StartsWith("step_", StringComparison.Ordinal) && name.Length > 5 && name[5..].All(char.IsAsciiDigit)
-            && long.TryParse(name[5..], out var n) ? n : null;
-    }
 
     /// <summary>
     /// Resolves a checkpoint path to its weights file and its config file: config.json beside the weights (ours), else
@@ -67,11 +50,11 @@ public static class ModelStore
     public static (string Weights, string Config) Resolve(string path, string? configPath = null)
     {
         var weights = ResolveWeights(path);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(weights))!;
         if (configPath is not null) return (weights, configPath);
-        foreach (var name in new[] { ConfigFile, ReferenceConfig.FileName })
-            if (File.Exists(Path.Combine(dir, name))) return (weights, Path.Combine(dir, name));
-        throw new HrmException($"{Path.Combine(dir, ConfigFile)}: model config not found, nor their {ReferenceConfig.FileName} (give the config file's path)");
+        var folder = CheckpointFolder.Holding(weights);
+        foreach (var config in new[] { folder.ConfigPath, Path.Combine(folder.Root, ReferenceConfig.FileName) })
+            if (File.Exists(config)) return (weights, config);
+        throw new HrmException($"{folder.ConfigPath}: model config not found, nor their {ReferenceConfig.FileName} (give the config file's path)");
     }
 
     /// <summary>The weights file a checkpoint path names (see <see cref="Resolve"/>), without looking for a config.</summary>
@@ -79,10 +62,10 @@ public static class ModelStore
     {
         if (File.Exists(path)) return path;
         if (!Directory.Exists(path)) throw new HrmException("checkpoint not found") { File = path };
-        if (CheckpointIn(path) is string dir) return Path.Combine(dir, ModelFile);
+        if (CheckpointIn(path) is CheckpointFolder folder) return folder.ModelPath;
         if (LatestReferenceStep(path) is string step) return step;
-        if (OnlyRunInside(path) is string inside) return Path.Combine(inside, ModelFile);
-        throw new HrmException($"no checkpoint found (expected {ModelFile}, {CheckpointsFolder}/step_*/, the authors' step_N files or one run folder inside)") { File = path };
+        if (OnlyRunInside(path) is CheckpointFolder inside) return inside.ModelPath;
+        throw new HrmException($"no checkpoint found (expected {CheckpointFolder.ModelFile}, {RunFolder.CheckpointsPattern}, the authors' step_N files or one run folder inside)") { File = path };
     }
 
     /// <summary>A model config file: ours (config.json) or the authors' all_config.yaml, whose arch is completed from
@@ -141,11 +124,13 @@ public static class ModelStore
                $"; the authors' checkpoints hold no optimiser state){extra}";
     }
 
-    /// <summary>Writes model.safetensors and config.json into <paramref name="dir"/> (each via a temp file).</summary>
+    /// <summary>Writes model.safetensors and config.json into <paramref name="dir"/> (each via a temp file, flushed
+    /// to disk).</summary>
     public static void Save(string dir, ActModel model)
     {
-        Directory.CreateDirectory(dir);
-        StateDictIO.Save(Path.Combine(dir, ModelFile), ReferenceNames.Export(model));
-        ConfigJson.Save(Path.Combine(dir, ConfigFile), model.Config);
+        var folder = new CheckpointFolder(dir);
+        Directory.CreateDirectory(folder.Root);
+        StateDictIO.Save(folder.ModelPath, ReferenceNames.Export(model));
+        ConfigJson.Save(folder.ConfigPath, model.Config);
     }
 }

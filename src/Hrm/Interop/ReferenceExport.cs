@@ -19,7 +19,7 @@ public sealed record ExportResult(string StepFile, long Step, int Tensors, strin
 public static class ReferenceExport
 {
     public const string LaunchScript = "launch.sh";
-    static readonly string[] OwnFiles = [ReferenceConfig.FileName, LaunchScript, ModelStore.ConfigFile];
+    static readonly string[] OwnFiles = [ReferenceConfig.FileName, LaunchScript, CheckpointFolder.ConfigFile];
 
     /// <param name="checkpoint">A run folder, checkpoint folder or weights file (anything <see cref="ModelStore.Resolve"/> takes).</param>
     /// <param name="trainConfig">The run's train config as JSON with our field names (null: not found; only <paramref name="weightsOnly"/> can do without).</param>
@@ -37,21 +37,22 @@ public static class ReferenceExport
         if (trainConfig is null && !weightsOnly)
             throw new HrmException($"{checkpoint}: no train_config.json beside the checkpoint or in its run folder: all_config.yaml is made from the run's training config (weights_only writes step_N alone)") { Key = "weights_only" };
 
-        long step = ModelStore.ReferenceStep(weights) ?? StepOfFolder(Path.GetDirectoryName(Path.GetFullPath(weights))!) ?? 0;
+        long step = CheckpointFolder.StepOf(weights) ?? CheckpointFolder.Holding(weights).Step ?? 0;
+        var stepName = CheckpointFolder.ReferenceNameOf(step);
         var state = WeightsOf(model, weights);
 
         PrepareOut(outDir);
         // The whole export is written into a temporary folder that then replaces --out (AtomicFile.WriteFolder): a
         // failure (a full disk) leaves the previous export as it was, never half of a new one beside half of the old.
-        var stepFile = Path.Combine(outDir, $"step_{step}");
+        var stepFile = Path.Combine(outDir, stepName);
         var schema = ReferenceConfig.For(model.Architecture);
         if (weightsOnly)
         {
-            var ours = Path.Combine(outDir, ModelStore.ConfigFile);
+            var ours = Path.Combine(outDir, CheckpointFolder.ConfigFile);
             AtomicFile.WriteFolder(outDir, "the export", tmp =>
             {
-                AtomicFile.WriteAllBytes(Path.Combine(tmp, $"step_{step}"), PtWriter.Write(state, $"step_{step}"));
-                AtomicFile.WriteAllText(Path.Combine(tmp, ModelStore.ConfigFile), ConfigJson.ToJson(model));
+                AtomicFile.WriteAllBytes(Path.Combine(tmp, stepName), PtWriter.Write(state, stepName));
+                AtomicFile.WriteAllText(Path.Combine(tmp, CheckpointFolder.ConfigFile), ConfigJson.ToJson(model));
             });
             return new ExportResult(stepFile, step, state.Count, null, null, ours, [], unsupported, schema);
         }
@@ -85,7 +86,7 @@ public static class ReferenceExport
             trainConfig["ema_rate"]?.GetValue<double>() ?? 0.999, checkpoint);
         AtomicFile.WriteFolder(outDir, "the export", tmp =>
         {
-            AtomicFile.WriteAllBytes(Path.Combine(tmp, $"step_{step}"), PtWriter.Write(state, $"step_{step}"));
+            AtomicFile.WriteAllBytes(Path.Combine(tmp, stepName), PtWriter.Write(state, stepName));
             AtomicFile.WriteAllText(Path.Combine(tmp, ReferenceConfig.FileName), exported.Yaml);
             var script = Path.Combine(tmp, LaunchScript);
             AtomicFile.WriteAllText(script, launchText);
@@ -115,12 +116,6 @@ public static class ReferenceExport
         return state;
     }
 
-    static long? StepOfFolder(string dir)
-    {
-        var name = Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar));
-        return name.StartsWith("step_", StringComparison.Ordinal) && name.Length > 5 && name[5..].All(char.IsAsciiDigit) && long.TryParse(name[5..], out var n) ? n : null;
-    }
-
     static string Describe(string checkpoint) => Path.GetFullPath(checkpoint);
 
     /// <summary>An export folder is new, or holds only what an earlier export wrote (which is replaced).</summary>
@@ -130,7 +125,7 @@ public static class ReferenceExport
         if (Directory.Exists(outDir))
         {
             var entries = Directory.GetFileSystemEntries(outDir);
-            var foreign = entries.Where(e => !(File.Exists(e) && (OwnFiles.Contains(Path.GetFileName(e)) || ModelStore.ReferenceStep(e) is not null))).ToList();
+            var foreign = entries.Where(e => !(File.Exists(e) && (OwnFiles.Contains(Path.GetFileName(e)) || CheckpointFolder.StepOf(e) is not null))).ToList();
             if (foreign.Count > 0)
                 throw new HrmException($"holds other files than an export's ({Path.GetFileName(foreign[0])}): choose a new or empty out_dir") { File = outDir, Key = "out_dir" };
         }
@@ -140,11 +135,12 @@ public static class ReferenceExport
     static string Launch(ReferenceConfig.Schema schema, ModelConfig model, long step, int gpus, string dataPath, bool ema, double emaRate, string source)
     {
         bool hrm = model.Architecture == Architecture.Hrm;
+        var file = CheckpointFolder.ReferenceNameOf(step);
         var sb = new StringBuilder();
         sb.Append("#!/usr/bin/env bash\n");
         sb.Append($"# Continue an HRM.NET run on the authors' code with torchrun + NCCL data parallelism (written by `hrm export`).\n");
         sb.Append($"# From: {Path.GetFullPath(source)} ({model.Architecture.Name}, step {step}).\n");
-        sb.Append("# Here: step_" + step + " (their state dict, _orig_mod.model.inner.* names) and " + ReferenceConfig.FileName + " (their PretrainConfig).\n#\n");
+        sb.Append("# Here: " + file + " (their state dict, _orig_mod.model.inner.* names) and " + ReferenceConfig.FileName + " (their PretrainConfig).\n#\n");
         sb.Append($"# Usage: CODE=/path/to/TinyRecursiveModels DATA=/path/to/dataset bash {LaunchScript} [more Hydra overrides]\n#\n");
         sb.Append("# What their code needs (HRM.NET needs none of it):\n");
         sb.Append($"#   - {gpus} CUDA GPU(s): their pretrain.py puts everything on \"cuda\"; torchrun uses NCCL between them.\n");
@@ -161,7 +157,7 @@ public static class ReferenceExport
             sb.Append($"#   from a fresh initialisation), builds no model with puzzle_emb_ndim 0, and its FlashAttention runs bfloat16/float16 only. So the line\n");
             sb.Append($"#   below runs TinyRecursiveModels' pretrain.py with its copy of HRM ({ReferenceConfig.TrmRepositoryHrm}: the same\n");
             sb.Append("#   tensor names and math, SDPA attention), turning this HRM-schema all_config.yaml into its schema by overrides.\n");
-            sb.Append($"#   Their HRM repository can still evaluate step_{step} directly: torchrun --nproc-per-node {gpus} evaluate.py checkpoint=$HERE/step_{step}\n");
+            sb.Append($"#   Their HRM repository can still evaluate {file} directly: torchrun --nproc-per-node {gpus} evaluate.py checkpoint=$HERE/{file}\n");
             sb.Append("#   (needs puzzle_emb_ndim > 0 and forward_dtype bfloat16 there).\n");
         }
         sb.Append("#\n# Not carried over: the optimiser state (Adam moments, sign-SGD), the step counter and the lr schedule (their run\n");
@@ -179,11 +175,11 @@ public static class ReferenceExport
         if (hrm)
         {
             sb.Append($"  \"arch.name='{ReferenceConfig.TrmRepositoryHrm}'\" '~data_path' \"+data_paths=['$DATA']\" \\\n");
-            sb.Append($"  \"+load_checkpoint='$HERE/step_{step}'\" \"checkpoint_path='$OUT'\"" + (ema ? $" +ema=true +ema_rate={ReferenceConfig.PythonFloat(emaRate)}" : "") + " \\\n");
+            sb.Append($"  \"+load_checkpoint='$HERE/{file}'\" \"checkpoint_path='$OUT'\"" + (ema ? $" +ema=true +ema_rate={ReferenceConfig.PythonFloat(emaRate)}" : "") + " \\\n");
         }
         else
         {
-            sb.Append($"  \"data_paths=['$DATA']\" \"load_checkpoint='$HERE/step_{step}'\" \"checkpoint_path='$OUT'\" \\\n");
+            sb.Append($"  \"data_paths=['$DATA']\" \"load_checkpoint='$HERE/{file}'\" \"checkpoint_path='$OUT'\" \\\n");
         }
         sb.Append("  hydra.output_subdir=null \"$@\"\n");
         return sb.ToString();

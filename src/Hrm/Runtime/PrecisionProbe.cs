@@ -85,9 +85,6 @@ public static class PrecisionProbe
     /// warm-up alone takes twice as long.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
 
-    /// <summary>The cache file in a run folder.</summary>
-    public const string CacheFile = "precision.json";
-
     /// <summary>
     /// The decision rule, separate from the timing so that it can be checked with given numbers. The lists are paired
     /// rounds: round i timed float32 and bfloat16 back to back (the probe alternates which goes first), so a change of

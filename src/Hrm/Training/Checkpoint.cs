@@ -10,34 +10,30 @@ namespace Hrm.Training;
 public sealed record RunPosition(long Step, long TotalSteps, long BatchesConsumed, double ElapsedSeconds);
 
 /// <summary>
-/// Checkpoints of a training run (the model folder of <see cref="ModelStore"/> plus what resuming needs). A checkpoint is a folder RUN/checkpoints/step_NNNNNNN holding
-/// model.safetensors (reference tensor names, so the authors' code can load it), config.json (the model config in the
-/// reference's format), train_config.json, and for resume optimizer.safetensors (Adam moments, the ACT carry, the
-/// exploration RNG) and position.json. Folders are written under a temporary name and renamed when complete.
+/// Checkpoints of a training run: what a <see cref="CheckpointFolder"/> holds (its layout is there) and how it is
+/// written and restored. The model file holds the weights that are evaluated (with EMA, the EMA weights, as the
+/// reference saves), the optimizer file what resuming needs: Adam moments, the ACT carry, the exploration RNG and,
+/// with EMA, the raw weights and the shadow.
 /// </summary>
 public static class Checkpoint
 {
-    public const string ModelFile = ModelStore.ModelFile;
-    public const string ConfigFile = ModelStore.ConfigFile;
-    public const string TrainConfigFile = "train_config.json";
-    public const string OptimizerFile = "optimizer.safetensors";
-    public const string PositionFile = "position.json";
     const string RawPrefix = "raw.", EmaPrefix = "ema.";
 
-    public static string Save(string runDir, TrainState state, TrainConfig trainConfig, RunPosition position)
-    {
-        var final = Path.Combine(runDir, ModelStore.CheckpointsFolder, $"step_{position.Step:D7}");
-        // Written as step_NNNNNNN.tmp, then renamed (AtomicFile.WriteFolder); a failed write (a full disk) leaves no
-        // half-written folder behind, and earlier checkpoints are untouched.
-        return AtomicFile.WriteFolder(final, "the checkpoint", tmp => Write(tmp, state, trainConfig, position), tempName: final + ".tmp");
-    }
+    /// <summary>
+    /// Writes the checkpoint <paramref name="folder"/> and returns its full path. One way for every file: each goes
+    /// through <see cref="AtomicFile"/> flushed to disk, into a temporary folder (step_NNNNNNN.tmp) that is renamed into
+    /// place when complete (<see cref="AtomicFile.WriteFolder"/>), so a failed write (a full disk) leaves no
+    /// half-written folder behind, and earlier checkpoints are untouched.
+    /// </summary>
+    public static string Save(CheckpointFolder folder, TrainState state, TrainConfig trainConfig, RunPosition position) =>
+        AtomicFile.WriteFolder(folder.Root, "the checkpoint", tmp => Write(new CheckpointFolder(tmp), state, trainConfig, position), tempName: folder.TempPath);
 
-    static void Write(string tmp, TrainState state, TrainConfig trainConfig, RunPosition position)
+    static void Write(CheckpointFolder tmp, TrainState state, TrainConfig trainConfig, RunPosition position)
     {
         // With EMA the model file holds the EMA parameters and the live buffers, as the reference saves; the raw
         // weights and the shadow go into the optimizer file so that a resume continues exactly.
-        using (state.EvaluationWeights()) ModelStore.Save(tmp, state.Model);
-        AtomicFile.WriteAllText(Path.Combine(tmp, TrainConfigFile), trainConfig.ToJson(), flushToDisk: true);
+        using (state.EvaluationWeights()) ModelStore.Save(tmp.Root, state.Model);
+        AtomicFile.WriteAllText(tmp.TrainConfigPath, trainConfig.ToJson(), flushToDisk: true);
 
         var opt = state.Adam.StateDict().ToDictionary(kv => "adam." + kv.Key, kv => kv.Value);
         if (state.Carry is ActCarry c)
@@ -52,9 +48,8 @@ public static class Checkpoint
             foreach (var (name, p) in state.Model.named_parameters()) opt[RawPrefix + name] = p;
             foreach (var (name, s) in ema.Shadows) opt[EmaPrefix + name] = s;
         }
-        StateDictIO.Save(Path.Combine(tmp, OptimizerFile), opt);
-        AtomicFile.Write(Path.Combine(tmp, PositionFile),
-            stream => JsonSerializer.Serialize(stream, position, new JsonSerializerOptions { WriteIndented = true }), flushToDisk: true);
+        StateDictIO.Save(tmp.OptimizerPath, opt);
+        AtomicFile.WriteAllText(tmp.PositionPath, JsonSerializer.Serialize(position, new JsonSerializerOptions { WriteIndented = true }), flushToDisk: true);
     }
 
     /// <summary>
@@ -87,15 +82,12 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>The newest complete checkpoint folder of a run, or null.</summary>
-    public static string? Latest(string runDir) => ModelStore.LatestCheckpoint(runDir);
-
     /// <summary>Restores weights, optimizer, carry and RNG from a checkpoint folder into a freshly built state.</summary>
-    public static RunPosition Restore(string checkpointDir, TrainState state)
+    public static RunPosition Restore(CheckpointFolder checkpoint, TrainState state)
     {
-        var weights = Path.Combine(checkpointDir, ModelFile);
+        var weights = checkpoint.ModelPath;
         ReferenceNames.Import(state.Model, StateDictIO.Load(weights), weights);
-        var optPath = Path.Combine(checkpointDir, OptimizerFile);
+        var optPath = checkpoint.OptimizerPath;
         var opt = StateDictIO.Load(optPath);
         state.Adam.LoadStateDict(opt.Where(kv => kv.Key.StartsWith("adam.")).ToDictionary(kv => kv.Key[5..], kv => kv.Value));
         if (opt.TryGetValue("generator", out var g)) state.Generator.set_state(g);
@@ -108,7 +100,7 @@ public static class Checkpoint
                 new PuzzleBatch(T("carry.inputs"), T("carry.labels"), T("carry.puzzle_identifiers")));
             state.SetCarry(carry);
         }
-        var posPath = Path.Combine(checkpointDir, PositionFile);
+        var posPath = checkpoint.PositionPath;
         try
         {
             return JsonSerializer.Deserialize<RunPosition>(File.ReadAllText(posPath)) ?? throw new HrmException($"{posPath}: empty");

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Hrm.Data;
+using Hrm.Interop;
 
 namespace Hrm.Training;
 
@@ -81,7 +82,7 @@ public sealed record RunSummary(long Steps, double ElapsedSeconds, IReadOnlyList
     /// Returns null when the file is missing; unreadable lines (a run killed mid-write) are skipped.</summary>
     public static RunSummary? Read(string runDir, string set = PuzzleDatasetDirectory.DefaultSet)
     {
-        var path = Path.Combine(runDir, "metrics.jsonl");
+        var path = new RunFolder(runDir).MetricsPath;
         if (!File.Exists(path)) return null;
         long steps = 0;
         double elapsed = 0;

@@ -87,45 +87,6 @@ public sealed record TrainingData(PuzzleSet Train, IReadOnlyList<PuzzleSet> Test
         config.MaxSteps ?? (long)(config.Epochs * Train.Metadata.TotalGroups * Train.Metadata.MeanPuzzleExamples / config.GlobalBatchSize);
 }
 
-/// <summary>
-/// The folder of a run: train_config.json, metrics.jsonl, tensorboard/ and checkpoints/ (<see cref="Checkpoint"/>).
-/// </summary>
-public sealed class RunFolder(string root)
-{
-    public string Root { get; } = root;
-    public string ConfigPath => Path.Combine(Root, Checkpoint.TrainConfigFile);
-    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
-    public string TensorBoardPath => Path.Combine(Root, "tensorboard");
-    public string? LatestCheckpoint => Checkpoint.Latest(Root);
-
-    /// <summary>
-    /// Creates the folder and writes the run's config, failing before any training when it cannot be written
-    /// (read-only, a file in the way) or the disk is nearly full.
-    /// </summary>
-    public void Prepare(TrainConfig config, string? dataPath)
-    {
-        try
-        {
-            Directory.CreateDirectory(Root);
-            var probe = Path.Combine(Root, $".write-test-{Environment.ProcessId}");
-            AtomicFile.OpenWrite(probe, FileMode.Create).Dispose();
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new HrmException($"{Root}: cannot write the run folder ({e.Message.Split('\n')[0].TrimEnd('.')})");
-        }
-        try
-        {
-            long free = new DriveInfo(Path.GetFullPath(Root)).AvailableFreeSpace;
-            if (free < 64L << 20)
-                throw new HrmException($"{Root}: only {free >> 20} MiB free on its disk; checkpoints need room");
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { }   // no drive information: rely on the writes' own errors
-        AtomicFile.WriteAllText(ConfigPath, (dataPath is null ? config : config with { DataPath = dataPath }).ToJson());
-    }
-}
-
 /// <summary>Batches prepared on a background thread so that a step never waits for the sampler; with an
 /// augmentation, each batch is augmented there too, by its index in the run's batch stream.</summary>
 sealed class BatchFeed : IDisposable
@@ -184,7 +145,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
     public TrainResult Run(ActModel model, TrainingData data, bool resume = false, CancellationToken cancel = default)
     {
         data.Checked();
-        run.Prepare(config, data.Source);
+        run.Prepare((data.Source is null ? config : config with { DataPath = data.Source }).ToJson());
         using var jsonl = new JsonlMetricsLog(run.MetricsPath, append: resume);
         using var tensorboard = new TensorBoardLog(run.TensorBoardPath);
         var log = new TrainingObservers([user, jsonl, tensorboard]);
@@ -194,15 +155,15 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
             MicroBatchSize = config.MicroBatchSize,
         };
         var position = new RunPosition(0, totalSteps, 0, 0);
-        if (resume && run.LatestCheckpoint is null)
+        var latest = resume ? run.Latest : null;
+        if (resume && latest is null)
             // Killed before its first checkpoint: nothing to continue, so the run starts again with its saved config.
             log.OnInfo($"{run.Root}: nothing to resume (no checkpoint yet): starting from step 0 with the run's saved config");
-        else if (resume)
+        else if (latest is not null)
         {
-            var latest = run.LatestCheckpoint!;
             position = Checkpoint.Restore(latest, state);
             state.Step = position.Step;
-            log.OnInfo($"resumed from {latest} at step {position.Step}");
+            log.OnInfo($"resumed from {latest.Root} at step {position.Step}");
         }
         var c = model.Config;
         log.OnInfo($"model: {c.Architecture.Name}, {model.parameters().Sum(p => p.numel()):N0} parameters, {c.Shape}, hidden {c.HiddenSize}, " +
@@ -289,11 +250,11 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         public void Save()
         {
             if (savedStep == state.Step) return;
-            try { lastCheckpoint = Checkpoint.Save(run.Root, state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed.TotalSeconds)); }
+            try { lastCheckpoint = Checkpoint.Save(run.CheckpointAt(state.Step), state, config, new RunPosition(state.Step, totalSteps, batches, Elapsed.TotalSeconds)); }
             catch (Exception e) when (e is WriteFailedException or IOException or UnauthorizedAccessException)
             {
                 // One line: what (the step's checkpoint), where (the file) and why, and what is still there to resume from.
-                var good = lastCheckpoint ?? run.LatestCheckpoint;
+                var good = lastCheckpoint ?? run.Latest?.Root;
                 var what = e is WriteFailedException ? e.Message : AtomicFile.Reason(e);
                 throw new HrmException($"step {state.Step}: writing the checkpoint failed: {what}" +
                     (good is not null ? $"; the earlier checkpoint {good} is intact (resume from it once there is room)" : "; no earlier checkpoint"), e);
@@ -319,7 +280,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         public void ThrowIfNonFinite()
         {
             if (nonFinite is null) return;
-            var good = lastCheckpoint ?? run.LatestCheckpoint;
+            var good = lastCheckpoint ?? run.Latest?.Root;
             throw new HrmException(nonFinite.Message + (good is not null ? $"; the last good checkpoint is {good}" : "; no checkpoint was written"));
         }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Hrm.Cli.Commands;
+using Hrm.Interop;
 
 namespace Hrm.Tests.Cli;
 
@@ -15,13 +16,13 @@ public class PresetDataTests
         var r = CliHarness.Ok("train", "--preset", "tiny-test", "--out", run, "--set", "seed=7", "--set", "max_steps=2", "--set", "eval_every_steps=100");
         var printed = Regex.Match(r.Out, @"the same as: (hrm data [^\r\n]+)").Groups[1].Value;
         Assert.Contains("--seed 7", printed);
-        Assert.Contains($"--out {PresetData.Folder(run)}", printed);
+        Assert.Contains($"--out {new RunFolder(run).DataFolder}", printed);
         // Run the printed command by hand into another folder: every file is byte-identical.
         var again = Path.Combine(tmp.Path, "again");
         var args = printed["hrm ".Length..].Split(' ');
         args[Array.IndexOf(args, "--out") + 1] = again;
         CliHarness.Ok(args);
-        var built = PresetData.Folder(run);
+        var built = new RunFolder(run).DataFolder;
         var files = Directory.GetFiles(built, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(built, f)).Order().ToList();
         Assert.Contains(Path.Combine("train", "dataset.json"), files);
         Assert.Equal(files, Directory.GetFiles(again, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(again, f)).Order().ToList());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hrm.Interop;
 using Hrm.Training;
 
 namespace Hrm.Tests.Cli;
@@ -84,7 +85,7 @@ public sealed class SweepTests
         // Each run is a run folder of its own, trained on one thread.
         foreach (var run in Directory.GetDirectories(Path.Combine(outDir, "runs")))
         {
-            var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, Checkpoint.TrainConfigFile))).RootElement;
+            var saved = JsonDocument.Parse(File.ReadAllText(new RunFolder(run).TrainConfigPath)).RootElement;
             Assert.Equal(1, saved.GetProperty("threads").GetInt32());
             Assert.Equal(4, saved.GetProperty("max_steps").GetInt32());
             Assert.True(File.Exists(Path.Combine(run, "train.log")));

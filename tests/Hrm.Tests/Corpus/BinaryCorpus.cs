@@ -75,7 +75,7 @@ public static class BinaryCorpus
 
     static CorpusCase Weights(string kind, string name, string expected, Func<byte[]> content) => new(kind, name, expected, dir =>
     {
-        var file = Path.Combine(dir, kind == "pt" ? "model.pt" : Checkpoint.ModelFile);
+        var file = Path.Combine(dir, kind == "pt" ? "model.pt" : CheckpointFolder.ModelFile);
         File.WriteAllBytes(file, content());
         WriteTinyConfig(dir);
         return () => { using var m = ModelStore.Load(kind == "pt" ? file : dir); };

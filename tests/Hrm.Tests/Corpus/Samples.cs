@@ -43,13 +43,13 @@ public static class Samples
     }
 
     /// <summary>Writes config.json for the tiny model into <paramref name="dir"/>.</summary>
-    public static void WriteTinyConfig(string dir) => ConfigJson.Save(Path.Combine(dir, Checkpoint.ConfigFile), TinyModel);
+    public static void WriteTinyConfig(string dir) => ConfigJson.Save(new CheckpointFolder(dir).ConfigPath, TinyModel);
 
     /// <summary>A checkpoint folder (model.safetensors + config.json) of the tiny model.</summary>
     public static string TinyCheckpoint(string dir)
     {
         Directory.CreateDirectory(dir);
-        StateDictIO.Save(Path.Combine(dir, Checkpoint.ModelFile), TinyStateDict());
+        StateDictIO.Save(new CheckpointFolder(dir).ModelPath, TinyStateDict());
         WriteTinyConfig(dir);
         return dir;
     }

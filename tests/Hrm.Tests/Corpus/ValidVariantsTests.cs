@@ -85,7 +85,7 @@ public sealed class ValidVariantsTests
         var quickstart = Path.Combine(dir.Path, "quickstart");
         Directory.CreateDirectory(Path.Combine(quickstart, "data"));
         var step = TinyCheckpoint(Path.Combine(quickstart, "run", "checkpoints", "step_0000010"));
-        Assert.Equal(Path.Combine(step, Checkpoint.ModelFile), ModelStore.Resolve(quickstart).Weights);
+        Assert.Equal(new CheckpointFolder(step).ModelPath, ModelStore.Resolve(quickstart).Weights);
         using (var model = ModelStore.Load(quickstart)) Assert.Equal(TinyModel.HiddenSize, model.Config.HiddenSize);
 
         TinyCheckpoint(Path.Combine(quickstart, "other", "checkpoints", "step_0000020"));

@@ -156,8 +156,8 @@ public sealed class DiskFullTests : IDisposable
     static void AssertCheckpointLoads(string dir)
     {
         using (var model = ModelStore.Load(dir)) Assert.NotNull(model);
-        Assert.NotEmpty(StateDictIO.Load(Path.Combine(dir, Checkpoint.OptimizerFile)));
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, Checkpoint.PositionFile))).Dispose();
+        Assert.NotEmpty(StateDictIO.Load(new CheckpointFolder(dir).OptimizerPath));
+        JsonDocument.Parse(File.ReadAllText(new CheckpointFolder(dir).PositionPath)).Dispose();
     }
 
     /// <summary>
@@ -205,9 +205,9 @@ public sealed class DiskFullTests : IDisposable
 
         // Room again: the resume finishes, with the weights of the run that never failed.
         CliHarness.Ok("train", "--resume", run);
-        Assert.EndsWith("step_0000006", Checkpoint.Latest(run)!);
-        var a = StateDictIO.Load(Path.Combine(Checkpoint.Latest(full)!, Checkpoint.ModelFile));
-        var b = StateDictIO.Load(Path.Combine(Checkpoint.Latest(run)!, Checkpoint.ModelFile));
+        Assert.EndsWith("step_0000006", new RunFolder(run).Latest!.Root);
+        var a = StateDictIO.Load(new RunFolder(full).Latest!.ModelPath);
+        var b = StateDictIO.Load(new RunFolder(run).Latest!.ModelPath);
         foreach (var (name, t) in a) Assert.True(t.eq(b[name]).all().item<bool>(), $"tensor {name} differs after the failure and the resume");
         foreach (var l in File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))) JsonDocument.Parse(l).Dispose();
         AssertNoTemporaries(run);

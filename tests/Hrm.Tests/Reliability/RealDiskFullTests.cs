@@ -102,7 +102,7 @@ public sealed class RealDiskFullTests(Xunit.Abstractions.ITestOutputHelper outpu
             File.Delete(filler);
             var result = TrainingRun.Start(config, data, run, resume: true);
             Assert.Equal(6, result.Steps);
-            Assert.EndsWith("step_0000006", Checkpoint.Latest(run)!);
+            Assert.EndsWith("step_0000006", new RunFolder(run).Latest!.Root);
         }
         finally { Unmount(mnt); }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hrm.Interop;
 using Hrm.Runtime;
 using Hrm.Tests.Cli;
 using Hrm.Training;
@@ -67,7 +68,7 @@ public sealed class PrecisionProbeTests
     public void A_cached_decision_is_reused_for_the_same_key()
     {
         using var tmp = new TempDirectory();
-        var cache = tmp.File(PrecisionProbe.CacheFile);
+        var cache = tmp.File(RunFolder.PrecisionFile);
         int built = 0;
         Func<ScalarType, ITimedWork> work = dt => { built++; return new FakeWork(dt == ScalarType.BFloat16 ? 4 : 20); };
         var logged = new List<string>();
@@ -96,7 +97,7 @@ public sealed class PrecisionProbeTests
     public void An_unreadable_cache_is_measured_again()
     {
         using var tmp = new TempDirectory();
-        var cache = tmp.File(PrecisionProbe.CacheFile);
+        var cache = tmp.File(RunFolder.PrecisionFile);
         File.WriteAllText(cache, "{ not json");
         int built = 0;
         var choice = PrecisionProbe.Resolve("auto", true, "k", "training step", _ => { built++; return new FakeWork(2); }, cache);
@@ -146,7 +147,7 @@ public sealed class PrecisionProbeTests
         CliHarness.Ok("eval", "--checkpoint", run, "--data", data, "--dtype", "float32", "--batch", "8");
         CliHarness.Fails("forward_dtype must be one of", "eval", "--checkpoint", run, "--data", data, "--dtype", "fp16");
         CliHarness.Fails("forward_dtype must be one of", "serve", "--checkpoint", run, "--dtype", "half");
-        var cache = Path.Combine(run, PrecisionProbe.CacheFile);
+        var cache = new RunFolder(run).PrecisionPath;
         if (!CpuFeatures.HasNativeBf16)
         {
             Assert.Equal("float32", ran);

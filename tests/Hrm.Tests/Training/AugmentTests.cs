@@ -160,7 +160,7 @@ public class AugmentTests
             var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json"), [.. common, .. extra]);
             var run = Path.Combine(tmp.Path, name);
             TrainingRun.Start(config, data, run);
-            return StateDictIO.Load(Path.Combine(Checkpoint.Latest(run)!, Checkpoint.ModelFile));
+            return StateDictIO.Load(new RunFolder(run).Latest!.ModelPath);
         }
         static bool Same(Dictionary<string, TorchSharp.torch.Tensor> a, Dictionary<string, TorchSharp.torch.Tensor> b) =>
             a.Keys.OrderBy(k => k).SequenceEqual(b.Keys.OrderBy(k => k)) && a.All(kv => kv.Value.eq(b[kv.Key]).all().item<bool>());

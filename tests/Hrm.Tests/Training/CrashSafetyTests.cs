@@ -67,10 +67,10 @@ public sealed class CrashSafetyTests : IDisposable
         {
             if (dir.EndsWith(".tmp")) continue;
             using (var model = ModelStore.Load(dir)) Assert.NotNull(model);
-            foreach (var f in new[] { Checkpoint.OptimizerFile, Checkpoint.PositionFile, Checkpoint.TrainConfigFile })
+            foreach (var f in new[] { CheckpointFolder.OptimizerFile, CheckpointFolder.PositionFile, RunFolder.TrainConfigFile })
                 Assert.True(File.Exists(Path.Combine(dir, f)), $"{dir}: {f} missing");
-            Assert.NotEmpty(StateDictIO.Load(Path.Combine(dir, Checkpoint.OptimizerFile)));
-            JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, Checkpoint.PositionFile)));
+            Assert.NotEmpty(StateDictIO.Load(new CheckpointFolder(dir).OptimizerPath));
+            JsonDocument.Parse(File.ReadAllText(new CheckpointFolder(dir).PositionPath));
             complete++;
         }
         return complete;
@@ -111,9 +111,9 @@ public sealed class CrashSafetyTests : IDisposable
         }
         Assert.True(AssertCheckpointsComplete(run) > 0);
 
-        var a = StateDictIO.Load(Path.Combine(Checkpoint.Latest(full)!, Checkpoint.ModelFile));
-        var b = StateDictIO.Load(Path.Combine(Checkpoint.Latest(run)!, Checkpoint.ModelFile));
-        Assert.EndsWith("step_0000040", Checkpoint.Latest(run)!);
+        var a = StateDictIO.Load(new RunFolder(full).Latest!.ModelPath);
+        var b = StateDictIO.Load(new RunFolder(run).Latest!.ModelPath);
+        Assert.EndsWith("step_0000040", new RunFolder(run).Latest!.Root);
         foreach (var (name, t) in a)
             Assert.True(t.eq(b[name]).all().item<bool>(), $"tensor {name} differs after {kills} kills and resumes");
     }
@@ -125,11 +125,11 @@ public sealed class CrashSafetyTests : IDisposable
         var run = _tmp.File("early");
         var config = TrainConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "tiny-test.json"), Overrides);
         Directory.CreateDirectory(run);
-        File.WriteAllText(Path.Combine(run, Checkpoint.TrainConfigFile), (config with { DataPath = Path.GetFullPath(data) }).ToJson());
+        File.WriteAllText(new RunFolder(run).TrainConfigPath, (config with { DataPath = Path.GetFullPath(data) }).ToJson());
         var r = Hrm.Tests.Cli.CliHarness.Ok("train", "--resume", run);
         Assert.Contains("nothing to resume", r.Out);
         Assert.Contains("starting from step 0", r.Out);
-        Assert.EndsWith("step_0000040", Checkpoint.Latest(run)!);
+        Assert.EndsWith("step_0000040", new RunFolder(run).Latest!.Root);
     }
 
     [Theory]

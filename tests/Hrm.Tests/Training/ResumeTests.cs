@@ -49,12 +49,12 @@ public class ResumeTests
         var second = TrainingRun.Start(config, data, split, resume: true);
         Assert.Equal(24, second.Steps);
 
-        foreach (var file in new[] { Checkpoint.ModelFile, Checkpoint.OptimizerFile })
+        foreach (var file in new[] { CheckpointFolder.ModelFile, CheckpointFolder.OptimizerFile })
         {
-            var a = StateDictIO.Load(Path.Combine(Checkpoint.Latest(full)!, file));
-            var b = StateDictIO.Load(Path.Combine(Checkpoint.Latest(split)!, file));
+            var a = StateDictIO.Load(Path.Combine(new RunFolder(full).Latest!.Root, file));
+            var b = StateDictIO.Load(Path.Combine(new RunFolder(split).Latest!.Root, file));
             Assert.Equal(a.Keys.OrderBy(k => k), b.Keys.OrderBy(k => k));
-            if (config.Ema) Assert.Equal(file == Checkpoint.OptimizerFile, a.Keys.Any(k => k.StartsWith("raw.")));
+            if (config.Ema) Assert.Equal(file == CheckpointFolder.OptimizerFile, a.Keys.Any(k => k.StartsWith("raw.")));
             foreach (var (name, t) in a)
                 Assert.True(t.eq(b[name]).all().item<bool>(), $"{file}: tensor {name} differs after resume (max |diff| {(t.to(float64) - b[name].to(float64)).abs().max().item<double>()})");
         }

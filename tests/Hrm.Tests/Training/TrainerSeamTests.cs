@@ -34,7 +34,7 @@ public class TrainerSeamTests
         Assert.True((model.state_dict()["inner.lm_head.weight"] - before).abs().max().item<float>() > 0, "the given model's weights did not move");
         // The only folder written is the run folder: no data folder, no data_path.
         Assert.Equal([run], Directory.GetDirectories(tmp.Path));
-        Assert.DoesNotContain("data_path", File.ReadAllText(Path.Combine(run, Checkpoint.TrainConfigFile)));
+        Assert.DoesNotContain("data_path", File.ReadAllText(new RunFolder(run).TrainConfigPath));
         // Its checkpoint holds the given model's weights.
         using var saved = ModelStore.Load(result.LastCheckpoint!);
         Assert.Equal(0f, (saved.state_dict()["inner.lm_head.weight"] - model.state_dict()["inner.lm_head.weight"]).abs().max().item<float>());

@@ -231,17 +231,14 @@ public static class Analyses
     /// </summary>
     public static CsvTable Steps(string runDir, PuzzleSet set, int? maxExamples, Device? device, string outDir)
     {
-        var root = Path.Combine(runDir, ModelStore.CheckpointsFolder);
-        var checkpoints = Directory.Exists(root)
-            ? Directory.GetDirectories(root, "step_*").Where(d => !d.EndsWith(".tmp") && File.Exists(Path.Combine(d, ModelStore.ModelFile))).Order(StringComparer.Ordinal).ToList()
-            : [];
-        if (checkpoints.Count == 0) throw new HrmException($"{runDir}: no checkpoints (expected {ModelStore.CheckpointsFolder}/step_*/)");
+        var checkpoints = new RunFolder(runDir).Checkpoints();
+        if (checkpoints.Count == 0) throw new HrmException($"{runDir}: no checkpoints (expected {RunFolder.CheckpointsPattern})");
         var table = new CsvTable("checkpoint_step", "segment", "exact_accuracy", "valid_accuracy");
         var bySegment = new SortedDictionary<int, List<(double Step, double Exact)>>();
-        foreach (var dir in checkpoints)
+        foreach (var checkpoint in checkpoints)
         {
-            long step = long.Parse(Path.GetFileName(dir)["step_".Length..]);
-            using var models = new SizedModels(ModelStore.Load(dir, device: device));
+            long step = checkpoint.Step!.Value;
+            using var models = new SizedModels(ModelStore.Load(checkpoint.Root, device: device));
             var model = Evaluator.Fit(models, set, runDir);
             var points = BudgetCurves.Of(model, set, model.Config.HaltMaxSteps, maxExamples: maxExamples);
             foreach (var p in points)
