@@ -32,6 +32,27 @@ public class ShippedModelTests
         Assert.True(solved >= atLeast, $"solved {solved} of {count} held-out {size}x{size} {style} mazes, expected at least {atLeast}");
     }
 
+    /// <summary>The maze model carries its own halting rule (inference_halt stable: its answers settle within a few
+    /// segments and then wander on grids far bigger than its training's), so plain `hrm eval` stops each maze when its
+    /// answer stops changing; `--halt-rule full` still runs the whole budget.</summary>
+    [Fact]
+    public void The_shipped_maze_model_evaluates_with_its_own_halting_rule()
+    {
+        using var tmp = new TempDirectory();
+        var data = tmp.File("d11");
+        Hrm.Tests.Cli.CliHarness.Ok("data", "maze", "--size", "11", "--style", "walls", "--train", "1", "--test", "12", "--seed", "5", "--out", data);
+        using (var solver = Solver.Load(ModelDir)) Assert.Equal(HaltRule.Stable, solver.Options.Halt!.Rule);
+        double Segments(params string[] extra)
+        {
+            var json = tmp.File($"e{extra.Length}.json");
+            Hrm.Tests.Cli.CliHarness.Ok(["eval", "--checkpoint", ModelDir, "--data", data, "--threads", "1", "--json", json, .. extra]);
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+            return doc.RootElement.GetProperty("all").GetProperty("mean_segments").GetDouble();
+        }
+        Assert.True(Segments() < 24, "the model's own rule stops early");
+        Assert.Equal(24, Segments("--halt-rule", "full"));
+    }
+
     static string SudokuDir => Path.Combine(TestPaths.RepoRoot, "models", "sudoku9");
 
     /// <summary>The 9x9 Sudoku model shipped in models/sudoku9 solves held-out puzzles that need a guess, alone and
