@@ -186,7 +186,7 @@ public static class ReferenceConfig
         if (!schema.DataPathList && train["ema"]?.GetValue<bool>() == true)
             notes.Add("ema: their HRM pretrain.py has no EMA (step_N holds the EMA weights; launch.sh turns EMA on in the TinyRecursiveModels code)");
         if (train["augment"]?.GetValueKind() == System.Text.Json.JsonValueKind.True)
-            notes.Add("augment: their training reads the stored examples only; for augmented data there, build it into the dataset (hrm data sudoku --num-aug N, hrm data maze --aug)");
+            notes.Add("augment: their training reads the stored examples only; for augmented data there, build the augmented copies into the dataset when it is made (the data commands' num_aug / aug)");
         if (maxSteps is long ms) leftOut.Add($"max_steps={ms}");
         if (evalEvery is long ev) leftOut.Add($"eval_every_steps={ev}");
 

@@ -78,7 +78,7 @@ public static class ReferenceExport
         notes.InsertRange(0, exported.Notes);
         // Their PuzzleDataset splits each global batch evenly over the ranks (and asserts it).
         if (trainConfig!["global_batch_size"]?.GetValue<long>() is long batch && batch % gpus != 0)
-            notes.Add($"global_batch_size {batch} is not a multiple of --gpus {gpus}, which their PuzzleDataset asserts: export with a --gpus that divides it, or add global_batch_size=M to the launch.sh line");
+            notes.Add($"global_batch_size {batch} is not a multiple of the {gpus} GPUs asked for, which their PuzzleDataset asserts: export for a GPU count that divides it, or add global_batch_size=M to the launch.sh line");
 
         var configFile = Path.Combine(outDir, ReferenceConfig.FileName);
         var launch = Path.Combine(outDir, LaunchScript);

@@ -178,7 +178,7 @@ public sealed class ReferenceExportTests(ExportRuns runs, ITestOutputHelper log)
 
         // Their sampler splits each global batch evenly over the ranks: 8 rows on 3 GPUs is named.
         var r = CliHarness.Ok("export", "--checkpoint", runs.Run(arch), "--out", Path.Combine(tmp.Path, "gpus3-" + arch), "--gpus", "3");
-        Assert.Contains("global_batch_size 8 is not a multiple of --gpus 3", r.Out);
+        Assert.Contains("global_batch_size 8 is not a multiple of the 3 GPUs asked for", r.Out);
     }
 
     [Theory]
