@@ -7,7 +7,7 @@ using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using Hrm.Interop;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

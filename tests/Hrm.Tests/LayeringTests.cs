@@ -21,14 +21,14 @@ public partial class LayeringTests
         "Hrm.Interop",
         "Hrm.Evaluation",
         "Hrm.Training",
-        "Hrm.Evaluation.Tracing",
+        "Hrm.Tracing",
         "Hrm.Serving",
-        "Hrm.Evaluation.Analysis",
+        "Hrm.Analysis",
         "Hrm.Viz",
     ];
 
     static readonly string[] DrawingLibraries = ["ScottPlot", "SkiaSharp"];
-    static readonly string[] MayDraw = ["Hrm.Evaluation.Analysis", "Hrm.Viz"];
+    static readonly string[] MayDraw = ["Hrm.Analysis", "Hrm.Viz"];
 
     static int LayerOf(string ns)
     {
@@ -74,6 +74,30 @@ public partial class LayeringTests
         Assert.True(unknown.Count == 0, "namespaces outside the layer list: " + string.Join("; ", unknown));
     }
 
+    /// <summary>
+    /// The folders show the layer order: every top-level folder of src/Hrm is exactly one layer (Hrm.X lives in X/),
+    /// and every file directly in src/Hrm is the base layer. No layer's namespace nests inside another's folder.
+    /// </summary>
+    [Fact]
+    public void Each_top_level_folder_is_one_layer()
+    {
+        var violations = new List<string>();
+        foreach (var (file, ns, _) in Sources())
+        {
+            var parts = file.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+            string expected = parts.Length == 1 ? "Hrm" : "Hrm." + parts[0];
+            int layer = LayerOf(ns);
+            if (layer < 0 || Layers[layer] != expected) violations.Add($"{file}: {ns} is in layer {(layer < 0 ? "(none)" : Layers[layer])}, its folder says {expected}");
+        }
+        // Every layer above the base has its own top-level folder (Hrm.X in src/Hrm/X).
+        foreach (var layer in Layers.Skip(1))
+        {
+            Assert.Equal(2, layer.Split('.').Length);
+            Assert.True(Directory.Exists(Path.Combine(TestPaths.RepoRoot, "src", "Hrm", layer["Hrm.".Length..])), $"{layer}: no folder src/Hrm/{layer["Hrm.".Length..]}");
+        }
+        Assert.True(violations.Count == 0, "a namespace outside its layer's folder:\n" + string.Join("\n", violations));
+    }
+
     [Fact]
     public void No_layer_uses_a_higher_one()
     {
@@ -112,7 +136,8 @@ public partial class LayeringTests
     {
         // The rule itself: Tasks sits below Model, so Model may use Tasks and not the reverse.
         Assert.True(LayerOf("Hrm.Tasks.Sudoku") < LayerOf("Hrm.Model"));
-        Assert.True(LayerOf("Hrm.Evaluation.Tracing") > LayerOf("Hrm.Evaluation"));
+        Assert.True(LayerOf("Hrm.Tracing") > LayerOf("Hrm.Training"));
+        Assert.Equal(Array.IndexOf(Layers, "Hrm.Evaluation"), LayerOf("Hrm.Evaluation.Tracing"));
         Assert.Equal(Array.IndexOf(Layers, "Hrm.Evaluation"), LayerOf("Hrm.Evaluation.Solver"));
         Assert.Equal(["Hrm.Viz.TraceFrames.Render"], QualifiedName().Matches(CodeOnly("var x = Hrm.Viz.TraceFrames.Render(t);")).Select(m => m.Groups[1].Value));
         Assert.Equal(Array.IndexOf(Layers, "Hrm.Viz"), LayerOf("Hrm.Viz.TraceFrames.Render"));

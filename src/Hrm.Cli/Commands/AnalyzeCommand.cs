@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Hrm.Data;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Analysis;
+using Hrm.Analysis;
 using Hrm.Interop;
 using Hrm.Model;
 using Hrm.Runtime;

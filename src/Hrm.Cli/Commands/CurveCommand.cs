@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Hrm.Evaluation.Analysis;
+using Hrm.Analysis;
 using Hrm.Training;
 
 namespace Hrm.Cli.Commands;

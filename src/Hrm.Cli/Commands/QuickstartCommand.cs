@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Hrm.Data;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using Hrm.Tasks.Sudoku;
 using Hrm.Training;
 using Spectre.Console;

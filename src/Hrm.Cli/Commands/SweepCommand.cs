@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Hrm.Evaluation.Analysis;
+using Hrm.Analysis;
 using Hrm.Interop;
 using Hrm.Training;
 using Spectre.Console;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using Hrm.Runtime;
 
 namespace Hrm.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using Hrm.Viz;
 
 namespace Hrm.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using static TorchSharp.torch;
 
 namespace Hrm.Serving;

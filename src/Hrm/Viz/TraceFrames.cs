@@ -1,5 +1,5 @@
 using Hrm.Tasks;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using SkiaSharp;
 
 namespace Hrm.Viz;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 
 namespace Hrm.Viz;
 

@@ -5,7 +5,7 @@
  *                                                                 append(entry), finish(verdictFields), index, count }
  *   HrmViz.drawGrid(task, text, options)          -> an element (one div per cell, data-row / data-col)
  *   HrmViz.renderDataset(container, data)         -> the paged dataset browser
- * A trace is the JSON of Hrm.Evaluation.Tracing.Trace: {puzzle: {task, input, expected, rows, cols}, entries: [...],
+ * A trace is the JSON of Hrm.Tracing.Trace: {puzzle: {task, input, expected, rows, cols}, entries: [...],
  * decoding, valid, correct, problem}. Grids are text, rows separated by '\n', one character per cell.
  * No network, no dependencies: the pages open from file://.
  */

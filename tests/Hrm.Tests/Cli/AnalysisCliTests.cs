@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Hrm.Data;
 using Hrm.Evaluation;
-using Hrm.Evaluation.Analysis;
-using Hrm.Evaluation.Tracing;
+using Hrm.Analysis;
+using Hrm.Tracing;
 using Hrm.Interop;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 
 namespace Hrm.Tests.Viz;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using Hrm.Tests.Viz;
 
-namespace Hrm.Tests.Evaluation;
+namespace Hrm.Tests.Tracing;
 
 public sealed class TraceTests
 {

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>PR measured on random subsets of <see cref="Puzzles"/> puzzles: its spread over <see cref="Repeats"/> draws.</summary>
 public sealed record PrCurvePoint(int Puzzles, int Repeats, Spread Pr);

@@ -1,7 +1,7 @@
-using Hrm.Evaluation.Analysis;
+using Hrm.Analysis;
 using SkiaSharp;
 
-namespace Hrm.Tests.Evaluation.Analysis;
+namespace Hrm.Tests.Analysis;
 
 public class PlotsTests
 {

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation.Tracing;
+namespace Hrm.Tracing;
 
 /// <summary>The forward residual of a recurrent state, recorded by traces and summarised by the convergence analysis.</summary>
 public static class Residual

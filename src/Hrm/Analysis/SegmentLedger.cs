@@ -1,9 +1,10 @@
 using Hrm.Data;
+using Hrm.Evaluation;
 using Hrm.Model;
 using Hrm.Tasks;
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>Per budget 1..M: fixed-budget exact/valid accuracy, and ACT halting's exact accuracy and mean segments.</summary>
 public sealed record BudgetPoint(int Budget, double FixedExact, double? FixedValid, double ActExact, double ActMeanSegments);

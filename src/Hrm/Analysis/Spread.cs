@@ -1,4 +1,4 @@
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>Mean, sample sd (n - 1; 0 for one value), min and max of one quantity over puzzles or repeated draws.</summary>
 public sealed record Spread(double Mean, double Sd, double Min, double Max)

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Hrm.Evaluation.Analysis;
+using Hrm.Analysis;
 
-namespace Hrm.Tests.Evaluation.Analysis;
+namespace Hrm.Tests.Analysis;
 
 public class CsvTests
 {

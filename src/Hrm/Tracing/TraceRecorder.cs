@@ -1,8 +1,9 @@
+using Hrm.Evaluation;
 using Hrm.Model;
 using Hrm.Tasks;
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation.Tracing;
+namespace Hrm.Tracing;
 
 /// <summary>
 /// An inference observer that records a <see cref="TraceEntry"/> per row after every segment and, with

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>
 /// A long-format CSV table built in memory and written in one go: a header row of column names, then one row per

@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>
 /// What every figure carries: a title, axis labels (put the unit in the label, e.g. "residual (relative, log10)"),

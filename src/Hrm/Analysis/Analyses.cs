@@ -1,11 +1,12 @@
 using Hrm.Data;
-using Hrm.Evaluation.Tracing;
+using Hrm.Evaluation;
 using Hrm.Interop;
 using Hrm.Model;
+using Hrm.Tracing;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>
 /// The paper's analyses as library calls: each writes a long-format CSV holding every number it plots and a PNG, and

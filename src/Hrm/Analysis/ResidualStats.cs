@@ -1,7 +1,7 @@
-using Hrm.Evaluation.Tracing;
+using Hrm.Tracing;
 using static TorchSharp.torch;
 
-namespace Hrm.Evaluation.Analysis;
+namespace Hrm.Analysis;
 
 /// <summary>
 /// One recorded step of one puzzle: the forward residuals of zH and zL (see <see cref="Residual.Forward"/>)

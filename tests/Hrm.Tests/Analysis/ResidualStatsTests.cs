@@ -1,8 +1,8 @@
-using Hrm.Evaluation.Tracing;
-using Hrm.Evaluation.Analysis;
+using Hrm.Tracing;
+using Hrm.Analysis;
 using static TorchSharp.torch;
 
-namespace Hrm.Tests.Evaluation.Analysis;
+namespace Hrm.Tests.Analysis;
 
 public class ResidualStatsTests
 {

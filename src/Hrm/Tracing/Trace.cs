@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hrm.Evaluation;
 using Hrm.Tasks;
 
-namespace Hrm.Evaluation.Tracing;
+namespace Hrm.Tracing;
 
 /// <summary>
 /// The puzzle a trace is about. Every grid is text: rows separated by '\n', one character per cell.

@@ -1,7 +1,7 @@
-using Hrm.Evaluation.Analysis;
+using Hrm.Analysis;
 using static TorchSharp.torch;
 
-namespace Hrm.Tests.Evaluation.Analysis;
+namespace Hrm.Tests.Analysis;
 
 public class ParticipationRatioTests
 {
