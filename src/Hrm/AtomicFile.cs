@@ -89,7 +89,7 @@ public static class AtomicFile
             TryDeleteFolder(tmp);
             // Name the file where it would have been, not inside the temporary folder.
             var at = e is WriteFailedException w ? InFolder(w.Path, tmp, dir) : dir;
-            var reason = e is WriteFailedException wf ? wf.Reason : Reason(e).Replace(tmp, dir);
+            var reason = e is WriteFailedException wf ? wf.Cause : Reason(e).Replace(tmp, dir);
             throw new WriteFailedException(at, $"{reason} ({what} {dir} {(existed ? "is unchanged" : "was not created")})", e);
         }
         catch
@@ -173,7 +173,8 @@ public sealed class WriteFailedException(string path, string reason, Exception? 
     : HrmException($"{path}: cannot write: {reason}", inner ?? new IOException(reason))
 {
     public string Path { get; } = path;
-    public string Reason { get; } = reason;
+    /// <summary>Why the write failed (the file system's words), without the path.</summary>
+    public string Cause { get; } = reason;
 }
 
 /// <summary>
