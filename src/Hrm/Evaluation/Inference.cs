@@ -134,6 +134,7 @@ public static class Inference
         Tensor? previous = null;                         // last segment's answers, for the stable rule
         for (int m = 1; m <= segments && rows.Length > 0; m++)
         {
+            using var noCollection = Hrm.Runtime.NoCollection.During();   // see Runtime.NoCollection
             using var stepScope = NewDisposeScope();
             var seg = core.forward(carry, x, ids, observer?.StepsOf(m, rows));
             var qHalt = seg.QHalt.cpu().data<float>().ToArray();
