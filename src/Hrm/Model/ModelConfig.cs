@@ -21,6 +21,10 @@ public enum PositionEncoding
     None,
 }
 
+/// <summary>The activation dtype a config asks for, a typed view of the config key forward_dtype (a string in config
+/// files and on the command line: float32, bfloat16, auto; see <see cref="ModelConfig.ForwardDtypeSetting"/>).</summary>
+public enum ForwardDtypeSetting { Float32, BFloat16, Auto }
+
 /// <summary>How the ACT wrapper decides in training that a row halts (besides reaching halt_max_steps).</summary>
 public enum ActHalting
 {
@@ -170,14 +174,20 @@ public abstract record ModelConfig
         "rope2d" => PositionEncoding.Rope2d,
         _ => PositionEncoding.None,
     };
-    [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtype switch
+    /// <summary><see cref="ForwardDtype"/> parsed; throws <see cref="HrmException"/> on any other string.</summary>
+    [JsonIgnore] public ForwardDtypeSetting ForwardDtypeSetting => ForwardDtype switch
     {
-        "float32" => torch.ScalarType.Float32,
-        "bfloat16" => torch.ScalarType.BFloat16,
-        // Unresolved (a model built straight from such a config, not through the trainer, bench, eval or serve, which
-        // time the model's own step): float32, never wrong, only sometimes slower.
-        "auto" => torch.ScalarType.Float32,
+        "float32" => ForwardDtypeSetting.Float32,
+        "bfloat16" => ForwardDtypeSetting.BFloat16,
+        "auto" => ForwardDtypeSetting.Auto,
         _ => throw new HrmException($"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'"),
+    };
+    [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtypeSetting switch
+    {
+        ForwardDtypeSetting.BFloat16 => torch.ScalarType.BFloat16,
+        // Unresolved auto (a model built straight from such a config, not through the trainer, bench, eval or serve,
+        // which time the model's own step): float32, never wrong, only sometimes slower.
+        _ => torch.ScalarType.Float32,
     };
 
     /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
