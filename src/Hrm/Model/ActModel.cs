@@ -85,7 +85,7 @@ public sealed class ActModel : nn.Module
         string Size(int s) => Hrm.Tasks.GridSize.SquareSide(s) is > 0 and var n ? $"seq_len {s} ({n}x{n})" : $"seq_len {s}";
         string Refuse(string weight) =>
             $"the checkpoint was trained on {Size(c.SeqLen)} and its weight {weight} fixes that size: it cannot run on {Size(seqLen)} (only a model without size-bound weights, such as TRM with grid_conv and no learned positions, runs on another size)";
-        if (c.Positions == "rope") throw new HrmException(Refuse("inner.rotary_emb (rotary positions along the sequence)"));
+        if (c.Positions == PositionEncoding.Rope) throw new HrmException(Refuse("inner.rotary_emb (rotary positions along the sequence)"));
         int side = Hrm.Tasks.GridSize.SquareSide(seqLen);
         ModelConfig resized;
         try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = side > 0 ? c.HaltMaxStepsForSide(side) : c.HaltMaxSteps }).Validate(); }

@@ -7,6 +7,24 @@ namespace Hrm.Model;
 [JsonConverter(typeof(SnakeCaseEnumConverter<LossType>))]
 public enum LossType { StablemaxCrossEntropy, SoftmaxCrossEntropy }
 
+/// <summary>The position encoding a model uses, derived from the config key pos_encodings (a string in config files:
+/// rope, learned, rope2d; TRM also none, see <see cref="ModelConfig.Positions"/>).</summary>
+public enum PositionEncoding
+{
+    /// <summary>rope: rotary positions along the sequence.</summary>
+    Rope,
+    /// <summary>learned: a learned embedding per position.</summary>
+    Learned,
+    /// <summary>rope2d (ours): rotary positions by row and column of a square grid.</summary>
+    Rope2d,
+    /// <summary>none: no positions (TRM, for any value other than the three above).</summary>
+    None,
+}
+
+/// <summary>The activation dtype a config asks for, a typed view of the config key forward_dtype (a string in config
+/// files and on the command line: float32, bfloat16, auto; see <see cref="ModelConfig.ForwardDtypeSetting"/>).</summary>
+public enum ForwardDtypeSetting { Float32, BFloat16, Auto }
+
 /// <summary>How the ACT wrapper decides in training that a row halts (besides reaching halt_max_steps).</summary>
 public enum ActHalting
 {
@@ -145,16 +163,31 @@ public abstract record ModelConfig
     [JsonIgnore] public BlockConfig Block => new(HiddenSize, NumHeads, Expansion, RmsNormEps, RelPosBias ? GridSide : 0, PuzzleEmbLen, RelPosBiasScale);
     /// <summary>SwiGLU width: round(expansion * hidden * 2/3) (half to even, as Python) rounded up to a multiple of 256.</summary>
     [JsonIgnore] public int SwiGluIntermediate => Block.SwiGluIntermediate;
-    /// <summary>Position encoding actually used: "rope", "learned" or "none".</summary>
-    [JsonIgnore] public virtual string Positions => PosEncodings;
-    [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtype switch
+    /// <summary>Position encoding actually used, parsed from <see cref="PosEncodings"/>: rope, learned and rope2d by name,
+    /// any other string none. That is TRM's rule (the reference treats any value other than rope and learned as "no
+    /// positions"; our rope2d is kept, as for HRM); HRM and the transformer accept only their names
+    /// (<see cref="CheckArch"/>), so for them none never reaches a model.</summary>
+    [JsonIgnore] public PositionEncoding Positions => PosEncodings switch
     {
-        "float32" => torch.ScalarType.Float32,
-        "bfloat16" => torch.ScalarType.BFloat16,
-        // Unresolved (a model built straight from such a config, not through the trainer, bench, eval or serve, which
-        // time the model's own step): float32, never wrong, only sometimes slower.
-        "auto" => torch.ScalarType.Float32,
+        "rope" => PositionEncoding.Rope,
+        "learned" => PositionEncoding.Learned,
+        "rope2d" => PositionEncoding.Rope2d,
+        _ => PositionEncoding.None,
+    };
+    /// <summary><see cref="ForwardDtype"/> parsed; throws <see cref="HrmException"/> on any other string.</summary>
+    [JsonIgnore] public ForwardDtypeSetting ForwardDtypeSetting => ForwardDtype switch
+    {
+        "float32" => ForwardDtypeSetting.Float32,
+        "bfloat16" => ForwardDtypeSetting.BFloat16,
+        "auto" => ForwardDtypeSetting.Auto,
         _ => throw new HrmException($"forward_dtype must be float32, bfloat16 or auto, not '{ForwardDtype}'"),
+    };
+    [JsonIgnore] public torch.ScalarType ForwardScalarType => ForwardDtypeSetting switch
+    {
+        ForwardDtypeSetting.BFloat16 => torch.ScalarType.BFloat16,
+        // Unresolved auto (a model built straight from such a config, not through the trainer, bench, eval or serve,
+        // which time the model's own step): float32, never wrong, only sometimes slower.
+        _ => torch.ScalarType.Float32,
     };
 
     /// <summary>The shape in a few words, in the architecture's own terms (logs, `hrm bench`).</summary>
@@ -191,8 +224,8 @@ public abstract record ModelConfig
     protected virtual void CheckArch()
     {
         Require(HiddenSize % NumHeads == 0, "hidden_size must be a positive multiple of num_heads");
-        Require(HeadDim % 2 == 0 || Positions != "rope", "head_dim (hidden_size / num_heads) must be even for rope");
-        Require(Positions != "rope2d" || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
+        Require(HeadDim % 2 == 0 || Positions != PositionEncoding.Rope, "head_dim (hidden_size / num_heads) must be even for rope");
+        Require(Positions != PositionEncoding.Rope2d || HeadDim % 4 == 0, "head_dim (hidden_size / num_heads) must be a multiple of 4 for rope2d");
         Require(GridConv == 0 || (GridConv > 0 && GridConv % 2 == 1), $"grid_conv must be 0 (off) or an odd kernel size, not {GridConv}");
         Require(CellGroups == "" || GridConv == 0, "cell_groups and grid_conv are both token mixers: set one of them");
         Require(!GridMinMax || GridConv > 0, "grid_minmax is a part of the grid_conv mixer: set grid_conv too");
@@ -207,7 +240,7 @@ public abstract record ModelConfig
     /// <summary>The rules that involve the dataset-derived keys (seq_len, task).</summary>
     protected virtual void CheckDataset()
     {
-        Require(Positions != "rope2d" || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
+        Require(Positions != PositionEncoding.Rope2d || GridSide > 0, $"pos_encodings rope2d needs a square grid, but seq_len {SeqLen} is not a square");
         Require(!RelPosBias || GridSide > 0, $"rel_pos_bias needs a square grid, but seq_len {SeqLen} is not a square");
         Require(GridConv == 0 || GridSide > 0, $"grid_conv needs a square grid, but seq_len {SeqLen} is not a square");
         Require(Task is null || Hrm.Tasks.TaskRegistry.Find(Task) is not null, $"task must be {Hrm.Tasks.TaskRegistry.NamesText()}, not '{Task}'");
@@ -233,7 +266,7 @@ public sealed record HrmConfig : ModelConfig
     {
         base.CheckArch();
         Require(HLayers >= 1, "H_layers must be >= 1");
-        Require(PosEncodings is "rope" or "learned" or "rope2d", $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
+        Require(Positions is PositionEncoding.Rope or PositionEncoding.Learned or PositionEncoding.Rope2d, $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
         Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
     }
 }

@@ -77,14 +77,14 @@ public abstract class RecurrentCore : nn.Module
             register_module("puzzle_emb", puzzle_emb);
         }
 
-        if (c.Positions is "rope" or "rope2d")
+        if (c.Positions is PositionEncoding.Rope or PositionEncoding.Rope2d)
         {
-            rotary_emb = c.Positions == "rope"
+            rotary_emb = c.Positions == PositionEncoding.Rope
                 ? new RotaryEmbedding(c.HeadDim, c.ModelSeqLen, c.RopeTheta)
                 : RotaryEmbedding.Grid(c.HeadDim, c.GridSide, c.PuzzleEmbLen, c.RopeTheta);
             register_module("rotary_emb", rotary_emb);
         }
-        else if (c.Positions == "learned")
+        else if (c.Positions == PositionEncoding.Learned)
         {
             embed_pos = new CastedEmbedding(c.ModelSeqLen, c.HiddenSize, embedInitStd, dtype, generator);
             register_module("embed_pos", embed_pos);

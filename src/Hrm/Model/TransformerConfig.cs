@@ -33,6 +33,6 @@ public sealed record TransformerConfig : ModelConfig
     {
         base.CheckArch();
         Require(HLayers >= 1, "H_layers must be >= 1");
-        Require(PosEncodings is "rope" or "learned", $"pos_encodings must be rope or learned, not '{PosEncodings}'");
+        Require(Positions is PositionEncoding.Rope or PositionEncoding.Learned, $"pos_encodings must be rope or learned, not '{PosEncodings}'");
     }
 }

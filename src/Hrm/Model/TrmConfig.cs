@@ -25,9 +25,6 @@ public sealed record TrmConfig : ModelConfig
     public override RecurrentCore BuildCore(torch.Generator? generator) => new TrmInner(this, generator);
     [JsonIgnore] public override ActHalting Halting => NoActContinue ? ActHalting.QHaltPositive : ActHalting.QHaltAboveContinue;
     [JsonIgnore] public override int PuzzleEmbLen => PuzzleEmbLenSetting != 0 ? PuzzleEmbLenSetting : base.PuzzleEmbLen;
-    /// <summary>The reference treats any value other than rope and learned as "no positions"; our rope2d (not in the
-    /// reference) is kept, as for HRM.</summary>
-    [JsonIgnore] public override string Positions => PosEncodings is "rope" or "learned" or "rope2d" ? PosEncodings : "none";
     [JsonIgnore] public override string Shape => $"{LLayers} layers ({MixerName}), {HCycles} recursions of {LCycles} z_L updates";
     [JsonIgnore] public override string MixerName => MlpT ? "mlp_t" : base.MixerName;
     [JsonIgnore] public override int BlocksPerSegment => HCycles * (LCycles + 1) * LLayers;

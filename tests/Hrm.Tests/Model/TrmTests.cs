@@ -62,8 +62,8 @@ public class TrmTests
     {
         Assert.Equal(16, Small().PuzzleEmbLen);                                     // used as given when non-zero
         Assert.Equal(2, Small(", \"puzzle_emb_len\": 0, \"puzzle_emb_ndim\": 24").PuzzleEmbLen);   // 0: HRM's ceil rule
-        Assert.Equal("none", Small(", \"pos_encodings\": \"nope\"").Positions);     // anything else means no positions
-        Assert.Equal("rope2d", Small(", \"pos_encodings\": \"rope2d\"").Positions);  // ours, as for HRM
+        Assert.Equal(PositionEncoding.None, Small(", \"pos_encodings\": \"nope\"").Positions);     // anything else means no positions
+        Assert.Equal(PositionEncoding.Rope2d, Small(", \"pos_encodings\": \"rope2d\"").Positions);  // ours, as for HRM
         Assert.Equal(ActHalting.QHaltPositive, Small().Halting);
         Assert.Equal(ActHalting.QHaltAboveContinue, Small(", \"no_ACT_continue\": false").Halting);
         Assert.Equal(2 * 4 * 2, Small().BlocksPerSegment);

@@ -31,6 +31,19 @@ public sealed class PrecisionProbeTests
     static double[] Ms(string text) => text.Split(' ').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>A stand-in for a model's step: sleeps a fixed time, counts how often it was built.</summary>
+    [Theory]
+    [InlineData("float32", Hrm.Model.ForwardDtypeSetting.Float32, ScalarType.Float32)]
+    [InlineData("bfloat16", Hrm.Model.ForwardDtypeSetting.BFloat16, ScalarType.BFloat16)]
+    [InlineData("auto", Hrm.Model.ForwardDtypeSetting.Auto, ScalarType.Float32)]   // unresolved auto builds float32
+    public void Forward_dtype_string_has_one_typed_view(string name, Hrm.Model.ForwardDtypeSetting setting, ScalarType scalar)
+    {
+        var c = new Hrm.Model.HrmConfig { ForwardDtype = name };
+        Assert.Equal(setting, c.ForwardDtypeSetting);
+        Assert.Equal(scalar, c.ForwardScalarType);
+        Assert.Contains("forward_dtype must be float32, bfloat16 or auto, not 'half'",
+            Assert.Throws<HrmException>(() => (c with { ForwardDtype = "half" }).ForwardScalarType).Message);
+    }
+
     sealed class FakeWork(int ms) : ITimedWork
     {
         public void Run() => Thread.Sleep(ms);
