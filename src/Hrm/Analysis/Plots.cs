@@ -235,7 +235,9 @@ public static class Plots
     {
         if (figure.YRange is { } r)
             plot.Axes.SetLimitsY(Y(figure, r.Min), Y(figure, r.Max));
-        plot.ShowLegend(Alignment.UpperRight);
+        // Beside the data, not over it: a curve that keeps rising (scaling past the training budget) ends where an
+        // upper-right legend sits.
+        plot.ShowLegend(Edge.Right);
         var bytes = plot.GetImageBytes(figure.Width, figure.Height, ImageFormat.Png);
         AtomicFile.WriteAllBytes(path, bytes);
     }
