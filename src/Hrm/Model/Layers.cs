@@ -233,8 +233,7 @@ public static class RmsNorm
     {
         var dtype = h.dtype;
         var hf = h.to(float32);
-        // hf * hf and a process-wide eps: no scalar made per call (see Runtime.Scalars; square() is pow(2)).
-        var variance = (hf * hf).mean([-1], keepdim: true);
-        return (hf * rsqrt(variance.add(Hrm.Runtime.Scalars.Of(eps)))).to(dtype);
+        var variance = hf.square().mean([-1], keepdim: true);
+        return (hf * rsqrt(variance + eps)).to(dtype);
     }
 }

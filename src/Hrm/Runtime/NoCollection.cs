@@ -10,7 +10,7 @@ namespace Hrm.Runtime;
 /// <c>x * 0.5</c>, <c>pow(2)</c>) and drops it as soon as its handle is loaded. If a collection runs while libtorch is
 /// still in the call, the scalar's finalizer frees its native value from the finalizer thread under libtorch's feet
 /// (dotnet/TorchSharp#1434, #1496): "INTERNAL ASSERT FAILED at c10/core/Scalar.h" in pow and toBFloat16 in add crashed
-/// bfloat16 trainings after tens of thousands of steps. With no collection inside the step no scalar of the step can be
+/// bfloat16 trainings at random points (after 860 steps once, about 1,000 and tens of thousands other times). With no collection inside the step no scalar of the step can be
 /// finalized while in use; the ones it dropped are collected after the step, when nothing uses them.
 /// </para>
 /// The step's managed allocations (tensor wrappers, scalars) are far below the budget; if a step ever allocates more,

@@ -32,9 +32,6 @@ public sealed class AdamAtan2 : IDisposable
         using var scope = NewDisposeScope();
         StepCount++;
         double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
-        // The step's scalars held to the end of the step (Runtime.Scalars says why a temporary one can crash libtorch).
-        // (lerp_ takes its weight as a tensor, made in this step's dispose scope.)
-        using Scalar decay = (1 - LearningRate * WeightDecay).ToScalar(), rate = (-(LearningRate / bc1)).ToScalar(), sqrtBc2 = Math.Sqrt(bc2).ToScalar();
         foreach (var (name, p) in parameters)
         {
             var g = p.grad;
@@ -44,10 +41,10 @@ public sealed class AdamAtan2 : IDisposable
                 s = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
                 state[name] = s;
             }
-            p.mul_(decay);
+            p.mul_(1 - LearningRate * WeightDecay);
             s.M.lerp_(g, 1 - Beta1);
-            s.V.lerp_(g * g, 1 - Beta2);
-            p.add_(atan2(s.M, s.V.sqrt().div(sqrtBc2)), alpha: rate);
+            s.V.lerp_(g.square(), 1 - Beta2);
+            p.add_(atan2(s.M, s.V.sqrt() / Math.Sqrt(bc2)), alpha: -(LearningRate / bc1));
         }
     }
 

@@ -31,8 +31,7 @@ public sealed class Ema : IDisposable
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        Scalar keep = Hrm.Runtime.Scalars.Of(Rate), take = Hrm.Runtime.Scalars.Of(1.0 - Rate);   // see Runtime.Scalars
-        foreach (var (_, p, s) in entries) s.copy_(p.mul(take) + s.mul(keep));
+        foreach (var (_, p, s) in entries) s.copy_((1.0 - Rate) * p + Rate * s);
     }
 
     /// <summary>Overwrites the shadow of parameter <paramref name="name"/> (resume).</summary>

@@ -18,9 +18,7 @@ public static class Losses
     public static Tensor StablemaxCrossEntropy(Tensor logits, Tensor labels)
     {
         var x = logits.to(float64);
-        // 1/(1 - x + 1e-30) and x + 1 with process-wide scalars (Runtime.Scalars: no scalar per call to race the collector).
-        var one = Hrm.Runtime.Scalars.Of(1.0);
-        var s = where(x < 0, x.neg().add(one).add(Hrm.Runtime.Scalars.Of(1e-30)).reciprocal(), x.add(one));
+        var s = where(x < 0, 1.0 / (1.0 - x + 1e-30), x + 1.0);
         var logprobs = log(s / s.sum(-1, keepdim: true));
         var valid = labels != IgnoreLabel;
         var safe = where(valid, labels, zeros_like(labels)).to(int64);

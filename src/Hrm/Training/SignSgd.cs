@@ -36,8 +36,7 @@ public sealed class SignSgd
         summed.index_add_(0, inverse, grad, 1);
         var weights = embedding.weights;
         var rows = weights.index_select(0, uniqueIds);
-        using Scalar decay = (1.0 - LearningRate * WeightDecay).ToScalar(), rate = (-LearningRate).ToScalar();   // see Runtime.Scalars
-        rows.mul_(decay).add_(summed.sign(), alpha: rate);
+        rows.mul_(1.0 - LearningRate * WeightDecay).add_(summed.sign(), alpha: -LearningRate);
         weights.index_copy_(0, uniqueIds, rows);
     }
 

@@ -80,6 +80,9 @@ public sealed class TrainState : IDisposable
     /// </summary>
     public ActLossResult? TrainBatch(PuzzleBatch batch, bool skipNonFinite, out bool skipped)
     {
+        // Every training step (the trainer's, `hrm bench train`'s, the precision probe's) runs without a garbage
+        // collection inside it: see Runtime.NoCollection.
+        using var noCollection = Hrm.Runtime.NoCollection.During();
         using var scope = NewDisposeScope();
         skipped = false;
         var result = ForwardBackward(batch);

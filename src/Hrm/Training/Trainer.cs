@@ -230,7 +230,6 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         /// <summary>One optimiser step; false when the run must stop (a non-finite loss under nan_policy stop).</summary>
         public bool Step(HostBatch host)
         {
-            using var noCollection = Hrm.Runtime.NoCollection.During();   // see NoCollection: no scalar finalized mid-call
             using var scope = torch.NewDisposeScope();
             ActLossResult? loss;
             bool wasSkipped;
