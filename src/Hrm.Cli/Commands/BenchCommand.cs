@@ -135,7 +135,11 @@ public static class BenchCommand
         if (parse.Errors.Count > 0) throw new HrmException($"{source}: data_recipe: {parse.Errors[0].Message.Split('\n')[0].Trim()}");
         var kind = Hrm.Tasks.TaskRegistry.Find(parse.CommandResult.Command.Name)
             ?? throw new HrmException($"{source}: data_recipe: `hrm data {parse.CommandResult.Command.Name}` builds no task the bench knows the shape of");
-        int side = parse.CommandResult.Command.Options.Any(o => o.Name == "--size") ? parse.GetValue<int>("--size") : 0;
+        // --size is one side (Sudoku) or a list of them (mazes: the model's own size is the smallest).
+        var sizeOption = parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--size");
+        int side = sizeOption is null ? 0
+            : sizeOption.ValueType == typeof(int) ? parse.GetValue<int>("--size")
+            : Hrm.Tasks.GridSize.ParseSides(parse.GetValue<string>("--size")!, "data_recipe --size")[0];
         try
         {
             var task = kind.Create(side * side);

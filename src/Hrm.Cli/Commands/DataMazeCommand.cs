@@ -13,7 +13,7 @@ public static class DataMazeCommand
         var outDir = new Option<string>("--out") { Description = "Output dataset directory (replaced if it exists)", Required = true };
         var train = new Option<int>("--train") { Description = "Number of generated training mazes", DefaultValueFactory = _ => 1000 };
         var test = new Option<int>("--test") { Description = "Number of generated test mazes", DefaultValueFactory = _ => 1000 };
-        var size = new Option<int>("--size") { Description = "Maze side N (N x N grid, seq_len N*N)", DefaultValueFactory = _ => 30 };
+        var size = new Option<string>("--size") { Description = "Maze side N (N x N grid, seq_len N*N), or several sides (11,15,21): one dataset per size in OUT/NxN, which `hrm train --data OUT` trains on together (each batch one size) and `hrm eval --data OUT` evaluates size by size", DefaultValueFactory = _ => "30" };
         var minPath = new Option<int?>("--min-path") { Description = "Keep mazes whose shortest S-G path is longer than this many moves (default: 110 for 30x30, the reference's 'hard' set; else the same fraction of N*N)" };
         var trainMinPath = new Option<int?>("--train-min-path") { Description = "Training mazes only: keep mazes whose shortest path is longer than this (default: --min-path). A lower value mixes short mazes into training, an easy-to-hard curriculum; the test split keeps --min-path" };
         var loops = new Option<double>("--loops") { Description = "Fraction of the remaining room-to-room walls knocked out to make loops", DefaultValueFactory = _ => 0.1 };
@@ -30,8 +30,14 @@ public static class DataMazeCommand
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            IReadOnlyList<MazePuzzle> trainMazes, testMazes;
+            IReadOnlyList<MazePuzzle> trainMazes = [], testMazes = [];
+            var sides = Hrm.Tasks.GridSize.ParseSides(parse.GetValue(size)!, "--size", min: 2);
+            var bySize = new List<(IReadOnlyList<MazePuzzle> Train, IReadOnlyList<MazePuzzle> Test)>();
             string? trainCsv = parse.GetValue(csvTrain), testCsv = parse.GetValue(csvTest);
+            if (sides.Length > 1 && (trainCsv is not null || testCsv is not null))
+                throw new HrmException("--size with several sides builds generated mazes; a CSV import takes its size from the file");
+            if (sides.Length > 1 && (parse.GetValue(minPath) is not null || parse.GetValue(trainMinPath) is not null))
+                throw new HrmException("--min-path and --train-min-path are one length for one size: with several sides, leave them out (each size gets the default, the same fraction of N*N)");
             if (trainCsv is not null || testCsv is not null)
             {
                 if (trainCsv is null || testCsv is null) throw new HrmException("--csv-train and --csv-test go together");
@@ -43,12 +49,13 @@ public static class DataMazeCommand
                 (trainMazes, testMazes) = (trainImport.Mazes, testImport.Mazes);
                 if (trainMazes[0].Size != testMazes[0].Size)
                     throw new HrmException($"{testCsv}: mazes are {testMazes[0].Size}x{testMazes[0].Size}, {trainCsv} has {trainMazes[0].Size}x{trainMazes[0].Size}");
+                bySize.Add((trainMazes, testMazes));
             }
-            else
+            else foreach (int side in sides)
             {
                 if (parse.GetValue(uniqueOnly)) throw new HrmException("--unique-only applies to --csv-train/--csv-test; generated mazes are unique unless --allow-ties");
                 var (dMin, dMax) = MazeGeneratorOptions.ParseDensity(parse.GetValue(density)!);
-                var options = new MazeGeneratorOptions(parse.GetValue(size), parse.GetValue(minPath), parse.GetValue(loops), parse.GetValue(allowTies),
+                var options = new MazeGeneratorOptions(side, parse.GetValue(minPath), parse.GetValue(loops), parse.GetValue(allowTies),
                     MazeStyles.Parse(parse.GetValue(style)!), dMin, dMax);
                 options.Validate();
                 int nTrain = parse.GetValue(train), nTest = parse.GetValue(test);
@@ -74,10 +81,28 @@ public static class DataMazeCommand
                     ? $"  {stats.Grids:N0} random grids drawn for {nTrain + nTest:N0} mazes ({clock.Elapsed.TotalSeconds:F1} s, {(nTrain + nTest) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):N1} mazes/s), {stats.Duplicates} repeated mazes"
                     : $"  rejected {stats.Rejected} start-goal draws with several shortest paths, {stats.Duplicates} repeated mazes"
                       + (stats.AddedWalls > 0 ? $"; random-wall mazes: {(double)stats.AddedWalls / (nTrain + nTest):F1} walls added per maze on average to break ties and lengthen paths" : ""));
+                bySize.Add((trainMazes, testMazes));
             }
             var dir = parse.GetValue(outDir)!;
-            var summary = MazeDataset.Write(dir, trainMazes, testMazes, parse.GetValue(aug));
-            PrintSummary(dir, summary, clock.Elapsed);
+            if (bySize.Count == 1)
+            {
+                var summary = MazeDataset.Write(dir, bySize[0].Train, bySize[0].Test, parse.GetValue(aug));
+                PrintSummary(dir, summary, clock.Elapsed);
+                return 0;
+            }
+            // Several sizes: one dataset folder per size (each readable by the authors' loaders), written together
+            // into a temporary folder that replaces OUT at the end.
+            var summaries = new List<(string Part, MazeDatasetSummary Summary)>();
+            AtomicFile.WriteFolder(dir, "the dataset", tmp =>
+            {
+                foreach (var ((train, test), side) in bySize.Zip(sides))
+                {
+                    var part = $"{side}x{side}";
+                    summaries.Add((part, MazeDataset.Write(Path.Combine(tmp, part), train, test, parse.GetValue(aug))));
+                }
+            });
+            foreach (var (part, summary) in summaries) PrintSummary(Path.Combine(dir, part), summary, clock.Elapsed);
+            Console.WriteLine($"{dir}: {summaries.Count} sizes ({string.Join(", ", summaries.Select(p => p.Part))}); `hrm train --data {dir}` trains on all of them, each batch one size");
             return 0;
         });
         return cmd;

@@ -74,7 +74,9 @@ public static class EvalCommand
             }
             catch { models.Dispose(); throw; }
             using var _ = models;
-            foreach (var set in sets) Evaluator.CheckFits(model.Config, set, dataDir);
+            // Each set on the model for its size (a dataset of several sizes, `hrm data maze --size 11,15,21`): checked
+            // before any is run.
+            var fitted = sets.ToDictionary(s => s, s => Evaluator.Fit(models, s, dataDir));
             var options = new EvalOptions
             {
                 Batch = batchSize, Halt = halt.Parse(parse, model.Config), Progress = Common.EvalProgress(), Device = dev, MaxSegments = parse.GetValue(maxSteps),
@@ -90,7 +92,7 @@ public static class EvalCommand
             foreach (var set in sets)
             {
                 var voting = arcTasks is null ? null : new ArcVoting();
-                var metrics = Evaluator.Evaluate(model, set, options, voting is null ? null : ex =>
+                var metrics = Evaluator.Evaluate(fitted[set], set, options, voting is null ? null : ex =>
                     voting.Add(names![ex.PuzzleIdentifier], ex.Input, ex.Result.Prediction, 1 / (1 + Math.Exp(-ex.Result.QHalt[^1]))));
                 results[set.Name] = (metrics, voting is null ? null : ArcScoring.Score(arcTasks!, voting), voting);
             }

@@ -34,7 +34,7 @@ public static class PresetData
         var args = Arguments(cfg.DataRecipe!, cfg.Seed, dir);
         var line = CommandLine(args);
         var marker = run.DataRecipePath;
-        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == line && File.Exists(Path.Combine(dir, "train", "dataset.json")))
+        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == line && File.Exists(Path.Combine(Hrm.Data.PuzzleDatasetDirectory.Parts(dir)[0], "train", "dataset.json")))
         {
             AnsiConsole.MarkupLine($"[grey]data: reusing {Markup.Escape(dir)}, built by: {Markup.Escape(line)}[/]");
             return dir;

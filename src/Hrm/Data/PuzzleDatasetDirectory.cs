@@ -57,6 +57,21 @@ public static class PuzzleDatasetDirectory
         Npy.WriteInt32(F("group_indices"), split.GroupIndices, new long[] { split.GroupIndices.Length });
     }
 
+    /// <summary>
+    /// The dataset folders behind <paramref name="dir"/>: the folder itself when it is a dataset (it has
+    /// <c>train/dataset.json</c>), else its sub-folders that are datasets, one task at several grid sizes
+    /// (<c>hrm data maze --size 11,15,21</c> writes <c>OUT/11x11</c>, <c>OUT/15x15</c>, ...), ordered by seq_len and
+    /// then name. A folder with neither is returned as it is, so that reading it reports the missing file.
+    /// </summary>
+    public static IReadOnlyList<string> Parts(string dir)
+    {
+        if (!Directory.Exists(dir) || File.Exists(Path.Combine(dir, "train", "dataset.json"))) return [dir];
+        var parts = Directory.GetDirectories(dir).Where(d => File.Exists(Path.Combine(d, "train", "dataset.json")))
+            .Select(d => (Dir: d, ReadMetadata(d, "train").SeqLen)).OrderBy(p => p.SeqLen).ThenBy(p => p.Dir, StringComparer.Ordinal)
+            .Select(p => p.Dir).ToList();
+        return parts.Count == 0 ? [dir] : parts;
+    }
+
     /// <summary>Reads <c>DIR/SPLIT/dataset.json</c>, with a clear error for a missing file, a missing field or a wrong JSON type.</summary>
     public static DatasetMetadata ReadMetadata(string dir, string split)
     {

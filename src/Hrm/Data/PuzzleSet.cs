@@ -12,22 +12,48 @@ public sealed record PuzzleSet(string Name, PuzzleSplit Data, DatasetMetadata Me
     /// <summary>"train" or "test" when read from a dataset directory.</summary>
     public string Split { get; init; } = "";
 
-    /// <summary>The path of one of the set's arrays relative to the dataset directory, e.g. "train/all__labels.npy".</summary>
-    public string FileOf(string array) => $"{Split}/{PuzzleDatasetDirectory.ArrayFile(Name, array)}";
+    /// <summary>The sub-folder the set was read from when its dataset has several parts (grid sizes, see
+    /// <see cref="PuzzleDatasetDirectory.Parts"/>), e.g. "15x15"; empty for a plain dataset folder.</summary>
+    public string Part { get; init; } = "";
+
+    /// <summary>The set's name in its split's files (<see cref="Name"/> is the part's name for a one-set part).</summary>
+    public string ArraySet { get; init; } = "";
+
+    /// <summary>The path of one of the set's arrays relative to the dataset directory, e.g. "train/all__labels.npy"
+    /// (or "15x15/train/all__labels.npy" in a dataset of several sizes).</summary>
+    public string FileOf(string array) =>
+        $"{(Part == "" ? "" : Part + "/")}{Split}/{PuzzleDatasetDirectory.ArrayFile(ArraySet == "" ? Name : ArraySet, array)}";
 
     /// <summary>Reads one set of one split of a dataset directory.</summary>
     public static PuzzleSet Read(string dir, string split, DatasetMetadata metadata, string? set = null)
     {
         var name = set ?? metadata.Sets[0];
-        return new PuzzleSet(name, PuzzleDatasetDirectory.ReadSet(dir, split, name), metadata) { Split = split };
+        return new PuzzleSet(name, PuzzleDatasetDirectory.ReadSet(dir, split, name), metadata) { Split = split, ArraySet = name };
+    }
+
+    /// <summary>Every set of one split of every part of <paramref name="dir"/> (<see cref="PuzzleDatasetDirectory.Parts"/>):
+    /// a plain dataset's sets under their own names; in a dataset of several sizes, each named by its part ("15x15",
+    /// or "15x15/NAME" when a part has several sets), smallest grid first.</summary>
+    public static IReadOnlyList<PuzzleSet> ReadAll(string dir, string split)
+    {
+        var parts = PuzzleDatasetDirectory.Parts(dir);
+        if (parts.Count == 1 && parts[0] == dir) return ReadFolder(dir, split);
+        var sets = new List<PuzzleSet>();
+        foreach (var part in parts)
+        {
+            var partName = Path.GetFileName(part);
+            var read = ReadFolder(part, split);
+            sets.AddRange(read.Select(s => s with { Name = read.Count == 1 ? partName : $"{partName}/{s.Name}", Part = partName }));
+        }
+        return sets;
     }
 
     /// <summary>A set built in memory (no dataset folder): the split's arrays with the metadata a folder would hold.</summary>
     public static PuzzleSet InMemory(PuzzleSplit data, int vocabSize, int numIdentifiers = 1, string? task = null, string split = "") =>
         new(PuzzleDatasetDirectory.DefaultSet, data, PuzzleDatasetDirectory.MetadataOf(data, numIdentifiers, vocabSize, task: task)) { Split = split };
 
-    /// <summary>Every set of a split.</summary>
-    public static IReadOnlyList<PuzzleSet> ReadAll(string dir, string split)
+    /// <summary>Every set of a split of one dataset folder.</summary>
+    static IReadOnlyList<PuzzleSet> ReadFolder(string dir, string split)
     {
         var meta = PuzzleDatasetDirectory.ReadMetadata(dir, split);
         return meta.Sets.Select(s => Read(dir, split, meta, s)).ToList();

@@ -15,7 +15,7 @@ public sealed record HostBatch(string Set, int[] Inputs, int[] Labels, int[] Puz
 /// of that puzzle's examples without replacement. Only the final incomplete batch of an iteration is dropped.
 /// Deterministic for a seed, so a resumed run can regenerate and skip the batches it has already consumed.
 /// </summary>
-public sealed class TrainSampler
+public sealed class TrainSampler : IBatchStream
 {
     readonly PuzzleSet set;
     readonly int batchSize, seed, epochsPerIteration;
@@ -97,6 +97,67 @@ public sealed class TrainSampler
             }
             if (produced == 0) throw new HrmException($"the training split has fewer examples than one batch ({batchSize}): lower global_batch_size");
         }
+    }
+}
+
+/// <summary>An endless, deterministic stream of training batches that a resumed run can regenerate and skip into.</summary>
+public interface IBatchStream
+{
+    /// <summary>Batches with the iteration each belongs to, starting after <paramref name="skipBatches"/> batches.</summary>
+    IEnumerable<(int Iteration, HostBatch Batch)> Batches(long skipBatches = 0);
+}
+
+/// <summary>
+/// Training on several grid sizes at once (ours): one <see cref="TrainSampler"/> per size, and each batch drawn whole
+/// from one of them, so a batch holds one size. Batch k's size is picked from a hash of the seed and k alone, with
+/// probability proportional to each set's example count (the data's own mix: generate more mazes of a size to train
+/// more on it), so a resumed run counts how many batches each size gave before it and skips exactly those. Iterations
+/// are the first (smallest) size's.
+/// </summary>
+public sealed class SizeMixSampler : IBatchStream
+{
+    readonly TrainSampler[] samplers;
+    readonly double[] cumulative;
+    readonly int seed;
+
+    public SizeMixSampler(IReadOnlyList<PuzzleSet> sets, int globalBatchSize, int seed, int epochsPerIteration)
+    {
+        if (sets.Count == 0) throw new HrmException("no training sets");
+        samplers = sets.Select(s => new TrainSampler(s, globalBatchSize, seed, epochsPerIteration)).ToArray();
+        double total = sets.Sum(s => (double)s.Data.ExampleCount);
+        if (total <= 0) throw new HrmException("the training sets hold no examples");
+        cumulative = new double[sets.Count];
+        double acc = 0;
+        for (int i = 0; i < sets.Count; i++) cumulative[i] = (acc += sets[i].Data.ExampleCount / total);
+        this.seed = seed;
+    }
+
+    /// <summary>Which set batch <paramref name="index"/> (from 0, over the whole run) comes from.</summary>
+    public int SetOf(long index)
+    {
+        ulong h = Hrm.Runtime.Hashing.Mix((ulong)(uint)seed << 32 ^ (ulong)index ^ 0x5151_2F0D_0000_0000UL);
+        double u = (h >> 11) * (1.0 / (1UL << 53));
+        for (int i = 0; i < cumulative.Length - 1; i++) if (u < cumulative[i]) return i;
+        return cumulative.Length - 1;
+    }
+
+    public IEnumerable<(int Iteration, HostBatch Batch)> Batches(long skipBatches = 0)
+    {
+        var skip = new long[samplers.Length];
+        for (long k = 0; k < skipBatches; k++) skip[SetOf(k)]++;
+        var streams = samplers.Select((s, i) => s.Batches(skip[i]).GetEnumerator()).ToArray();
+        int iteration = 1;
+        try
+        {
+            for (long k = skipBatches; ; k++)
+            {
+                int i = SetOf(k);
+                if (!streams[i].MoveNext()) yield break;
+                if (i == 0) iteration = streams[i].Current.Iteration;
+                yield return (iteration, streams[i].Current.Batch);
+            }
+        }
+        finally { foreach (var e in streams) e.Dispose(); }
     }
 }
 

@@ -271,13 +271,7 @@ public static class Search
         return h;
     }
 
-    static ulong Mix(ulong x)
-    {
-        x += 0x9E3779B97F4A7C15UL;
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        return x ^ (x >> 31);
-    }
+    static ulong Mix(ulong x) => Hrm.Runtime.Hashing.Mix(x);
 
     /// <summary>The noise seed of one trajectory at one segment (0 = the start).</summary>
     public static ulong NoiseSeed(int seed, ulong puzzleKey, int view, int sample, int segment) =>

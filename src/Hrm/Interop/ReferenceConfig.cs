@@ -84,6 +84,7 @@ public static class ReferenceConfig
         if (c is { GridConv: > 0 } t) r.Add($"arch.grid_conv {t.GridConv} {(t.GridMinMax ? " with grid_minmax" : "")} is ours: their model has no convolution token mixer");
         if (c is { CellGroups: not "" } g) r.Add($"arch.cell_groups {g.CellGroups} is ours: their model has no cell-group token mixer");
         if (c.Positions == PositionEncoding.Rope2d) r.Add("arch.pos_encodings rope2d is ours: their HRM raises NotImplementedError on it and their TRM would run without positions");
+        if (c.ProgressiveSegments > 0) r.Add($"arch.progressive_segments {c.ProgressiveSegments} is ours: their training runs no segments without gradient before each step");
         if (c.RelPosBias) r.Add("arch.rel_pos_bias is ours: their attention has no relative position bias");
         if (c is TrmConfig { NoActContinue: false }) r.Add("arch.no_ACT_continue false: their TRM's Q-continue path crashes in training (trm.py:294)");
         if (c.Loss == LossType.SoftmaxCrossEntropy) r.Add("softmax_cross_entropy: their TinyRecursiveModels losses.py crashes on it (it passes valid_mask) and launch.sh runs that code");

@@ -105,12 +105,20 @@ public sealed class ActModel : nn.Module
         catch { model.Dispose(); throw; }
     }
 
-    /// <summary>All rows start halted, so the first call resets every row to H_init/L_init with the batch's data.</summary>
+    /// <summary>The segment budget for rows of <paramref name="seqLen"/> tokens: halt_max_steps for the model's own
+    /// length, else <see cref="ModelConfig.HaltMaxStepsForSide"/> of the grid (a run of several sizes trains each size
+    /// with its own budget, as <see cref="ForSeqLen"/> evaluates it).</summary>
+    public int SegmentBudget(long seqLen) =>
+        seqLen == Config.SeqLen ? Config.HaltMaxSteps
+        : Hrm.Tasks.GridSize.SquareSide((int)seqLen) is > 0 and var side ? Config.HaltMaxStepsForSide(side) : Config.HaltMaxSteps;
+
+    /// <summary>All rows start halted, so the first call resets every row to H_init/L_init with the batch's data.
+    /// The states take the batch's sequence length (a run of several grid sizes keeps one carry per size).</summary>
     public ActCarry InitialCarry(PuzzleBatch batch)
     {
         long b = batch.Size;
         var device = batch.Inputs.device;
-        return new ActCarry(inner.EmptyCarry(b), zeros(b, int32, device), ones(b, @bool, device),
+        return new ActCarry(inner.EmptyCarry(b, batch.Inputs.shape[1]), zeros(b, int32, device), ones(b, @bool, device),
             new PuzzleBatch(zeros_like(batch.Inputs), zeros_like(batch.Labels), zeros_like(batch.PuzzleIds)));
     }
 
@@ -125,7 +133,8 @@ public sealed class ActModel : nn.Module
     /// <summary>
     /// One segment. In training (module.train()) with halt_max_steps &gt; 1, rows also halt by the architecture's
     /// rule (<see cref="WantsToHalt"/>, subject to exploration), and with HRM's rule the Q-continue target is
-    /// bootstrapped from one more no-gradient forward. In evaluation every row runs exactly halt_max_steps segments.
+    /// bootstrapped from one more no-gradient forward; with progressive_segments, a random number of no-gradient
+    /// segments runs first. In evaluation every row runs exactly halt_max_steps segments.
     /// </summary>
     public (ActCarry Carry, ActOutput Output) forward(ActCarry carry, PuzzleBatch batch, Generator? generator = null)
     {
@@ -138,22 +147,30 @@ public sealed class ActModel : nn.Module
             where(h2, batch.Labels, carry.Data.Labels),
             where(carry.Halted, batch.PuzzleIds, carry.Data.PuzzleIds));
 
+        if (training && Config.ProgressiveSegments > 0)
+        {
+            // The progressive loss: a random number of segments without gradient first (not counted as steps).
+            long extra = randint(0, Config.ProgressiveSegments + 1, [1], generator: generator, dtype: int64, device: data.Inputs.device).item<long>();
+            using (no_grad())
+                for (long i = 0; i < extra; i++) innerCarry = inner.forward(innerCarry, data.Inputs, data.PuzzleIds).Carry;
+        }
         var seg = inner.forward(innerCarry, data.Inputs, data.PuzzleIds);
+        int maxSteps = SegmentBudget(data.Inputs.shape[1]);
 
         Tensor halted;
         Tensor? target = null;
         using (no_grad())
         {
             steps = steps + 1;
-            var isLastStep = steps >= Config.HaltMaxSteps;
+            var isLastStep = steps >= maxSteps;
             halted = isLastStep;
-            if (training && Config.HaltMaxSteps > 1 && Config.HaltsInTraining)
+            if (training && maxSteps > 1 && Config.HaltsInTraining)
                 halted = halted | WantsToHalt(seg.QHalt, seg.QContinue);
-            if (training && Config.HaltMaxSteps > 1 && Config.HaltsInTraining)
+            if (training && maxSteps > 1 && Config.HaltsInTraining)
             {
                 // Exploration: some rows must run at least a random number of segments in {2..halt_max_steps}.
                 var explore = rand(seg.QHalt.shape, generator: generator, device: seg.QHalt.device) < Config.HaltExplorationProb;
-                var minHalt = explore * randint(2, Config.HaltMaxSteps + 1, steps.shape, generator: generator, dtype: int32, device: steps.device);
+                var minHalt = explore * randint(2, maxSteps + 1, steps.shape, generator: generator, dtype: int32, device: steps.device);
                 halted = halted & (steps >= minHalt);
 
                 if (Config.BootstrapsQContinue)

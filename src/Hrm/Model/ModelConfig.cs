@@ -122,6 +122,14 @@ public abstract record ModelConfig
     [ConfigKey("Halting rule of eval, solve and serve when none is asked for: full (every segment, as the reference), q, confident or stable.", Ours = true, Rule = "full, q, confident or stable")]
     [JsonPropertyName("inference_halt")] public string InferenceHalt { get; init; } = "full";
     public static readonly string[] InferenceHaltRules = ["full", "q", "confident", "stable"];
+    /// <summary>Ours, training only: before each training segment, the batch first runs a random number 0..N of
+    /// segments without gradient (one draw per step from the run's generator), so the supervised segment starts from a
+    /// state iterated further than its count says: the progressive loss of deep-thinking networks (Bansal et al.
+    /// 2022: random iteration counts, gradients through the last ones only) in ACT form, which trains the recurrence
+    /// to hold or improve an answer over more segments than it is supervised for (a bigger grid runs more). The extra
+    /// segments do not count toward halt_max_steps. 0 (the default): off, the reference's training.</summary>
+    [ConfigKey("Training only: before each training segment, run a random 0..N segments without gradient (the progressive loss); 0 = off.", Ours = true, Min = 0, Max = 64)]
+    [JsonPropertyName("progressive_segments")] public int ProgressiveSegments { get; init; }
     [ConfigKey("Probability that a training row gets a random minimum number of segments.", Min = 0, Max = 1)]
     [JsonPropertyName("halt_exploration_prob")] public double HaltExplorationProb { get; init; } = 0.1;
 
@@ -266,7 +274,11 @@ public sealed record HrmConfig : ModelConfig
     {
         base.CheckArch();
         Require(HLayers >= 1, "H_layers must be >= 1");
-        Require(Positions is PositionEncoding.Rope or PositionEncoding.Learned or PositionEncoding.Rope2d, $"pos_encodings must be rope, learned or rope2d, not '{PosEncodings}'");
+        // The reference HRM knows rope and learned only; "none" is ours, and only beside a token mixer that is not
+        // attention (grid_conv, cell_groups), which gives the cells their places by itself.
+        bool mixer = GridConv > 0 || CellGroups != "";
+        Require(Positions is PositionEncoding.Rope or PositionEncoding.Learned or PositionEncoding.Rope2d || (PosEncodings == "none" && mixer),
+            $"pos_encodings must be rope, learned or rope2d (or none beside grid_conv or cell_groups), not '{PosEncodings}'");
         Require(GradHCycles >= 0 && GradHCycles <= HCycles, $"grad_h_cycles must be in 0..H_cycles ({HCycles}), got {GradHCycles}");
     }
 }

@@ -147,8 +147,14 @@ public abstract class RecurrentCore : nn.Module
         return new InnerCarry(where(flag, H_init, carry.ZH), where(flag, L_init, carry.ZL));
     }
 
-    public InnerCarry EmptyCarry(long batch) =>
-        new(zeros(batch, Config.ModelSeqLen, Config.HiddenSize, dtype, Device), zeros(batch, Config.ModelSeqLen, Config.HiddenSize, dtype, Device));
+    /// <summary>Zero states for <paramref name="batch"/> rows of <paramref name="seqLen"/> grid tokens (default the
+    /// config's; another length only for a model whose weights fit any size, see <see cref="ActModel.ForSeqLen"/>),
+    /// puzzle-embedding positions added.</summary>
+    public InnerCarry EmptyCarry(long batch, long? seqLen = null)
+    {
+        long tokens = (seqLen ?? Config.SeqLen) + Config.PuzzleEmbLen;
+        return new(zeros(batch, tokens, Config.HiddenSize, dtype, Device), zeros(batch, tokens, Config.HiddenSize, dtype, Device));
+    }
 
     /// <summary>A fresh carry for <paramref name="batch"/> rows: every row at H_init / L_init.</summary>
     public InnerCarry InitialCarry(long batch) => ResetCarry(ones(batch, @bool, Device), EmptyCarry(batch));

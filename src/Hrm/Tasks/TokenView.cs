@@ -73,17 +73,8 @@ public static class TokenViews
         return views[pick % views.Count];
     }
 
-    /// <summary>A well-mixed 64-bit value of <paramref name="x"/> (SplitMix64's finaliser), stable across runs and platforms.</summary>
-    public static ulong Mix(ulong x)
-    {
-        unchecked
-        {
-            ulong z = x + 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-    }
+    /// <summary>A well-mixed 64-bit value of <paramref name="x"/> (<see cref="Hrm.Runtime.Hashing.Mix"/>).</summary>
+    public static ulong Mix(ulong x) => Hrm.Runtime.Hashing.Mix(x);
 
     /// <summary>Throws unless <paramref name="k"/> >= 1 and the input is non-empty.</summary>
     public static void CheckArguments(int[] inputTokens, int k)

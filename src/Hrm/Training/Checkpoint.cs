@@ -28,6 +28,8 @@ public static class Checkpoint
     public static string Save(CheckpointFolder folder, TrainState state, TrainConfig trainConfig, RunPosition position) =>
         AtomicFile.WriteFolder(folder.Root, "the checkpoint", tmp => Write(new CheckpointFolder(tmp), state, trainConfig, position), tempName: folder.TempPath);
 
+    static string CarryPrefix(long seqLen, long ownSeqLen) => seqLen == ownSeqLen ? "carry." : $"carry_{seqLen}.";
+
     static void Write(CheckpointFolder tmp, TrainState state, TrainConfig trainConfig, RunPosition position)
     {
         // With EMA the model file holds the EMA parameters and the live buffers, as the reference saves; the raw
@@ -36,11 +38,14 @@ public static class Checkpoint
         AtomicFile.WriteAllText(tmp.TrainConfigPath, trainConfig.ToJson(), flushToDisk: true);
 
         var opt = state.Adam.StateDict().ToDictionary(kv => "adam." + kv.Key, kv => kv.Value);
-        if (state.Carry is ActCarry c)
+        // The carry of the model's own size as "carry.*"; in a run of several sizes, each other size's as "carry_N.*"
+        // (N its sequence length).
+        foreach (var (seqLen, c) in state.Carries)
         {
-            opt["carry.z_H"] = c.Inner.ZH; opt["carry.z_L"] = c.Inner.ZL;
-            opt["carry.steps"] = c.Steps; opt["carry.halted"] = c.Halted.to(ScalarType.Byte);
-            opt["carry.inputs"] = c.Data.Inputs; opt["carry.labels"] = c.Data.Labels; opt["carry.puzzle_identifiers"] = c.Data.PuzzleIds;
+            var p = CarryPrefix(seqLen, state.Model.Config.SeqLen);
+            opt[p + "z_H"] = c.Inner.ZH; opt[p + "z_L"] = c.Inner.ZL;
+            opt[p + "steps"] = c.Steps; opt[p + "halted"] = c.Halted.to(ScalarType.Byte);
+            opt[p + "inputs"] = c.Data.Inputs; opt[p + "labels"] = c.Data.Labels; opt[p + "puzzle_identifiers"] = c.Data.PuzzleIds;
         }
         opt["generator"] = state.Generator.get_state();
         if (state.Ema is Ema ema)
@@ -92,12 +97,13 @@ public static class Checkpoint
         state.Adam.LoadStateDict(opt.Where(kv => kv.Key.StartsWith("adam.")).ToDictionary(kv => kv.Key[5..], kv => kv.Value));
         if (opt.TryGetValue("generator", out var g)) state.Generator.set_state(g);
         RestoreEma(opt, state, optPath);
-        if (opt.ContainsKey("carry.z_H"))
+        foreach (var key in opt.Keys.Where(k => k.EndsWith(".z_H") && k.StartsWith("carry")).ToList())
         {
+            var p = key[..^3];
             var device = state.Model.Device;
-            Tensor T(string k) => opt.TryGetValue(k, out var t) ? t.to(device) : throw new HrmException($"{optPath}: missing '{k}'");
-            var carry = new ActCarry(new InnerCarry(T("carry.z_H"), T("carry.z_L")), T("carry.steps"), T("carry.halted").to(ScalarType.Bool),
-                new PuzzleBatch(T("carry.inputs"), T("carry.labels"), T("carry.puzzle_identifiers")));
+            Tensor T(string k) => opt.TryGetValue(p + k, out var t) ? t.to(device) : throw new HrmException($"{optPath}: missing '{p + k}'");
+            var carry = new ActCarry(new InnerCarry(T("z_H"), T("z_L")), T("steps"), T("halted").to(ScalarType.Bool),
+                new PuzzleBatch(T("inputs"), T("labels"), T("puzzle_identifiers")));
             state.SetCarry(carry);
         }
         var posPath = checkpoint.PositionPath;

@@ -33,7 +33,12 @@ public sealed class TrainState : IDisposable
     public OptimizerSettings Settings { get; }
     public long Step { get; set; }
     public long TotalSteps { get; set; }
-    public ActCarry? Carry { get; private set; }
+    /// <summary>The ACT carry of the model's own sequence length (null before the first step).</summary>
+    public ActCarry? Carry => carries.GetValueOrDefault(Model.Config.SeqLen);
+    /// <summary>Every carry, by sequence length: one in a run on one size, one per grid size in a run of several
+    /// (a batch holds one size and continues that size's rows).</summary>
+    public IReadOnlyDictionary<long, ActCarry> Carries => carries;
+    readonly Dictionary<long, ActCarry> carries = new();
     /// <summary>Run each batch in row chunks of this size (gradient accumulation) to save memory; null = whole batch.</summary>
     public int? MicroBatchSize { get; set; }
     /// <summary>Drives halting exploration; seeded, so a run is reproducible.</summary>
@@ -119,7 +124,7 @@ public sealed class TrainState : IDisposable
         pending = null;
         Adam.ZeroGrad();
         PuzzleEmbOptimizer?.ZeroGrad();
-        if (step is not null && !ReferenceEquals(step.Carry, Carry)) step.Carry.Dispose();
+        if (step is not null && !ReferenceEquals(step.Carry, carries.GetValueOrDefault(SeqLenOf(step.Carry)))) step.Carry.Dispose();
     }
 
     /// <summary>The forward/backward half of a step: what it computed, for inspection before <see cref="Update"/>.</summary>
@@ -140,28 +145,30 @@ public sealed class TrainState : IDisposable
         Step++;
         if (Step > TotalSteps) return null;
         Model.train();
-        // The carry outlives every dispose scope of the caller: it is owned (and disposed) by this state.
-        Carry ??= Model.InitialCarry(batch).Detach();
+        // The carry outlives every dispose scope of the caller: it is owned (and disposed) by this state. A run of
+        // several grid sizes keeps one per size.
+        long key = batch.Inputs.shape[1];
+        if (!carries.TryGetValue(key, out var carry)) carries[key] = carry = Model.InitialCarry(batch).Detach();
 
         // Rows are independent (attention never crosses rows, the loss is a sum over rows), so a batch can be run in
         // row chunks whose gradients add up to the full batch's: the same update with a fraction of the activation
         // memory. The loss is still divided by the full batch size, as the reference does.
         int chunk = MicroBatchSize is int mb && mb > 0 && mb < batch.Size ? mb : (int)batch.Size;
-        var carries = new List<ActCarry>();
+        var outs = new List<ActCarry>();
         ActLossResult? loss = null;
         ActOutput? output = null;
         for (long start = 0; start < batch.Size; start += chunk)
         {
             long len = Math.Min(chunk, batch.Size - start);
-            var (carryIn, part) = chunk == batch.Size ? (Carry, batch) : (Carry.Rows(start, len), batch.Rows(start, len));
+            var (carryIn, part) = chunk == batch.Size ? (carry, batch) : (carry.Rows(start, len), batch.Rows(start, len));
             var (carryOut, o) = Model.forward(carryIn, part, Generator);
             var l = ActLoss.Compute(carryOut, o, Model.Config.Loss);
             (l.Total / batch.Size).backward();
             loss = loss is null ? l : loss.Add(l);
-            carries.Add(carryOut);
+            outs.Add(carryOut);
             if (chunk == batch.Size) output = o;
         }
-        pending = new Forward(carries.Count == 1 ? carries[0] : ActCarry.Concat(carries), loss!, output);
+        pending = new Forward(outs.Count == 1 ? outs[0] : ActCarry.Concat(outs), loss!, output);
         return pending;
     }
 
@@ -182,22 +189,24 @@ public sealed class TrainState : IDisposable
         Adam.ZeroGrad();
         Ema?.Update();
 
-        Carry?.Dispose();
-        Carry = step.Carry.Detach();
+        SetCarry(step.Carry);
     }
 
-    /// <summary>Replaces the carry (resume from a checkpoint).</summary>
+    static long SeqLenOf(ActCarry carry) => carry.Data.Inputs.shape[1];
+
+    /// <summary>Replaces the carry of the given carry's sequence length (resume from a checkpoint).</summary>
     public void SetCarry(ActCarry carry)
     {
-        Carry?.Dispose();
-        Carry = carry.Detach();
+        long key = SeqLenOf(carry);
+        if (carries.Remove(key, out var old)) old.Dispose();
+        carries[key] = carry.Detach();
     }
 
-    /// <summary>Forgets the carry (e.g. after loading a checkpoint): the next batch starts every row afresh.</summary>
+    /// <summary>Forgets every carry (e.g. after loading a checkpoint): the next batch starts every row afresh.</summary>
     public void ResetCarry()
     {
-        Carry?.Dispose();
-        Carry = null;
+        foreach (var c in carries.Values) c.Dispose();
+        carries.Clear();
     }
 
     public void Dispose()

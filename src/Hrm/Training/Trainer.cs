@@ -61,30 +61,62 @@ public interface ITrainingObserver
 
 public sealed record TrainResult(long Steps, TimeSpan Elapsed, EvalReport? LastEvaluation, string? LastCheckpoint, bool Stopped);
 
-/// <summary>The puzzle sets a run trains and evaluates on: in memory, from a dataset folder or built by code.</summary>
+/// <summary>The puzzle sets a run trains and evaluates on: in memory, from a dataset folder or built by code.
+/// <see cref="Train"/> fixes the model's seq_len; <see cref="OtherSizes"/> are training sets of the same task at other
+/// grid sizes, trained on together with it (each batch holds one size), for a model whose weights fit any size.</summary>
 public sealed record TrainingData(PuzzleSet Train, IReadOnlyList<PuzzleSet> Test, string? Source = null)
 {
-    /// <summary>A dataset folder's train split and test sets, checked to agree on vocabulary and sequence length.</summary>
+    /// <summary>Training sets at other grid sizes (larger seq_len than <see cref="Train"/>'s, one per size); empty for
+    /// a run on one size.</summary>
+    public IReadOnlyList<PuzzleSet> OtherSizes { get; init; } = [];
+
+    /// <summary>Every training set: <see cref="Train"/> first, then <see cref="OtherSizes"/>.</summary>
+    public IReadOnlyList<PuzzleSet> AllTrain => [Train, .. OtherSizes];
+
+    /// <summary>
+    /// A dataset folder's train split and test sets, checked to agree on vocabulary and sequence length; or a folder
+    /// of dataset folders of one task at several grid sizes (<see cref="PuzzleDatasetDirectory.Parts"/>): the smallest
+    /// grid's train split is <see cref="Train"/>, the others' <see cref="OtherSizes"/>, and every part's test sets are
+    /// evaluated, each named by its part.
+    /// </summary>
     public static TrainingData Load(string dataDir)
     {
         if (!Directory.Exists(dataDir)) throw new HrmException($"{dataDir}: data directory not found");
-        var trainMeta = PuzzleDatasetDirectory.ReadMetadata(dataDir, "train");
+        var parts = PuzzleDatasetDirectory.Parts(dataDir);
+        var train = parts.Select(p =>
+        {
+            var set = PuzzleSet.Read(p, "train", PuzzleDatasetDirectory.ReadMetadata(p, "train"));
+            return parts.Count == 1 ? set : set with { Name = Path.GetFileName(p), Part = Path.GetFileName(p) };
+        }).ToList();
         var test = PuzzleSet.ReadAll(dataDir, "test");
-        return new TrainingData(PuzzleSet.Read(dataDir, "train", trainMeta), test, Path.GetFullPath(dataDir)).Checked();
+        return new TrainingData(train[0], test, Path.GetFullPath(dataDir)) { OtherSizes = train.Skip(1).ToList() }.Checked();
     }
 
     public TrainingData Checked()
     {
         var where = Source ?? "training data";
         if (Test.Count == 0) throw new HrmException($"{where}: the test split has no sets");
-        if (Test.Any(t => t.Metadata.VocabSize != Train.Metadata.VocabSize || t.Metadata.SeqLen != Train.Metadata.SeqLen))
+        var train = AllTrain;
+        string Name(PuzzleSet s) => s.Part != "" ? s.Part : s.Name;
+        foreach (var t in OtherSizes)
+        {
+            if (t.Metadata.VocabSize != Train.Metadata.VocabSize || t.Metadata.Task != Train.Metadata.Task)
+                throw new HrmException($"{where}: the parts {Name(Train)} and {Name(t)} disagree on vocab_size/task (a dataset of several sizes holds one task)");
+            if (t.Metadata.NumPuzzleIdentifiers > 1 || Train.Metadata.NumPuzzleIdentifiers > 1)
+                throw new HrmException($"{where}: part {Name(t)} gives its puzzles their own identifiers; a dataset of several sizes shares one puzzle embedding table only when there is none (one identifier)");
+        }
+        var sizes = train.GroupBy(t => t.Metadata.SeqLen).FirstOrDefault(g => g.Count() > 1);
+        if (sizes is not null)
+            throw new HrmException($"{where}: the parts {string.Join(" and ", sizes.Select(Name))} have the same seq_len {sizes.Key}: put one part per grid size");
+        if (Test.Any(t => t.Metadata.VocabSize != Train.Metadata.VocabSize || train.All(s => s.Metadata.SeqLen != t.Metadata.SeqLen)))
             throw new HrmException($"{where}: train and test splits disagree on vocab_size/seq_len");
         return this;
     }
 
-    /// <summary>Total optimiser steps of <paramref name="config"/> on this data: max_steps, else the reference's epochs.</summary>
+    /// <summary>Total optimiser steps of <paramref name="config"/> on this data: max_steps, else the reference's epochs
+    /// (over every training set).</summary>
     public long TotalSteps(TrainConfig config) =>
-        config.MaxSteps ?? (long)(config.Epochs * Train.Metadata.TotalGroups * Train.Metadata.MeanPuzzleExamples / config.GlobalBatchSize);
+        config.MaxSteps ?? (long)(config.Epochs * AllTrain.Sum(t => t.Metadata.TotalGroups * t.Metadata.MeanPuzzleExamples) / config.GlobalBatchSize);
 }
 
 /// <summary>Batches prepared on a background thread so that a step never waits for the sampler; with an
@@ -96,7 +128,7 @@ sealed class BatchFeed : IDisposable
     readonly Task producer;
     Exception? failure;
 
-    public BatchFeed(TrainSampler sampler, long skipBatches, CancellationToken cancel, TrainingAugmentation? augmentation = null)
+    public BatchFeed(IBatchStream sampler, long skipBatches, CancellationToken cancel, TrainingAugmentation? augmentation = null)
     {
         stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         producer = Task.Run(() =>
@@ -170,8 +202,19 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
                    $"halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
 
         var loop = new Loop(config, run, state, data, log, totalSteps, position);
-        var sampler = new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000));
-        var augmentation = config.Augment ? TrainingAugmentation.For(data.Train, config.Seed) : null;
+        int epochsPerIteration = (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000);
+        IBatchStream sampler = data.OtherSizes.Count == 0
+            ? new TrainSampler(data.Train, config.GlobalBatchSize, config.Seed, epochsPerIteration)
+            : new SizeMixSampler(data.AllTrain, config.GlobalBatchSize, config.Seed, epochsPerIteration);
+        if (data.OtherSizes.Count > 0)
+        {
+            CheckRunsOnEverySize(model, data);
+            long examples = data.AllTrain.Sum(t => (long)t.Data.ExampleCount);
+            log.OnInfo("sizes: " + string.Join(", ", data.AllTrain.Select(t =>
+                $"{t.Name} ({100.0 * t.Data.ExampleCount / examples:0}% of batches, {model.SegmentBudget(t.Metadata.SeqLen)} segments at most)")) +
+                "; each batch holds one size, every size has its own carry");
+        }
+        var augmentation = config.Augment ? TrainingAugmentation.For(data.AllTrain, config.Seed) : null;
         if (augmentation is not null)
             log.OnInfo($"augment: every training example through a random view of its {augmentation.Task.Name} puzzle (input and label alike), drawn from seed {config.Seed} and the batch number");
         using (var feed = new BatchFeed(sampler, position.BatchesConsumed, cancel, augmentation))
@@ -197,6 +240,17 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
     }
 
     static bool Every(long? interval, long step) => interval is long n && step % n == 0;
+
+    /// <summary>Training on several sizes runs the same weights on each: refused, naming the weight, for a model whose
+    /// weights fix its size (the check <see cref="ActModel.ForSeqLen"/> makes).</summary>
+    static void CheckRunsOnEverySize(ActModel model, TrainingData data)
+    {
+        foreach (var t in data.OtherSizes)
+        {
+            try { model.ForSeqLen(t.Metadata.SeqLen).Dispose(); }
+            catch (HrmException e) { throw e.Within($"training on several grid sizes ({string.Join(", ", data.AllTrain.Select(s => s.Name))})"); }
+        }
+    }
 
     /// <summary>What one run's loop keeps between steps: the clock, the batches consumed, the last evaluation and
     /// checkpoint, the metrics window.</summary>
@@ -269,8 +323,15 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
             {
                 BatchSize = config.GlobalBatchSize, MaxExamples = final ? config.FinalEvalMaxExamples : config.EvalMaxExamples, Device = state.Model.Device,
             };
-            Dictionary<string, SetMetrics> sets;
-            using (state.EvaluationWeights()) sets = Evaluator.Evaluate(state.Model, data.Test, opts);
+            var sets = new Dictionary<string, SetMetrics>();
+            using (state.EvaluationWeights())
+                foreach (var set in data.Test)
+                {
+                    // A test set of another grid size (a run of several sizes) runs on the same weights built for its
+                    // size, copied now (the EMA weights when EMA is on) and let go after.
+                    using var sized = set.Metadata.SeqLen == state.Model.Config.SeqLen ? null : state.Model.ForSeqLen(set.Metadata.SeqLen);
+                    sets[set.Name] = Evaluator.Evaluate(sized ?? state.Model, set, opts);
+                }
             lastEval = new EvalReport(state.Step, sets, final) { Elapsed = Elapsed };
             log.OnEvaluation(lastEval);
             // The reference saves a checkpoint at every evaluation when checkpoint_every_eval is set (its default).

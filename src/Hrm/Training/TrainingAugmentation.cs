@@ -15,16 +15,22 @@ namespace Hrm.Training;
 /// </summary>
 public sealed class TrainingAugmentation
 {
-    readonly PuzzleTask task;
+    readonly IReadOnlyDictionary<int, PuzzleTask> tasks;
     readonly int seed;
 
-    TrainingAugmentation(PuzzleTask task, int seed)
+    TrainingAugmentation(IReadOnlyDictionary<int, PuzzleTask> tasks, int seed)
     {
-        this.task = task;
+        this.tasks = tasks;
         this.seed = seed;
     }
 
-    public PuzzleTask Task => task;
+    /// <summary>The task (of the first training set: every set of a run of several sizes has the same task).</summary>
+    public PuzzleTask Task => tasks.Values.First();
+
+    /// <summary>The augmentation for the training sets of a run (several when it trains on several grid sizes: each
+    /// batch is augmented with its own size's views).</summary>
+    public static TrainingAugmentation For(IReadOnlyList<PuzzleSet> train, int seed) =>
+        new(train.Select(t => For(t, seed).Task).ToDictionary(t => t.SeqLen), seed);
 
     /// <summary>The augmentation for a training set, or an <see cref="HrmException"/> saying why it cannot have one.</summary>
     public static TrainingAugmentation For(PuzzleSet train, int seed)
@@ -39,7 +45,7 @@ public sealed class TrainingAugmentation
         catch (HrmException e) { throw e.Within("augment"); }
         if (train.Data.ExampleCount > 0 && task.Views(train.Data.Input(0).ToArray(), TokenViews.TrainingChoices, 0).Count < 2)
             throw new HrmException($"the {task.Name} task has no views other than the identity, so there is nothing to augment with").Within("augment");
-        return new TrainingAugmentation(task, seed);
+        return new TrainingAugmentation(new Dictionary<int, PuzzleTask> { [task.SeqLen] = task }, seed);
     }
 
     /// <summary>The seed of row <paramref name="row"/> of batch <paramref name="batchIndex"/> of a run seeded with <paramref name="seed"/>.</summary>
@@ -53,7 +59,8 @@ public sealed class TrainingAugmentation
     public HostBatch Apply(HostBatch batch, long batchIndex)
     {
         int s = batch.SeqLen;
-        if (s != task.SeqLen) throw new HrmException($"augment: batch rows have {s} tokens, the {task.Name} task {task.SeqLen}");
+        if (!tasks.TryGetValue(s, out var task))
+            throw new HrmException($"augment: batch rows have {s} tokens, the {Task.Name} task {string.Join(" or ", tasks.Keys)}");
         var inputs = (int[])batch.Inputs.Clone();
         var labels = (int[])batch.Labels.Clone();
         for (int r = 0; r < batch.EffectiveSize; r++)
