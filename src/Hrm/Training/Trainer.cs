@@ -199,7 +199,8 @@ public sealed class Trainer(TrainConfig config, RunFolder run, ITrainingObserver
         }
         var c = model.Config;
         log.OnInfo($"model: {c.Architecture.Name}, {model.parameters().Sum(p => p.numel()):N0} parameters, {c.Shape}, hidden {c.HiddenSize}, " +
-                   $"halt_max_steps {c.HaltMaxSteps}, {c.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
+                   $"halt_max_steps {c.HaltMaxSteps}{(c.ProgressiveSegments > 0 ? $" (+ 0..{c.ProgressiveSegments} segments without gradient before each training segment)" : "")}, " +
+                   $"{c.ForwardDtype}; {totalSteps:N0} steps of batch {config.GlobalBatchSize}");
 
         var loop = new Loop(config, run, state, data, log, totalSteps, position);
         int epochsPerIteration = (int)Math.Min(config.EvalInterval ?? config.Epochs, 1_000_000);

@@ -152,6 +152,14 @@ public class SizeMixTests
         Assert.Equal(6, (int)doc["9x9"]!["count"]!);
         Assert.NotNull(doc["9x9"]!["exact_accuracy"]);
         Assert.NotNull(doc["9x9"]!["valid_accuracy"]);
+
+        // The curve of each size, from the run's own evaluations; a set the run never evaluated is named.
+        var png = Path.Combine(tmp.Path, "sizes.png");
+        var curve = CliHarness.Ok("curve", "--run", run, "--set", "7x7", "--set", "9x9", "--out", png);
+        Assert.Contains("run 7x7: 1 evaluations", curve.Out);
+        Assert.Contains("run 9x9: 1 evaluations", curve.Out);
+        Assert.True(new FileInfo(png).Length > 1000);
+        CliHarness.Fails("no evaluation of set '11x11'", "curve", "--run", run, "--set", "11x11", "--out", png);
     }
 
     // ---------------------------------------------------------------- depth: progressive_segments
