@@ -12,7 +12,7 @@ public static class CurveCommand
     {
         var runs = new Option<string[]>("--run") { Description = "A run folder (its metrics.jsonl); repeat for several runs.", Required = true, AllowMultipleArgumentsPerToken = false };
         var labels = new Option<string[]>("--label") { Description = "A legend label per --run, in order (default: the folder names)." };
-        var set = new Option<string[]>("--set") { Description = "The evaluation set to plot; repeat for several (a run of several grid sizes names its sets 11x11, 15x15, ...): one line per run and set.", DefaultValueFactory = _ => ["all"], AllowMultipleArgumentsPerToken = false };
+        var set = new Option<string[]>("--set") { Description = "The evaluation set to plot; repeat for several (a run of several grid sizes names its sets 11x11, 15x15, ...): one line per run and set.", DefaultValueFactory = _ => ["all"], AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore };
         var title = new Option<string?>("--title") { Description = "The figure's title (default: the runs' names)." };
         var output = new Option<string>("--out") { Description = "The PNG to write.", Required = true };
         var cmd = new Command("curve", """
