@@ -86,9 +86,8 @@ public sealed class ActModel : nn.Module
         string Refuse(string weight) =>
             $"the checkpoint was trained on {Size(c.SeqLen)} and its weight {weight} fixes that size: it cannot run on {Size(seqLen)} (only a model without size-bound weights, such as TRM with grid_conv and no learned positions, runs on another size)";
         if (c.Positions == PositionEncoding.Rope) throw new HrmException(Refuse("inner.rotary_emb (rotary positions along the sequence)"));
-        int side = Hrm.Tasks.GridSize.SquareSide(seqLen);
         ModelConfig resized;
-        try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = side > 0 ? c.HaltMaxStepsForSide(side) : c.HaltMaxSteps }).Validate(); }
+        try { resized = (c with { SeqLen = seqLen, HaltMaxSteps = SegmentBudget(seqLen) }).Validate(); }
         catch (HrmException e) { throw e.Within($"cannot run the checkpoint on {Size(seqLen)}"); }
         var model = new ActModel(resized);
         try
